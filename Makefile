@@ -1,0 +1,50 @@
+# The two commands a user needs: `make serve` (build and serve the course site) and
+# `make test` (the whole test suite). Both set themselves up on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.kb-installed
+export HF_HUB_OFFLINE = 1
+export TRANSFORMERS_OFFLINE = 1
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: setup serve build test test-fast chromium bench clean
+
+setup: $(STAMP)
+
+# torch's CPU build lies on this machine's disk; installing it first keeps pip from
+# pulling the multi-GB CUDA build as a dependency of sentence-transformers.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: setup
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: setup
+	$(BIN)/mkdocs build --strict
+
+# Headless Chromium for the browser tests, from Debian's packages.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: setup chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Unit tests without the real model or the browser, for a quick loop.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not model and not browser" $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python scripts/bench_bibtex.py
+	$(BIN)/python scripts/eval_search.py
+	$(BIN)/python scripts/bench_search.py
+	$(BIN)/python scripts/bench_site.py
+
+clean:
+	rm -rf $(VENV) .kb site test-output

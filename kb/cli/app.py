@@ -1,0 +1,71 @@
+"""The ``kb`` command group, its shared options and the error boundary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb import __version__
+from kb.config import Config, load_config
+from kb.errors import KbError
+
+
+class KbGroup(click.Group):
+    """Turns every KbError into a clear message on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KbError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+class State:
+    """Per-invocation state: the root given with --root, and the config read lazily."""
+
+    def __init__(self, root: Path | None):
+        self.root = root
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.root)
+        return self._config
+
+
+@click.group(cls=KbGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar="KB_ROOT",
+              help="The course repository (the folder with mkdocs.yml). "
+                   "Default: found upward from the working folder.")
+@click.version_option(__version__, prog_name="kb", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None) -> None:
+    """kb: a research-paper and reading-group knowledge base.
+
+    Papers live in papers/<key>.md, sessions in docs/sessions/, posters in docs/posters/;
+    options come from the kb entry of mkdocs.yml. Exit codes: 0 ok, 1 problems found,
+    2 the command could not run.
+    """
+    ctx.obj = State(root)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (dates and paths as strings)."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def main() -> None:
+    cli(prog_name="kb")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Find the project root and read kb's options from the ``kb`` entry of mkdocs.yml.
+
+One configuration file serves both front ends: the mkdocs plugin reads its options from
+``plugins: [..., kb: {...}]`` and the CLI reads the very same entry through
+:func:`load_config`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kb.errors import ConfigError
+
+CONFIG_FILE = "mkdocs.yml"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class KbOptions(BaseModel):
+    """The options of the ``kb`` plugin entry in mkdocs.yml (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    papers_dir: str = Field("papers", description="folder of papers/<key>.md, relative to the root")
+    sessions_dir: str = Field("docs/sessions", description="folder of session pages")
+    posters_dir: str = Field("docs/posters", description="folder of poster notes")
+    related: int = Field(5, ge=0, le=50, description="related papers shown on each paper page")
+    model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means .kb/kb.sqlite")
+    cache_dir: str = Field(".kb", description="folder of the rebuildable cache")
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="tag vocabulary: tag -> description (empty: any tag)"
+    )
+    not_duplicates: list[list[str]] = Field(
+        default_factory=list, description="pairs of keys marked as not duplicates"
+    )
+    title_similarity: float = Field(
+        93.0, ge=50, le=100, description="fuzzy title score (0-100) that flags a duplicate"
+    )
+    max_file_size: int = Field(
+        1_048_576, ge=1024, description="largest content file kb reads, in bytes"
+    )
+
+    @field_validator("not_duplicates")
+    @classmethod
+    def _pairs(cls, value: list[list[str]]) -> list[list[str]]:
+        for pair in value:
+            if len(pair) != 2:
+                raise ValueError(f"each entry must be a pair of keys, got {pair!r}")
+        return value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        if isinstance(value, list):  # a bare list of tags is a vocabulary without descriptions
+            return {str(tag): "" for tag in value}
+        return value if value is not None else {}
+
+
+class Config:
+    """Resolved configuration: the project root plus its options and derived paths."""
+
+    def __init__(self, root: Path, options: KbOptions | None = None, site: dict[str, Any] | None = None):
+        self.root = root.resolve()
+        self.options = options or KbOptions()
+        self.site = site or {}
+
+    @property
+    def papers_dir(self) -> Path:
+        return self.root / self.options.papers_dir
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.root / self.options.sessions_dir
+
+    @property
+    def posters_dir(self) -> Path:
+        return self.root / self.options.posters_dir
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / self.options.cache_dir
+
+    @property
+    def database_url(self) -> str:
+        if self.options.database_url:
+            return self.options.database_url
+        return f"sqlite:///{self.cache_dir / 'kb.sqlite'}"
+
+    def relative(self, path: Path) -> str:
+        """A path as the user sees it: relative to the root where possible."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def not_duplicate(self, a: str, b: str) -> bool:
+        return any({a, b} == set(pair) for pair in self.options.not_duplicates)
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Safe loader that accepts mkdocs' custom tags (!ENV, !!python/name:...) as plain values."""
+
+
+def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("!", _unknown_tag)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` that holds mkdocs.yml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_FILE} found in {here} or any folder above it",
+        fix="run kb inside a course repository, pass --root DIR, or create one with `kb init DIR`",
+    )
+
+
+def plugin_entry(site: dict[str, Any]) -> dict[str, Any]:
+    """The ``kb`` entry of mkdocs.yml's ``plugins`` (a list or a mapping), or {}."""
+    plugins = site.get("plugins") or []
+    if isinstance(plugins, dict):
+        return dict(plugins.get("kb") or {})
+    for item in plugins:
+        if isinstance(item, dict) and "kb" in item:
+            return dict(item["kb"] or {})
+    return {}
+
+
+def options_from_mapping(values: dict[str, Any], *, path: str = CONFIG_FILE) -> KbOptions:
+    """Validate a mapping of plugin options; errors name the option and the fix."""
+    try:
+        return KbOptions(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        if err["type"] == "extra_forbidden":
+            known = ", ".join(KbOptions.model_fields)
+            raise ConfigError(
+                f"unknown kb option {field!r}", path=path, field=f"plugins.kb.{field}",
+                fix=f"remove it or use one of: {known}",
+            ) from None
+        raise ConfigError(
+            err["msg"], path=path, field=f"plugins.kb.{field}",
+            fix=f"see the option's description: {KbOptions.model_fields[str(err['loc'][0])].description}",
+        ) from None
+
+
+def load_config(root: Path | None = None) -> Config:
+    """Read mkdocs.yml at ``root`` (or found upward from the working folder)."""
+    if root is None:
+        env = os.environ.get("KB_ROOT")
+        root = Path(env) if env else find_root()
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"{CONFIG_FILE} not found in {root}",
+            fix="pass the folder that holds mkdocs.yml, or create a course with `kb init DIR`",
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{CONFIG_FILE} is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                          path=path, fix="save the file as UTF-8") from None
+    try:
+        site = yaml.load(text, Loader=_TolerantLoader) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"malformed YAML: {getattr(exc, 'problem', exc)}", path=CONFIG_FILE,
+            line=mark.line + 1 if mark else None, fix="correct the YAML syntax at that line",
+        ) from None
+    if not isinstance(site, dict):
+        raise ConfigError("mkdocs.yml must be a mapping of settings", path=CONFIG_FILE,
+                          fix="start from the file `kb init` writes")
+    return Config(root, options_from_mapping(plugin_entry(site)), site)

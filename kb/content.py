@@ -1,0 +1,374 @@
+"""Markdown files with YAML front matter <-> models; key rules; atomic writes.
+
+Every problem met while reading is recorded as an :class:`~kb.models.Issue` naming the file,
+the line and the field, and loading carries on with the next file: one broken file never
+hides the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from kb.config import Config
+from kb.errors import ContentError, InvalidKeyError
+from kb.models import Issue, Paper, Poster, Project, Session, Source
+
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
+KEY_RULE = "letters, digits and . _ + - (starting with a letter or digit, at most 100 characters)"
+PAPER_FIELDS = tuple(f for f in Paper.model_fields if f not in ("key", "notes"))
+INDEX_PAGES = ("index.md", "README.md")
+
+
+# ---------------------------------------------------------------- keys
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a citation key (it becomes a file name), or None if it can."""
+    if not key:
+        return "the key is empty"
+    if "/" in key or "\\" in key or ".." in key:
+        return f"the key {key!r} contains a path separator or '..'"
+    if not KEY_RE.match(key):
+        return f"the key {key!r} may only contain {KEY_RULE}"
+    return None
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a safe citation key, else raise InvalidKeyError."""
+    problem = key_problem(key)
+    if problem:
+        raise InvalidKeyError(problem, field="key", fix=f"use only {KEY_RULE}")
+    return key
+
+
+def paper_path(config: Config, key: str) -> Path:
+    """The file of paper ``key``; the key is checked first, so no path leaves papers/."""
+    return config.papers_dir / f"{check_key(key)}.md"
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+class _ContentLoader(yaml.SafeLoader):
+    """SafeLoader without implicit floats: ``arxiv: 1909.04490`` stays the string it reads as."""
+
+
+_ContentLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _walk(node: yaml.Node, loc: tuple[str | int, ...], offset: int,
+          lines: dict[tuple[str | int, ...], int], dupes: list[tuple[str, int]]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            name = str(key_node.value)
+            line = key_node.start_mark.line + 1 + offset
+            if name in seen:
+                dupes.append((".".join(map(str, (*loc, name))), line))
+            seen.add(name)
+            lines[(*loc, name)] = line
+            _walk(value_node, (*loc, name), offset, lines, dupes)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[(*loc, i)] = item.start_mark.line + 1 + offset
+            _walk(item, (*loc, i), offset, lines, dupes)
+
+
+def parse_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, Source, list[Issue]]:
+    """Split ``text`` into (front matter mapping, body, source with field lines, issues).
+
+    Raises ContentError when there is no usable front matter at all.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise ContentError("the file does not start with a '---' front matter line", path=path,
+                           line=1, fix="begin the file with '---', the YAML fields, then '---'")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise ContentError("the front matter is never closed", path=path, line=1,
+                           fix="add a line '---' after the last YAML field")
+    yaml_text = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1:]).strip("\n")
+    loader = _ContentLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError(f"malformed YAML in the front matter: {problem}", path=path,
+                           line=mark.line + 2 if mark else None,
+                           fix="correct the YAML at that line (quote values that contain ': ')"
+                           ) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ContentError("the front matter must be a mapping of fields (name: value)",
+                           path=path, line=2, fix="write one 'field: value' per line")
+    source = Source(path=path, lines={(): 1})
+    dupes: list[tuple[str, int]] = []
+    _walk(node, (), 1, source.lines, dupes)
+    issues = [Issue("error", path, f"the field {name!r} is given twice; only the last one counts",
+                    fix="remove one of the two", field=name, line=line, code="duplicate-field")
+              for name, line in dupes]
+    return data, body, source, issues
+
+
+# ---------------------------------------------------------------- reading files
+
+def read_text(path: Path, rel: str, max_bytes: int) -> str:
+    """Read a UTF-8 text file, refusing huge files and naming the line of invalid bytes."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ContentError(
+            f"the file is {size / 1_048_576:.1f} MB, more than the {max_bytes / 1_048_576:.1f} MB "
+            "kb reads", path=rel,
+            fix="shorten it, or raise max_file_size in the kb plugin options of mkdocs.yml",
+        )
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError(f"invalid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                           path=rel, line=line, fix="save the file as UTF-8") from None
+
+
+def _field_name(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_FIXES = {
+    "missing": "add the field",
+    "int_parsing": "write a whole number",
+    "int_type": "write a whole number",
+    "string_type": "write text (quote it if it looks like a number or date)",
+    "list_type": "write a list, e.g. [a, b] or one '- item' per line",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_parsing": "write the date as YYYY-MM-DD",
+    "date_type": "write the date as YYYY-MM-DD",
+    "dict_type": "write a mapping of 'name: value' lines",
+    "greater_than_equal": "use a number of 0 or more",
+    "string_too_short": "write a non-empty value",
+}
+
+
+def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function"))
+        fix = _FIXES.get(err["type"], "")
+        if err["type"] == "literal_error":
+            fix = "use one of: " + str(err.get("ctx", {}).get("expected", ""))
+        if err["type"] == "value_error" and "entry type" in err["msg"]:
+            fix = "use a BibTeX type such as article, inproceedings, book or misc"
+        msg = err["msg"].replace("Value error, ", "")
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        issues.append(Issue("error", source.path, msg, fix=fix, field=_field_name(loc) or None,
+                            line=source.line(*loc), code="schema"))
+    return issues
+
+
+def _unknown_field_issues(data: dict[str, Any], model: type[BaseModel], source: Source,
+                          hint: str) -> list[Issue]:
+    known = [n for n, f in model.model_fields.items() if not f.exclude]
+    issues = []
+    for name in data:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name), known, n=1)
+        fix = f"did you mean {close[0]!r}? " if close else ""
+        issues.append(Issue("warning", source.path, f"unknown field {name!r} (kept, but unused)",
+                            fix=fix + hint, field=str(name), line=source.line(str(name)),
+                            code="unknown-field"))
+    return issues
+
+
+def _load(model: type[BaseModel], data: dict[str, Any], extra: dict[str, Any], source: Source,
+          hint: str, project: Project) -> BaseModel | None:
+    project.issues.extend(_unknown_field_issues(data, model, source, hint))
+    try:
+        return model(**{**data, **extra})
+    except ValidationError as exc:
+        project.issues.extend(_validation_issues(exc, source))
+        return None
+
+
+def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any], str, Source] | None:
+    rel = config.relative(path)
+    project.files_read += 1
+    try:
+        text = read_text(path, rel, config.options.max_file_size)
+        data, body, source, issues = parse_front_matter(text, rel)
+    except ContentError as exc:
+        project.issues.append(Issue("error", rel, exc.message, fix=exc.fix or "", line=exc.line,
+                                    code="unreadable"))
+        return None
+    project.issues.extend(issues)
+    return data, body, source
+
+
+def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[str, ...] = ()) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name in skip or path.is_dir():
+            continue
+        if path.suffix != ".md":
+            project.issues.append(Issue("warning", config.relative(path), "not a .md file; kb ignores it",
+                                        fix="rename it to <key>.md or move it elsewhere",
+                                        code="stray-file"))
+            continue
+        files.append(path)
+    return files
+
+
+def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
+    """Load one paper file into ``project`` (issues recorded there); the key is the file name."""
+    key = path.stem
+    read = _read(path, config, project)
+    if read is None:
+        project.broken.add(key)
+        return None
+    data, body, source = read
+    project.sources[("paper", key)] = source
+    problem = key_problem(key)
+    if problem:
+        project.issues.append(Issue("error", source.path, problem + " (the file name is the key)",
+                                    fix=f"rename the file; keys use only {KEY_RULE}", field="key",
+                                    line=1, code="invalid-key"))
+    declared = data.pop("key", None)
+    if declared is not None and str(declared) != key:
+        project.issues.append(Issue("error", source.path,
+                                    f"the key field {declared!r} does not match the file name {key!r}",
+                                    fix=f"rename the file to {declared}.md or remove the key field",
+                                    field="key", line=source.line("key"), code="key-mismatch"))
+    paper = _load(Paper, data, {"key": key, "notes": body}, source,
+                  "remove it, or move it under 'bibtex:' to keep it for export", project)
+    if paper is None:
+        project.broken.add(key)
+    return paper  # type: ignore[return-value]
+
+
+def load_project(config: Config) -> Project:
+    """Load every paper, session and poster of the repository; problems become issues."""
+    project = Project()
+    if not config.papers_dir.is_dir():
+        project.issues.append(Issue("warning", config.options.papers_dir, "the papers folder does not exist",
+                                    fix="create it, or set papers_dir in mkdocs.yml", code="no-papers"))
+    for path in _markdown_files(config.papers_dir, config, project):
+        paper = load_paper(path, config, project)
+        if paper is not None:
+            project.papers[paper.key] = paper
+    for path in _markdown_files(config.sessions_dir, config, project, INDEX_PAGES):
+        read = _read(path, config, project)
+        if read is None:
+            continue
+        data, body, source = read
+        project.sources[("session", path.stem)] = source
+        session = _load(Session, data, {"slug": path.stem, "body": body}, source,
+                        "remove it; sessions use session, date, title, readings, slides", project)
+        if session is not None:
+            project.sessions.append(session)  # type: ignore[arg-type]
+    for path in _markdown_files(config.posters_dir, config, project, INDEX_PAGES):
+        read = _read(path, config, project)
+        if read is None:
+            continue
+        data, body, source = read
+        project.sources[("poster", path.stem)] = source
+        poster = _load(Poster, data, {"slug": path.stem, "body": body}, source,
+                       "remove it; posters use title, authors, session, papers, tags", project)
+        if poster is not None:
+            project.posters.append(poster)  # type: ignore[arg-type]
+    project.sessions.sort(key=lambda s: (s.session, s.slug))
+    return project
+
+
+# ---------------------------------------------------------------- writing files
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_front_matter(data: dict[str, Any], body: str = "") -> str:
+    """Front matter plus body, as kb writes every content file."""
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+    out = f"---\n{text}---\n"
+    if body.strip():
+        out += "\n" + body.strip("\n") + "\n"
+    return out
+
+
+def paper_front_matter(paper: Paper) -> dict[str, Any]:
+    """The paper's fields in the canonical order, empty ones left out, extras kept last."""
+    data: dict[str, Any] = {}
+    for name in PAPER_FIELDS:
+        value = getattr(paper, name)
+        if value in (None, "", [], {}):
+            continue
+        data[name] = value
+    data.update(paper.model_extra or {})
+    return data
+
+
+def dump_paper(paper: Paper) -> str:
+    return dump_front_matter(paper_front_matter(paper), paper.notes)
+
+
+def atomic_write(path: Path, text: str, *, overwrite: bool = True) -> None:
+    """Write ``text`` to ``path`` all at once: a reader sees the old file or the new, never half.
+
+    With ``overwrite=False`` an existing file is left untouched and ContentError is raised.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if the file exists: no silent overwrite, no race
+            except FileExistsError:
+                raise ContentError("the file exists already and was not overwritten",
+                                   path=path, fix="choose another key") from None
+            os.unlink(tmp)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_paper(config: Config, paper: Paper, *, overwrite: bool = False) -> Path:
+    """Write ``papers/<key>.md`` atomically; never overwrites unless asked to."""
+    path = paper_path(config, paper.key)
+    atomic_write(path, dump_paper(paper), overwrite=overwrite)
+    return path

@@ -1,0 +1,144 @@
+"""Identifiers: DOI and arXiv normalisation, title keys, and duplicate detection.
+
+Shared by ``kb check`` (duplicates inside the knowledge base) and ``kb import`` (an incoming
+entry against what is already there).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}$")
+ARXIV_OLD = re.compile(r"^[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7}$")
+_ARXIV_VERSION = re.compile(r"v\d+$")
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.I)
+_ARXIV_IN_TEXT = re.compile(
+    r"(?:arxiv[:\s./]*(?:abs/|pdf/)?|arxiv\.org/(?:abs|pdf)/)"
+    r"(\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)", re.I)
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.I)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
+
+
+def normalize_doi(value: str) -> str:
+    """'https://doi.org/10.1000/ABC' -> '10.1000/abc' (DOIs compare case-insensitively)."""
+    return _DOI_PREFIX.sub("", value.strip()).strip().lower()
+
+
+def valid_doi(value: str) -> bool:
+    return bool(DOI_RE.match(normalize_doi(value)))
+
+
+def strip_arxiv(value: str) -> str:
+    """'arXiv:2203.02155v2' or an arxiv.org URL -> '2203.02155v2' (version kept)."""
+    value = _ARXIV_PREFIX.sub("", value.strip())
+    return value[:-4] if value.lower().endswith(".pdf") else value
+
+
+def normalize_arxiv(value: str) -> str:
+    """Any spelling of an arXiv id -> the id without version: '2203.02155'."""
+    return _ARXIV_VERSION.sub("", strip_arxiv(value))
+
+
+def valid_arxiv(value: str) -> bool:
+    value = normalize_arxiv(value)
+    return bool(ARXIV_NEW.match(value) or ARXIV_OLD.match(value))
+
+
+def arxiv_from_doi(doi: str) -> str | None:
+    """The arXiv id behind a DataCite arXiv DOI (10.48550/arXiv.2203.02155), or None."""
+    match = _ARXIV_DOI.match(normalize_doi(doi))
+    return normalize_arxiv(match.group(1)) if match else None
+
+
+def find_arxiv(text: str) -> str | None:
+    """An arXiv id mentioned in free text ('arXiv:1706.03741', 'arxiv.org/abs/...'), or None."""
+    match = _ARXIV_IN_TEXT.search(text)
+    return normalize_arxiv(match.group(1)) if match else None
+
+
+def title_key(title: str) -> str:
+    """A title reduced for comparison: accents, case, braces and punctuation dropped."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    reason: str  # "doi", "arxiv" or "title"
+    score: float = 100.0
+
+
+def paper_ids(doi: str | None, arxiv: str | None) -> tuple[str | None, str | None]:
+    """(normalised DOI, normalised arXiv id), the arXiv id also read from an arXiv DOI."""
+    ndoi = normalize_doi(doi) if doi else None
+    narxiv = normalize_arxiv(arxiv) if arxiv else None
+    if ndoi and not narxiv:
+        narxiv = arxiv_from_doi(ndoi)
+    return ndoi, narxiv
+
+
+class DuplicateIndex:
+    """Finds entries that are the same work: same DOI, same arXiv id, or near-identical title."""
+
+    def __init__(self, threshold: float = 93.0, min_title_length: int = 12):
+        self.threshold = threshold
+        self.min_title_length = min_title_length
+        self._doi: dict[str, str] = {}
+        self._arxiv: dict[str, str] = {}
+        self._titles: list[str] = []
+        self._title_keys: list[str] = []
+
+    def add(self, key: str, *, title: str = "", doi: str | None = None, arxiv: str | None = None) -> None:
+        ndoi, narxiv = paper_ids(doi, arxiv)
+        if ndoi:
+            self._doi.setdefault(ndoi, key)
+        if narxiv:
+            self._arxiv.setdefault(narxiv, key)
+        tkey = title_key(title)
+        if len(tkey) >= self.min_title_length:
+            self._titles.append(tkey)
+            self._title_keys.append(key)
+
+    def match(self, *, title: str = "", doi: str | None = None, arxiv: str | None = None) -> Match | None:
+        """The first existing entry that is the same work, or None."""
+        ndoi, narxiv = paper_ids(doi, arxiv)
+        if ndoi and ndoi in self._doi:
+            return Match(self._doi[ndoi], "doi")
+        if narxiv and narxiv in self._arxiv:
+            return Match(self._arxiv[narxiv], "arxiv")
+        tkey = title_key(title)
+        if len(tkey) >= self.min_title_length and self._titles:
+            best = process.extractOne(tkey, self._titles, scorer=fuzz.ratio,
+                                      score_cutoff=self.threshold)
+            if best is not None:
+                return Match(self._title_keys[best[2]], "title", float(best[1]))
+        return None
+
+
+def similar_title_pairs(items: Iterable[tuple[str, str]], threshold: float,
+                        min_length: int = 12) -> list[tuple[str, str, float]]:
+    """All pairs (key_a, key_b, score) whose titles score at least ``threshold`` (0-100)."""
+    keys, titles = [], []
+    for key, title in items:
+        tkey = title_key(title)
+        if len(tkey) >= min_length:
+            keys.append(key)
+            titles.append(tkey)
+    pairs = []
+    chunk = 512
+    for start in range(0, len(titles), chunk):
+        rows = process.cdist(titles[start:start + chunk], titles, scorer=fuzz.ratio,
+                             score_cutoff=threshold, dtype="uint8", workers=-1)
+        for i, j in zip(*rows.nonzero()):
+            a = start + int(i)
+            if int(j) > a:
+                pairs.append((keys[a], keys[int(j)], float(rows[i, j])))
+    return pairs

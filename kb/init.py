@@ -1,0 +1,50 @@
+"""``kb init``: a new course repository from the templates shipped with kb."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from kb.content import atomic_write
+from kb.errors import KbError
+
+TEMPLATE = "templates/init"
+MARKERS = ("mkdocs.yml", "papers", "docs")
+
+
+def _template_files() -> list[tuple[str, str]]:
+    """(relative path, text) of every template file."""
+    root = resources.files("kb").joinpath(TEMPLATE)
+    out: list[tuple[str, str]] = []
+
+    def walk(node, prefix: str) -> None:  # type: ignore[no-untyped-def]
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            rel = f"{prefix}{child.name}"
+            if child.is_dir():
+                walk(child, rel + "/")
+            elif not child.name.endswith((".pyc",)):
+                out.append((rel.replace("dot-gitignore", ".gitignore"), child.read_text("utf-8")))
+
+    walk(root, "")
+    return out
+
+
+def init_course(directory: Path, *, title: str = "My Reading Group") -> list[Path]:
+    """Write a new, valid course repository into ``directory`` (created if missing).
+
+    Refuses, writing nothing, when ``directory`` already holds a course.
+    """
+    existing = [m for m in MARKERS if (directory / m).exists()]
+    if existing:
+        raise KbError(f"{directory} already holds {', '.join(existing)}; kb init writes only "
+                      "into a new or empty folder", path=directory,
+                      fix="choose a new folder, or use the existing course as it is")
+    files = _template_files()
+    written = []
+    for rel, text in files:
+        text = text.replace('"__TITLE__"', json.dumps(title, ensure_ascii=False))
+        path = directory / rel
+        atomic_write(path, text, overwrite=False)
+        written.append(path)
+    return written

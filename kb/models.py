@@ -1,0 +1,185 @@
+"""The content model: Paper, Session, Reading, Poster, and the Issue record (no I/O here).
+
+Field reference (front matter of each file kind):
+
+Paper (``papers/<key>.md``; the key is the file name, the body is the curator's notes)
+    type      BibTeX entry type (article, inproceedings, book, misc, ...); default ``misc``
+    title     the paper's title (required)
+    authors   list of "Last, First" names
+    editors   list of "Last, First" names (books, proceedings)
+    year      publication year (int)
+    venue     journal, conference or publisher
+    arxiv     arXiv id without version, e.g. "2203.02155"
+    doi       DOI without the https://doi.org/ prefix, e.g. "10.1000/xyz"
+    url       landing page (http or https)
+    pdf       link to a PDF (http or https)
+    tags      list of tags (lowercase, hyphenated)
+    abstract  the paper's abstract, where the curator has one
+    summary   a short summary in the curator's words
+    bibtex    mapping of further BibTeX fields (pages, volume, publisher, ...) kept for round trips
+
+Session (``docs/sessions/<NN>-<slug>.md``; the body is the instructor's page)
+    session   session number (int, unique)
+    date      YYYY-MM-DD
+    title     session title (required)
+    readings  list of {key, kind: required|optional|background|presentation, note}
+    slides    link to the slides
+
+Poster (``docs/posters/<slug>.md``; the body is the notes)
+    title, authors (list of names or group labels), session (int), papers (list of keys), tags
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ENTRY_TYPES = frozenset(
+    {
+        # BibTeX
+        "article", "book", "booklet", "inbook", "incollection", "inproceedings", "conference",
+        "manual", "mastersthesis", "misc", "phdthesis", "proceedings", "techreport", "unpublished",
+        # BibLaTeX
+        "online", "software", "dataset", "thesis", "report", "collection", "mvbook",
+        "mvcollection", "mvproceedings", "bookinbook", "suppbook", "suppcollection",
+        "suppperiodical", "periodical", "patent", "reference", "mvreference", "inreference",
+        "letter", "misc", "set", "xdata", "artwork", "audio", "image", "movie", "music",
+        "performance", "video", "standard", "legislation", "jurisdiction", "legal",
+        "electronic", "www",
+    }
+)
+
+ReadingKind = Literal["required", "optional", "background", "presentation"]
+READING_KINDS: tuple[str, ...] = ("required", "optional", "background", "presentation")
+
+
+class _Model(BaseModel):
+    # Unknown fields are kept (and reported as warnings by kb check), never dropped.
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+
+class Paper(_Model):
+    key: str = Field(exclude=True)
+    type: str = "misc"
+    title: str = Field(min_length=1)
+    authors: list[str] = Field(default_factory=list)
+    editors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    venue: str | None = None
+    arxiv: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    pdf: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    abstract: str | None = None
+    summary: str | None = None
+    bibtex: dict[str, str] = Field(default_factory=dict)
+    notes: str = Field("", exclude=True)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        value = value.lower()
+        if value not in ENTRY_TYPES:
+            raise ValueError(f"unknown entry type {value!r}")
+        return value
+
+    @field_validator("bibtex", mode="before")
+    @classmethod
+    def _bibtex(cls, value: object) -> object:
+        if isinstance(value, dict):  # numbers in YAML (volume: 12) are kept as text
+            return {str(k): v if isinstance(v, str) else str(v) for k, v in value.items()}
+        return value
+
+    @property
+    def text(self) -> str:
+        """The searchable prose of the paper: title, abstract or summary, and notes."""
+        parts = [self.title, self.abstract or "", self.summary or "", self.notes]
+        return "\n\n".join(p for p in parts if p)
+
+
+class Reading(_Model):
+    key: str = Field(min_length=1)
+    kind: ReadingKind = "required"
+    note: str | None = None
+
+
+class Session(_Model):
+    slug: str = Field(exclude=True)
+    session: int = Field(ge=0)
+    date: dt.date | None = None
+    title: str = Field(min_length=1)
+    readings: list[Reading] = Field(default_factory=list)
+    slides: str | None = None
+    body: str = Field("", exclude=True)
+
+
+class Poster(_Model):
+    slug: str = Field(exclude=True)
+    title: str = Field(min_length=1)
+    authors: list[str] = Field(default_factory=list)
+    session: int | None = None
+    papers: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    body: str = Field("", exclude=True)
+
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in the content: where, what, and how to fix it."""
+
+    severity: Severity
+    path: str
+    message: str
+    fix: str = ""
+    field: str | None = None
+    line: int | None = None
+    code: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity, "code": self.code, "path": self.path, "line": self.line,
+            "field": self.field, "message": self.message, "fix": self.fix,
+        }
+
+
+@dataclass
+class Source:
+    """Where a loaded object came from: its file (relative to the root) and field lines."""
+
+    path: str
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+    def line(self, *loc: str | int) -> int | None:
+        """The line of a field, or of its nearest enclosing field that has one."""
+        loc_t = tuple(loc)
+        while loc_t:
+            if loc_t in self.lines:
+                return self.lines[loc_t]
+            loc_t = loc_t[:-1]
+        return self.lines.get(())
+
+
+@dataclass
+class Project:
+    """Everything loaded from a course repository, with the problems met while loading."""
+
+    papers: dict[str, Paper] = field(default_factory=dict)
+    sessions: list[Session] = field(default_factory=list)
+    posters: list[Poster] = field(default_factory=list)
+    sources: dict[tuple[str, str], Source] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # keys of paper files that failed to load
+    files_read: int = 0
+
+    def source(self, kind: str, name: str) -> Source:
+        return self.sources.get((kind, name), Source(path=f"{kind}s/{name}"))
+
+    def session(self, number: int) -> Session | None:
+        return next((s for s in self.sessions if s.session == number), None)

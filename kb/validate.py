@@ -1,0 +1,263 @@
+"""Checks over a loaded project -> a list of :class:`~kb.models.Issue` records.
+
+Each check is a small function ``(project, config) -> Iterable[Issue]``; :func:`check_project`
+runs them all and sorts the result by file and line, so a report reads top to bottom.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from urllib.parse import urlparse
+
+from kb.config import Config
+from kb.content import key_problem, load_project
+from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, similar_title_pairs,
+                    valid_arxiv, valid_doi)
+from kb.models import Issue, Paper, Project
+
+LATEX_RE = re.compile(r"\\[A-Za-z]+|\\[\"'^`~=.]|[{}]|(?<!\\)\$[^$]+\$")
+HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+TEXT_FIELDS = ("title", "venue", "abstract", "summary")
+YEAR_MIN = 1600
+
+
+def _loc(field: str) -> tuple[str | int, ...]:
+    """'readings[2].key' -> ('readings', 2, 'key')."""
+    parts = re.findall(r"[^.\[\]]+", field)
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def _paper_issue(project: Project, paper: Paper, severity: str, field: str | None, message: str,
+                 fix: str, code: str) -> Issue:
+    source = project.source("paper", paper.key)
+    line = source.line(*_loc(field)) if field else 1
+    return Issue(severity, source.path, message, fix=fix, field=field, line=line, code=code)  # type: ignore[arg-type]
+
+
+def check_ids(project: Project, config: Config) -> Iterable[Issue]:
+    """Field sanity: year range, arXiv and DOI syntax, URL schemes."""
+    this_year = dt.date.today().year
+    for paper in project.papers.values():
+        if paper.year is not None and not YEAR_MIN <= paper.year <= this_year + 1:
+            yield _paper_issue(project, paper, "error", "year",
+                               f"year {paper.year} is outside {YEAR_MIN}-{this_year + 1}",
+                               "write the four-digit publication year", "year-range")
+        if paper.arxiv is not None:
+            if not valid_arxiv(paper.arxiv):
+                yield _paper_issue(project, paper, "error", "arxiv",
+                                   f"{paper.arxiv!r} is not an arXiv id",
+                                   "write the id as on arxiv.org, e.g. 2203.02155 or hep-th/9901001",
+                                   "arxiv-syntax")
+            elif paper.arxiv != normalize_arxiv(paper.arxiv):
+                yield _paper_issue(project, paper, "warning", "arxiv",
+                                   f"arXiv id {paper.arxiv!r} carries a prefix or version",
+                                   f"write arxiv: '{normalize_arxiv(paper.arxiv)}' (no 'arXiv:', no v2)",
+                                   "arxiv-version")
+        if paper.doi is not None:
+            if not valid_doi(paper.doi):
+                yield _paper_issue(project, paper, "error", "doi", f"{paper.doi!r} is not a DOI",
+                                   "a DOI looks like 10.1000/xyz123", "doi-syntax")
+            elif paper.doi != normalize_doi(paper.doi) and paper.doi.lower() != normalize_doi(paper.doi):
+                yield _paper_issue(project, paper, "warning", "doi",
+                                   f"DOI {paper.doi!r} carries a prefix",
+                                   f"write doi: '{normalize_doi(paper.doi)}'", "doi-prefix")
+        for name in ("url", "pdf"):
+            value = getattr(paper, name)
+            if value is not None and urlparse(value).scheme not in ("http", "https"):
+                yield _paper_issue(project, paper, "error", name,
+                                   f"{value!r} is not an http(s) link",
+                                   "write a full link starting with https://", "url-scheme")
+    for session in project.sessions:
+        if session.slides and urlparse(session.slides).scheme not in ("http", "https"):
+            source = project.source("session", session.slug)
+            yield Issue("error", source.path, f"{session.slides!r} is not an http(s) link",
+                        fix="write a full link starting with https://", field="slides",
+                        line=source.line("slides"), code="url-scheme")
+
+
+def check_text(project: Project, config: Config) -> Iterable[Issue]:
+    """Leftover LaTeX and HTML in display fields, missing text, authors, tags."""
+    vocabulary = config.options.tags
+    for paper in project.papers.values():
+        for name in TEXT_FIELDS:
+            value = getattr(paper, name) or ""
+            found = LATEX_RE.search(value)
+            if found:
+                yield _paper_issue(project, paper, "warning", name,
+                                   f"leftover LaTeX {found.group(0)!r} in {name}",
+                                   "write the plain Unicode text (ü, –, &) without braces or commands",
+                                   "latex")
+        for i, author in enumerate(paper.authors):
+            if LATEX_RE.search(author):
+                yield _paper_issue(project, paper, "warning", f"authors[{i}]",
+                                   f"leftover LaTeX in author {author!r}",
+                                   "write the name in plain Unicode, e.g. 'Müller, Anna'", "latex")
+            if " and " in author:
+                yield _paper_issue(project, paper, "warning", f"authors[{i}]",
+                                   f"author {author!r} looks like several names joined by 'and'",
+                                   "write one 'Last, First' name per list item", "author-format")
+        if HTML_RE.search(paper.title):
+            yield _paper_issue(project, paper, "warning", "title", "the title contains HTML markup",
+                               "remove the tags; the site shows them as literal text", "html")
+        if not paper.abstract and not paper.summary:
+            yield _paper_issue(project, paper, "warning", "summary", "no abstract and no summary",
+                               "add a summary (search and the site are weaker without text)",
+                               "no-text")
+        if not paper.authors and not paper.editors:
+            yield _paper_issue(project, paper, "warning", "authors", "no authors",
+                               "add authors as a list of 'Last, First' names", "no-authors")
+        if paper.year is None:
+            yield _paper_issue(project, paper, "warning", "year", "no year",
+                               "add the publication year", "no-year")
+        yield from _tag_issues(project, ("paper", paper.key), paper.tags, vocabulary)
+    for poster in project.posters:
+        yield from _tag_issues(project, ("poster", poster.slug), poster.tags, vocabulary)
+
+
+def _tag_issues(project: Project, where: tuple[str, str], tags: list[str],
+                vocabulary: dict[str, str]) -> Iterable[Issue]:
+    source = project.source(*where)
+    for i, tag in enumerate(tags):
+        if not TAG_RE.match(tag):
+            yield Issue("warning", source.path, f"tag {tag!r} is not lowercase-with-hyphens",
+                        fix=f"write it as {'-'.join(re.findall(r'[a-z0-9]+', tag.lower()))!r}",
+                        field=f"tags[{i}]", line=source.line("tags", i), code="tag-format")
+        elif vocabulary and tag not in vocabulary:
+            yield Issue("warning", source.path, f"tag {tag!r} is not in the tag vocabulary",
+                        fix="use one of: " + ", ".join(sorted(vocabulary))
+                        + " (or add it under plugins.kb.tags in mkdocs.yml)",
+                        field=f"tags[{i}]", line=source.line("tags", i), code="unknown-tag")
+
+
+def check_duplicates(project: Project, config: Config) -> Iterable[Issue]:
+    """Same DOI, same arXiv id (also via a 10.48550 DOI), near-identical titles."""
+    by_doi: dict[str, list[str]] = defaultdict(list)
+    by_arxiv: dict[str, list[str]] = defaultdict(list)
+    for key, paper in project.papers.items():
+        doi, arxiv = paper_ids(paper.doi, paper.arxiv)
+        if doi and valid_doi(doi):
+            by_doi[doi].append(key)
+        if arxiv and valid_arxiv(arxiv):
+            by_arxiv[arxiv].append(key)
+        if paper.doi and paper.arxiv:  # an arXiv DOI whose id differs from the arxiv field
+            from_doi = paper_ids(paper.doi, None)[1]
+            if from_doi and from_doi != normalize_arxiv(paper.arxiv):
+                by_arxiv[from_doi].append(key)
+    reported: set[frozenset[str]] = set()
+
+    def pairs(groups: dict[str, list[str]], what: str, code: str) -> Iterable[Issue]:
+        for value, keys in groups.items():
+            keys = sorted(set(keys))
+            for other in keys[1:]:
+                pair = frozenset((keys[0], other))
+                if config.not_duplicate(keys[0], other) or pair in reported:
+                    continue
+                reported.add(pair)
+                yield _paper_issue(project, project.papers[other], "error", code.split("-")[1],
+                                   f"same {what} {value} as {keys[0]!r}",
+                                   f"merge the two into one paper, or list [{keys[0]}, {other}] "
+                                   "under plugins.kb.not_duplicates in mkdocs.yml", code)
+
+    yield from pairs(by_doi, "DOI", "duplicate-doi")
+    yield from pairs(by_arxiv, "arXiv id", "duplicate-arxiv")
+    items = [(k, p.title) for k, p in sorted(project.papers.items())]
+    for a, b, score in similar_title_pairs(items, config.options.title_similarity):
+        if config.not_duplicate(a, b) or frozenset((a, b)) in reported:
+            continue
+        reported.add(frozenset((a, b)))
+        yield _paper_issue(project, project.papers[b], "warning", "title",
+                           f"title nearly identical to {a!r} ({score:.0f}% similar)",
+                           f"merge the two, or list [{a}, {b}] under plugins.kb.not_duplicates "
+                           "in mkdocs.yml", "duplicate-title")
+    for pair in config.options.not_duplicates:
+        for key in pair:
+            if key not in project.papers and key not in project.broken:
+                yield Issue("warning", "mkdocs.yml", f"not_duplicates names an unknown paper {key!r}",
+                            fix="correct the key or remove the pair", field="plugins.kb.not_duplicates",
+                            code="dangling-allow")
+
+
+def check_references(project: Project, config: Config) -> Iterable[Issue]:
+    """Readings and poster papers that name no paper; sessions: numbers, order, posters' session."""
+    known = set(project.papers) | project.broken
+
+    def key_issue(source_kind: str, name: str, key: str, loc: tuple[str | int, ...], what: str) -> Issue | None:
+        if key in known:
+            return None
+        source = project.source(source_kind, name)
+        field = f"{loc[0]}[{loc[1]}]" + (f".{loc[2]}" if len(loc) > 2 else "")
+        problem = key_problem(key)
+        message = f"{what} {key!r} is not a valid key: {problem}" if problem else \
+            f"{what} {key!r} names no paper in {config.options.papers_dir}/"
+        return Issue("error", source.path, message,
+                     fix=f"correct the key, or add {config.options.papers_dir}/<key>.md (e.g. with kb import)",
+                     field=field, line=source.line(*loc), code="dangling-reference")
+
+    numbers: dict[int, str] = {}
+    for session in project.sessions:
+        source = project.source("session", session.slug)
+        seen: set[str] = set()
+        for i, reading in enumerate(session.readings):
+            issue = key_issue("session", session.slug, reading.key, ("readings", i, "key"), "reading")
+            if issue:
+                yield issue
+            if reading.key in seen:
+                yield Issue("warning", source.path, f"reading {reading.key!r} is listed twice",
+                            fix="remove one of the two", field=f"readings[{i}].key",
+                            line=source.line("readings", i), code="duplicate-reading")
+            seen.add(reading.key)
+        if session.session in numbers:
+            yield Issue("error", source.path,
+                        f"session number {session.session} is also used by {numbers[session.session]}",
+                        fix="give each session its own number", field="session",
+                        line=source.line("session"), code="duplicate-session")
+        else:
+            numbers[session.session] = source.path
+        prefix = re.match(r"^(\d+)-", session.slug)
+        if prefix and int(prefix.group(1)) != session.session:
+            yield Issue("warning", source.path,
+                        f"the file name says session {int(prefix.group(1))}, the front matter {session.session}",
+                        fix=f"rename the file to {session.session:02d}-<slug>.md or correct session:",
+                        field="session", line=source.line("session"), code="session-filename")
+    dated = [s for s in project.sessions if s.date is not None]
+    for before, after in zip(dated, dated[1:]):
+        if after.session != before.session and after.date < before.date:  # type: ignore[operator]
+            source = project.source("session", after.slug)
+            yield Issue("error", source.path,
+                        f"session {after.session} is dated {after.date}, before session "
+                        f"{before.session} ({before.date})",
+                        fix="correct the date or the session number", field="date",
+                        line=source.line("date"), code="session-order")
+    for poster in project.posters:
+        source = project.source("poster", poster.slug)
+        for i, key in enumerate(poster.papers):
+            issue = key_issue("poster", poster.slug, key, ("papers", i), "paper")
+            if issue:
+                yield issue
+        if poster.session is not None and poster.session not in numbers:
+            yield Issue("error", source.path, f"session {poster.session} does not exist",
+                        fix="use the number of a session in " + config.options.sessions_dir,
+                        field="session", line=source.line("session"), code="dangling-session")
+
+
+CHECKS: tuple[Callable[[Project, Config], Iterable[Issue]], ...] = (
+    check_ids, check_text, check_duplicates, check_references,
+)
+
+
+def check_project(project: Project, config: Config) -> list[Issue]:
+    """Every problem of the project: those met while loading plus every check's findings."""
+    issues = list(project.issues)
+    for check in CHECKS:
+        issues.extend(check(project, config))
+    return sorted(issues, key=lambda i: (i.path, i.line or 0, i.severity != "error", i.code))
+
+
+def check(config: Config) -> tuple[Project, list[Issue]]:
+    """Load the repository at ``config`` and check it."""
+    project = load_project(config)
+    return project, check_project(project, config)
