@@ -1,0 +1,164 @@
+"""``kb search``, ``kb related``, ``kb suggest`` and ``kb sync``.
+
+The search library (SQLModel, faiss, the model) is imported inside the commands, so that
+``kb --help`` and ``kb check`` never pay for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from kb.cli.app import State, cli, echo_json, pass_state
+
+if TYPE_CHECKING:
+    from kb.search import Hit, KnowledgeBase
+
+_EMPTY = "the knowledge base has no papers yet: add papers/<key>.md files (see kb init)"
+
+
+def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
+    from kb.search import open_kb
+
+    kb = open_kb(state.config, progress=sys.stderr.isatty(), embed=embed)
+    if kb.report.broken:
+        n = len(kb.report.broken)
+        files = "1 paper file could not be read and is" if n == 1 else \
+            f"{n} paper files could not be read and are"
+        click.echo(f"warning: {files} left out; run kb check", err=True)
+    return kb
+
+
+def _authors(names: list[str]) -> str:
+    lasts = [n.split(",")[0].strip() for n in names]
+    if len(lasts) > 2:
+        return f"{lasts[0]} et al."
+    return " and ".join(lasts)
+
+
+def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
+    if as_json:
+        echo_json([h.as_dict() for h in hits])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("key", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=3)
+    table.add_column("authors", overflow="fold", ratio=1)
+    table.add_column("year", justify="right")
+    table.add_column("score", justify="right")
+    for i, hit in enumerate(hits, start=1):
+        table.add_row(str(i), hit.key, hit.title, _authors(hit.authors),
+                      str(hit.year or ""), f"{hit.score:.4f}")
+    Console(soft_wrap=False).print(table)
+
+
+def _nothing(message: str, as_json: bool) -> None:
+    if as_json:
+        echo_json([])
+    else:
+        click.echo(message)
+
+
+_k_option = click.option("-k", "--limit", "k", type=click.IntRange(1, 1000), default=10,
+                         show_default=True, help="How many papers to show.")
+_json_option = click.option("--json", "as_json", is_flag=True,
+                            help="Print a JSON list of hits (key, title, authors, year, venue, "
+                                 "arxiv, doi, score).")
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--mode", type=click.Choice(["hybrid", "semantic", "keyword"]), default="hybrid",
+              show_default=True,
+              help="keyword: words (bm25); semantic: meaning (embeddings); hybrid: both, fused.")
+@_k_option
+@click.option("--session", type=int, help="Only papers on the reading list of session N.")
+@click.option("--tag", help="Only papers with this tag.")
+@click.option("--year-from", type=int, help="Only papers published in this year or later.")
+@click.option("--year-to", type=int, help="Only papers published in this year or earlier.")
+@click.option("--type", "entry_type", help="Only papers of this BibTeX type (article, ...).")
+@_json_option
+@pass_state
+def search_command(state: State, query: str, mode: str, k: int, session: int | None,
+                   tag: str | None, year_from: int | None, year_to: int | None,
+                   entry_type: str | None, as_json: bool) -> None:
+    """Find papers about QUERY, by meaning and by words (hybrid, the default).
+
+    The cache in .kb/ is brought up to date with the files first; only changed papers are
+    embedded again.
+    """
+    from kb.search import Filters
+
+    kb = _open(state, embed=mode != "keyword")
+    if not len(kb):
+        return _nothing(_EMPTY, as_json)
+    if session is not None and session not in kb.store.session_numbers():
+        from kb.errors import NotFoundError
+
+        raise NotFoundError(f"no session {session}", field="--session",
+                            fix="pass the number of a page in docs/sessions/")
+    filters = Filters(session=session, tag=tag, year_from=year_from, year_to=year_to,
+                      type=entry_type)
+    hits = kb.search(query, mode=mode, k=k, filters=filters)
+    if not hits:
+        return _nothing(f"no papers match {query!r}", as_json)
+    _print_hits(hits, as_json, f"{mode} search: {query}")
+
+
+@cli.command("related")
+@click.argument("key")
+@click.option("-k", "--limit", "k", type=click.IntRange(1, 1000), default=5, show_default=True,
+              help="How many papers to show.")
+@_json_option
+@pass_state
+def related_command(state: State, key: str, k: int, as_json: bool) -> None:
+    """List the papers nearest in meaning to paper KEY (KEY itself left out)."""
+    kb = _open(state)
+    if not len(kb):
+        return _nothing(_EMPTY, as_json)
+    hits = kb.related(key, k)
+    if not hits:
+        return _nothing(f"no other papers to compare with {key}", as_json)
+    _print_hits(hits, as_json, f"related to {key}")
+
+
+@cli.command("suggest")
+@click.option("--session", type=int, required=True,
+              help="The session number whose topic and readings the suggestions follow.")
+@_k_option
+@_json_option
+@pass_state
+def suggest_command(state: State, session: int, k: int, as_json: bool) -> None:
+    """Suggest papers of the knowledge base for a session that its reading list lacks.
+
+    Ranks papers by closeness to the session's title, page and current readings.
+    """
+    kb = _open(state)
+    if not len(kb):
+        return _nothing(_EMPTY, as_json)
+    hits = kb.suggest(session, k)
+    if not hits:
+        return _nothing(f"nothing to suggest for session {session}: every paper is listed", as_json)
+    _print_hits(hits, as_json, f"suggestions for session {session}")
+
+
+@cli.command("sync")
+@click.option("--rebuild", is_flag=True, help="Throw the cache away and rebuild it from the files.")
+@pass_state
+def sync_command(state: State, rebuild: bool) -> None:
+    """Bring the cache in .kb/ (database, embeddings, index) up to date with the files."""
+    import shutil
+
+    if rebuild:
+        shutil.rmtree(state.config.cache_dir, ignore_errors=True)
+    kb = _open(state)
+    r = kb.report
+    papers = "1 paper" if len(kb) == 1 else f"{len(kb)} papers"
+    click.echo(f"synced {papers}: {len(r.added)} added, {len(r.changed)} changed, "
+               f"{len(r.removed)} removed, {r.unchanged} unchanged; {kb.embedded} embedded")

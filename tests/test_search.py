@@ -1,0 +1,293 @@
+"""kb.search and the search commands with a small deterministic embedder (no model).
+
+The library below holds real papers; titles, authors and ids are facts, the summaries are
+written here in our own words.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import kb.search
+from conftest import paper, run, write
+from kb.config import load_config
+from kb.embed import HashingEmbedder
+from kb.errors import KbError, NotFoundError
+from kb.search import Filters, Hit, open_kb, rrf
+
+LIBRARY: dict[str, dict[str, object]] = {
+    "ouyang2022training": dict(
+        title="Training language models to follow instructions with human feedback",
+        authors=["Ouyang, Long", "Wu, Jeff", "Jiang, Xu"], year=2022, arxiv="2203.02155",
+        tags=["rlhf", "alignment"],
+        summary="Labelers write demonstrations and rank sampled outputs of GPT-3; a reward "
+                "model fitted to the rankings guides PPO fine-tuning, and people prefer the "
+                "resulting InstructGPT models over far larger base models."),
+    "christiano2017deep": dict(
+        title="Deep reinforcement learning from human preferences",
+        authors=["Christiano, Paul F.", "Leike, Jan", "Brown, Tom B."], year=2017,
+        arxiv="1706.03741", tags=["rlhf"], type="inproceedings",
+        summary="Agents master Atari games and simulated robot locomotion when a person "
+                "merely compares pairs of short video clips of their behaviour; no "
+                "hand-written reward function is needed."),
+    "rafailov2023direct": dict(
+        title="Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
+        authors=["Rafailov, Rafael", "Sharma, Archit", "Mitchell, Eric"], year=2023,
+        arxiv="2305.18290", tags=["rlhf", "alignment"], type="inproceedings",
+        summary="Rewrites the preference objective in terms of the policy itself, so no "
+                "separate reward model and no reinforcement learning loop are needed: a "
+                "classification loss on chosen versus rejected answers suffices."),
+    "schulman2017proximal": dict(
+        title="Proximal Policy Optimization Algorithms",
+        authors=["Schulman, John", "Wolski, Filip", "Dhariwal, Prafulla"], year=2017,
+        arxiv="1707.06347", tags=["rl"], type="misc",
+        summary="A policy-gradient method that clips the probability ratio between the new "
+                "and the old policy, so several epochs of minibatch updates can reuse one "
+                "batch of sampled experience without destructively large steps."),
+    "devlin2019bert": dict(
+        title="BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        authors=["Devlin, Jacob", "Chang, Ming-Wei", "Lee, Kenton", "Toutanova, Kristina"],
+        year=2019, arxiv="1810.04805", tags=["architecture", "pretraining"], type="inproceedings",
+        summary="An encoder pretrained to fill in masked words from context on both sides and "
+                "to tell whether two sentences follow each other; fine-tuned, it set new "
+                "results on many understanding benchmarks."),
+    "wei2022chain": dict(
+        title="Chain-of-Thought Prompting Elicits Reasoning in Large Language Models",
+        authors=["Wei, Jason", "Wang, Xuezhi", "Schuurmans, Dale"], year=2022,
+        arxiv="2201.11903", tags=["prompting", "reasoning"],
+        summary="Putting worked examples with intermediate steps into the prompt makes large "
+                "models far better at arithmetic word problems, commonsense and symbolic tasks."),
+    "mnih2015human": dict(
+        title="Human-level control through deep reinforcement learning",
+        authors=["Mnih, Volodymyr", "Kavukcuoglu, Koray", "Silver, David"], year=2015,
+        venue="Nature", doi="10.1038/nature14236", tags=["rl"],
+        summary="A convolutional network trained by Q-learning with experience replay and a "
+                "target network plays dozens of Atari games from raw screen pixels about as "
+                "well as a professional human tester."),
+    "bai2022constitutional": dict(
+        title="Constitutional AI: Harmlessness from AI Feedback",
+        authors=["Bai, Yuntao", "Kadavath, Saurav", "Kundu, Sandipan"], year=2022,
+        arxiv="2212.08073", tags=["alignment"],
+        summary="A short list of written principles replaces human labels of harm: the model "
+                "critiques and revises its own answers, and preference labels produced by a "
+                "model train the reward model."),
+}
+
+SESSION_2 = """---
+session: 2
+date: 2025-10-22
+title: Learning from human preferences
+readings:
+- key: christiano2017deep
+  kind: required
+- key: ouyang2022training
+  kind: optional
+---
+How a reward learned from human comparisons steers a policy.
+"""
+
+
+def make_library(root: Path) -> Path:
+    """Write LIBRARY and a second session into the course at ``root``."""
+    for key, fields in LIBRARY.items():
+        write(root, f"papers/{key}.md", paper(key, **fields))
+    write(root, "docs/sessions/02-preferences.md", SESSION_2)
+    return root
+
+
+@pytest.fixture
+def library(course: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The course with LIBRARY, and the CLI using the hashing embedder instead of the model."""
+    monkeypatch.setattr(kb.search, "default_embedder", lambda model: HashingEmbedder(256))
+    return make_library(course)
+
+
+def keys(hits: list[Hit]) -> list[str]:
+    return [h.key for h in hits]
+
+
+# ---------------------------------------------------------------- library
+
+def test_keyword_search_ranks_by_bm25(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    hits = base.search("Atari games", mode="keyword")
+    assert set(keys(hits)) == {"christiano2017deep", "mnih2015human"}
+    assert hits[0].score >= hits[1].score > 0
+
+
+def test_keyword_query_with_fts_syntax_is_taken_literally(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    assert keys(base.search('"Atari" AND NEAR( title: *', mode="keyword"))[:2] != []
+    assert base.search("zzzqqq", mode="keyword") == []
+    assert base.search("   ", mode="hybrid") == []
+
+
+def test_semantic_search_returns_cosine_scores(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    hits = base.search("proximal policy optimization algorithms", mode="semantic", k=3)
+    assert hits[0].key == "schulman2017proximal"
+    assert 0 < hits[0].score <= 1.0 + 1e-6
+    assert len(hits) == 3
+
+
+def test_hybrid_fuses_both_rankings(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    hybrid = base.search("reward model preferences", k=8)
+    keyword = base.search("reward model preferences", mode="keyword", k=100)
+    semantic = base.search("reward model preferences", mode="semantic", k=100)
+    expected = rrf([keys(keyword), keys(semantic)], [kb.search.KEYWORD_WEIGHT,
+                                                    kb.search.SEMANTIC_WEIGHT])
+    assert keys(hybrid) == [key for key, _ in expected[:8]]
+
+
+def test_filters_narrow_results(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    query = "reinforcement learning"
+    for mode in ("keyword", "semantic", "hybrid"):
+        assert set(keys(base.search(query, mode=mode, filters=Filters(tag="rl")))) <= {
+            "schulman2017proximal", "mnih2015human"}
+        assert set(keys(base.search(query, mode=mode, filters=Filters(year_to=2016)))) <= {
+            "mnih2015human"}
+        by_session = keys(base.search(query, mode=mode, filters=Filters(session=2)))
+        assert set(by_session) <= {"christiano2017deep", "ouyang2022training"} and by_session
+        typed = keys(base.search(query, mode=mode, filters=Filters(type="inproceedings",
+                                                                  year_from=2018)))
+        assert set(typed) <= {"rafailov2023direct", "devlin2019bert", "vaswani2017attention"}
+    assert keys(base.search("language", mode="semantic", k=10,
+                            filters=Filters(year_from=2022, year_to=2022))) != []
+    assert base.search("language", filters=Filters(tag="no-such-tag")) == []
+
+
+def test_related_excludes_the_paper_itself(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    hits = base.related("ouyang2022training", k=4)
+    assert len(hits) == 4 and "ouyang2022training" not in keys(hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_related_unknown_key_suggests_close_keys(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    with pytest.raises(NotFoundError) as err:
+        base.related("ouyang2022train")
+    assert str(err.value) == ("papers/ouyang2022train.md: [key] no paper 'ouyang2022train'\n"
+                              "  fix: did you mean ouyang2022training?")
+
+
+def test_suggest_leaves_out_the_reading_list(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    hits = base.suggest(2, k=20)
+    assert len(hits) == len(LIBRARY) + 1 - 2  # every paper but the two listed ones
+    assert not {"christiano2017deep", "ouyang2022training"} & set(keys(hits))
+    with pytest.raises(NotFoundError, match=r"no session 7 \(sessions: 1, 2\)"):
+        base.suggest(7)
+
+
+def test_unknown_mode_is_an_error(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    with pytest.raises(KbError, match="unknown search mode 'fuzzy'"):
+        base.search("x", mode="fuzzy")
+
+
+def test_keyword_mode_needs_no_vectors(library: Path) -> None:
+    class Refuses(HashingEmbedder):
+        def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
+            raise AssertionError("keyword search must not embed")
+
+    base = open_kb(load_config(library), embedder=Refuses(256), embed=False)
+    assert keys(base.search("Atari", mode="keyword", k=1)) in (["mnih2015human"],
+                                                                ["christiano2017deep"])
+
+
+def test_rrf_orders_by_fused_score_then_key() -> None:
+    fused = rrf([["a", "b", "c"], ["c", "a"]], k=60)
+    assert [k for k, _ in fused] == ["a", "c", "b"]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    assert [k for k, _ in rrf([["x"], ["y"]])] == ["x", "y"]  # equal scores: by key
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_cli_json_has_the_documented_shape(library: Path) -> None:
+    result = run(library, "search", "Atari games", "--mode", "keyword", "--json", "-k", "1")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data) == 1
+    assert set(data[0]) == {"key", "title", "authors", "year", "venue", "arxiv", "doi", "score"}
+    hit = data[0]
+    assert hit["key"] in ("mnih2015human", "christiano2017deep")
+    assert hit["authors"] == LIBRARY[hit["key"]]["authors"]
+    assert isinstance(hit["score"], float)
+
+
+def test_cli_table_lists_hits(library: Path) -> None:
+    result = run(library, "search", "Proximal Policy Optimization", "--mode", "keyword")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].strip() == "keyword search: Proximal Policy Optimization"
+    assert "schulman2017proximal" in lines[4] and "Schulman et al." in lines[4]
+
+
+def test_cli_filters(library: Path) -> None:
+    result = run(library, "search", "learning", "--tag", "rl", "--year-from", "2016",
+                 "--type", "misc", "--json")
+    assert [h["key"] for h in json.loads(result.output)] == ["schulman2017proximal"]
+    result = run(library, "search", "learning", "--session", "2", "--json", "--mode", "semantic")
+    assert {h["key"] for h in json.loads(result.output)} == {"christiano2017deep",
+                                                             "ouyang2022training"}
+
+
+def test_cli_no_hits_and_unknown_session(library: Path) -> None:
+    result = run(library, "search", "zzzqqq", "--mode", "keyword")
+    assert (result.exit_code, result.output) == (0, "no papers match 'zzzqqq'\n")
+    assert run(library, "search", "zzzqqq", "--mode", "keyword", "--json").output == "[]\n"
+    result = run(library, "search", "x", "--session", "9")
+    assert result.exit_code == 2
+    assert result.output == ("Error: [--session] no session 9\n"
+                             "  fix: pass the number of a page in docs/sessions/\n")
+    result = run(library, "suggest", "--session", "9")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: [session] no session 9 (sessions: 1, 2)\n")
+
+
+def test_cli_related_and_suggest(library: Path) -> None:
+    result = run(library, "related", "rafailov2023direct", "-k", "3", "--json")
+    data = json.loads(result.output)
+    assert len(data) == 3 and "rafailov2023direct" not in [h["key"] for h in data]
+    result = run(library, "related", "nobody2020")
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: papers/nobody2020.md: [key] no paper 'nobody2020'")
+    result = run(library, "suggest", "--session", "2", "--json", "-k", "3")
+    assert len(json.loads(result.output)) == 3
+
+
+def test_cli_empty_knowledge_base(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kb.search, "default_embedder", lambda model: HashingEmbedder(64))
+    (course / "papers" / "vaswani2017attention.md").unlink()
+    empty = "the knowledge base has no papers yet: add papers/<key>.md files (see kb init)\n"
+    for args in (("search", "attention"), ("related", "x"), ("suggest", "--session", "1")):
+        result = run(course, *args)
+        assert (result.exit_code, result.output) == (0, empty)
+
+
+def test_cli_sync_reports_changes(library: Path) -> None:
+    first = run(library, "sync")
+    assert first.output == "synced 9 papers: 9 added, 0 changed, 0 removed, 0 unchanged; 9 embedded\n"
+    again = run(library, "sync")
+    assert again.output == "synced 9 papers: 0 added, 0 changed, 0 removed, 9 unchanged; 0 embedded\n"
+    write(library, "papers/wei2022chain.md", paper("wei2022chain", **{
+        **LIBRARY["wei2022chain"], "summary": "Worked examples in the prompt."}))
+    (library / "papers" / "mnih2015human.md").unlink()
+    third = run(library, "sync")
+    assert third.output == "synced 8 papers: 0 added, 1 changed, 1 removed, 7 unchanged; 1 embedded\n"
+    rebuilt = run(library, "sync", "--rebuild")
+    assert rebuilt.output == "synced 8 papers: 8 added, 0 changed, 0 removed, 0 unchanged; 8 embedded\n"
+
+
+def test_cli_warns_about_unreadable_papers(library: Path) -> None:
+    write(library, "papers/broken2020.md", "no front matter here\n")
+    result = run(library, "search", "Atari", "--mode", "keyword", "--json")
+    assert result.exit_code == 0
+    assert "warning: 1 paper file could not be read and is left out; run kb check" in result.output
