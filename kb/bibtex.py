@@ -1,0 +1,217 @@
+"""BibTeX entries <-> :class:`~kb.models.Paper`, and the BibTeX export (pure, no I/O).
+
+Field mapping (import reads the first field present; export writes it back):
+
+============  ==========================================================================
+Paper         BibTeX
+============  ==========================================================================
+type          the entry type (``@article`` -> article)
+title         ``title`` (LaTeX decoded to Unicode, protective braces dropped)
+authors       ``author``, each name as "Last, First" ("von Last, Jr, First")
+editors       ``editor``, likewise
+year          ``year`` when it is a number, else the year of ``date`` (``date`` is kept)
+venue         the first of ``journaltitle``, ``journal``, ``booktitle``, ``publisher``,
+              ``school``, ``institution``, ``organization`` (the others are kept)
+arxiv         ``eprint`` (with ``archiveprefix``/``eprinttype`` arXiv or none), ``arxivid``,
+              ``arxiv``; else an id found in ``journal``, ``url``, ``note``, ``howpublished``
+              or an arXiv DOI (10.48550/arXiv.*). Written back as eprint + archiveprefix.
+doi           ``doi`` without its https://doi.org/ prefix; else a doi.org ``url``
+url           ``url`` when it is an http(s) link
+abstract      ``abstract`` (decoded, paragraphs kept)
+tags          ``keywords`` when every keyword is already a kb tag (lowercase-hyphenated)
+bibtex        every other field, verbatim (macros expanded, ``month`` as a number 1-12)
+============  ==========================================================================
+
+Export writes entries sorted by key and fields in a fixed order (mapped fields first, then
+the kept fields alphabetically), so the file diffs well; display fields are LaTeX-encoded
+(non-ASCII letters as accents, specials escaped), kept fields are written verbatim. Reading
+the export back gives the same papers: import -> export -> import is the identity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+
+from kb.bibread import MONTHS, BibEntry, read_bib
+from kb.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
+from kb.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
+from kb.models import Paper
+from kb.validate import TAG_RE
+
+__all__ = ["VENUE_FIELDS", "entry_to_paper", "paper_to_fields", "export_bibtex", "read_bib"]
+
+VENUE_FIELDS = ("journaltitle", "journal", "booktitle", "publisher", "school", "institution",
+                "organization")
+_VENUE_BY_TYPE = {
+    "article": "journal", "periodical": "journal", "inproceedings": "booktitle",
+    "conference": "booktitle", "incollection": "booktitle", "inbook": "booktitle",
+    "inreference": "booktitle", "book": "publisher", "mvbook": "publisher",
+    "booklet": "publisher", "proceedings": "publisher", "collection": "publisher",
+    "phdthesis": "school", "mastersthesis": "school", "thesis": "institution",
+    "techreport": "institution", "report": "institution", "manual": "organization",
+}
+_ARXIV_PREFIXES = ("archiveprefix", "eprinttype")
+_ARXIV_TEXT_FIELDS = ("journal", "journaltitle", "url", "note", "howpublished", "booktitle")
+_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+_DATE_YEAR = re.compile(r"^\s*(\d{4})")
+_FIRST = ("title", "author", "editor")
+_LAST = ("doi", "eprint", "archiveprefix", "url", "keywords", "abstract")
+
+
+class EntryError(ValueError):
+    """An entry that cannot become a paper (no title, a field kb cannot accept)."""
+
+
+def _arxiv(fields: dict[str, str], used: set[str]) -> str | None:
+    prefix = next((fields[n].strip().lower() for n in _ARXIV_PREFIXES if n in fields), "")
+    for name in ("eprint", "arxivid", "arxiv"):
+        value = fields.get(name, "").strip()
+        if not value or (name == "eprint" and prefix not in ("", "arxiv")):
+            continue
+        if valid_arxiv(value):
+            used.add(name)
+            used.update(n for n in _ARXIV_PREFIXES
+                        if n in fields and fields[n].strip().lower() == "arxiv")
+            return normalize_arxiv(value)
+    for name in _ARXIV_TEXT_FIELDS:
+        found = find_arxiv(fields.get(name, ""))
+        if found and valid_arxiv(found):
+            return found
+    doi = fields.get("doi", "")
+    match = re.match(r"^10\.48550/arxiv\.(.+)$", normalize_doi(doi)) if doi else None
+    return normalize_arxiv(match.group(1)) if match and valid_arxiv(match.group(1)) else None
+
+
+def _doi(fields: dict[str, str], used: set[str]) -> str | None:
+    value = fields.get("doi", "").strip()
+    if value and valid_doi(value):
+        used.add("doi")
+        return value[len(value) - len(normalize_doi(value)):]  # prefix dropped, case kept
+    url = fields.get("url", "").strip()
+    if re.match(r"^https?://(dx\.)?doi\.org/", url, re.I) and valid_doi(url):
+        return url[len(url) - len(normalize_doi(url)):]
+    return None
+
+
+def entry_to_paper(entry: BibEntry, key: str | None = None) -> Paper:
+    """The paper an entry describes (key: the entry's own unless given). Raises EntryError."""
+    fields = entry.fields
+    used: set[str] = set()
+    data: dict[str, object] = {"key": key or entry.key, "type": entry.type}
+    title = latex_to_text(fields.get("title", ""))
+    if not title:
+        raise EntryError("the entry has no title")
+    data["title"] = title
+    used.add("title")
+    for name, target in (("author", "authors"), ("editor", "editors")):
+        if fields.get(name, "").strip():
+            data[target] = split_names(fields[name])
+            used.add(name)
+    year = _YEAR.match(fields.get("year", ""))
+    if year:
+        data["year"] = int(year.group(1))
+        used.add("year")
+    elif "year" not in fields and _DATE_YEAR.match(fields.get("date", "")):
+        data["year"] = int(_DATE_YEAR.match(fields["date"]).group(1))  # type: ignore[union-attr]
+    venue_field = next((n for n in VENUE_FIELDS if fields.get(n, "").strip()), None)
+    if venue_field:
+        data["venue"] = latex_to_text(fields[venue_field])
+        used.add(venue_field)
+    data["arxiv"] = _arxiv(fields, used)
+    data["doi"] = _doi(fields, used)
+    url = fields.get("url", "").strip()
+    if re.match(r"^https?://\S+$", url):
+        data["url"] = url
+        used.add("url")
+    if fields.get("abstract", "").strip():
+        data["abstract"] = latex_to_text(fields["abstract"], paragraphs=True)
+        used.add("abstract")
+    keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
+    if keywords and all(TAG_RE.match(k) for k in keywords):
+        data["tags"] = keywords
+        used.add("keywords")
+    data["bibtex"] = {name: normalize_space(value) for name, value in fields.items()
+                      if name not in used}
+    try:
+        return Paper(**{k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise EntryError(f"field {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+
+
+def _venue_field(paper: Paper) -> str:
+    """The field to write the venue to: one the import reads before any field kept in bibtex."""
+    kept = [VENUE_FIELDS.index(n) for n, v in paper.bibtex.items() if n in VENUE_FIELDS and v.strip()]
+    limit = min(kept) if kept else len(VENUE_FIELDS)
+    preferred = _VENUE_BY_TYPE.get(paper.type, "publisher" if paper.type == "misc" else "journal")
+    if preferred in VENUE_FIELDS and VENUE_FIELDS.index(preferred) < limit:
+        return preferred
+    return VENUE_FIELDS[0] if limit > 0 else preferred
+
+
+def _braced(value: str) -> str:
+    """``value`` in braces; unbalanced braces are escaped so the entry stays readable."""
+    depth = 0
+    for char in value:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        value = re.sub(r"(?<!\\)([{}])", r"\\\1", value)
+    return "{" + value + "}"
+
+
+def paper_to_fields(paper: Paper) -> list[tuple[str, str]]:
+    """The BibTeX fields of ``paper`` in export order, as (name, written value) pairs."""
+    fields: dict[str, str] = {}
+    fields["title"] = _braced(protect_title(paper.title))
+    if paper.authors:
+        fields["author"] = _braced(join_names(paper.authors))
+    if paper.editors:
+        fields["editor"] = _braced(join_names(paper.editors))
+    if paper.venue:
+        fields[_venue_field(paper)] = _braced(text_to_latex(paper.venue))
+    if paper.year is not None:
+        fields["year"] = _braced(str(paper.year))
+    if paper.doi and "doi" not in paper.bibtex:
+        fields["doi"] = _braced(paper.doi)
+    if paper.arxiv:
+        if "eprint" in paper.bibtex or any(n in paper.bibtex for n in _ARXIV_PREFIXES):
+            fields["arxivid"] = _braced(paper.arxiv)  # eprint holds another archive's id
+        else:
+            fields["eprint"] = _braced(paper.arxiv)
+            fields["archiveprefix"] = "{arXiv}"
+    if paper.url:
+        fields["url"] = _braced(paper.url)
+    if paper.tags and "keywords" not in paper.bibtex:
+        fields["keywords"] = _braced(", ".join(paper.tags))
+    if paper.abstract:
+        fields["abstract"] = _braced(text_to_latex(paper.abstract))
+    for name, value in paper.bibtex.items():
+        if name in fields:
+            continue
+        if name == "month" and value.isdigit() and 1 <= int(value) <= 12:
+            fields[name] = MONTHS[int(value) - 1][:3]
+        else:
+            fields[name] = _braced(value)
+    first = [n for n in _FIRST if n in fields]
+    last = [n for n in _LAST if n in fields]
+    middle = sorted(n for n in fields if n not in first and n not in last)
+    return [(n, fields[n]) for n in (*first, *middle, *last)]
+
+
+def export_bibtex(papers: Iterable[Paper]) -> str:
+    """A .bib file of ``papers`` (sorted by key, fields in a fixed order); pure, no I/O.
+
+    The text is UTF-8; `kb import` reads it back to the same papers.
+    """
+    chunks = []
+    for paper in sorted(papers, key=lambda p: p.key):
+        fields = paper_to_fields(paper)
+        width = max(len(name) for name, _ in fields)
+        body = ",\n".join(f"  {name:<{width}} = {value}" for name, value in fields)
+        chunks.append(f"@{paper.type}{{{paper.key},\n{body}\n}}\n")
+    return "\n".join(chunks)

@@ -1,0 +1,139 @@
+"""``kb import`` and ``kb export``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from kb.bibtex import export_bibtex
+from kb.cli.app import State, cli, echo_json, pass_state
+from kb.content import atomic_write, load_project
+from kb.csl import export_csl
+from kb.importer import ImportReport, Outcome, Progress, import_bib
+from kb.selection import select_papers
+
+_COLUMNS = ("read", "imported", "merged", "duplicates", "failed")
+
+
+def _where(outcome: Outcome) -> str:
+    return outcome.path + (f":{outcome.line}" if outcome.line else "")
+
+
+def format_outcome(outcome: Outcome, verbose: bool) -> list[str]:
+    """The report lines of one entry (none for a plain import unless ``verbose``)."""
+    lines = []
+    label = outcome.source_key or "?"
+    if outcome.status == "failed":
+        lines.append(f"{_where(outcome)}: failed {label}: {outcome.message}")
+    elif outcome.status != "imported" or outcome.message or verbose:
+        text = f"{_where(outcome)}: {outcome.status} {label}"
+        if outcome.status == "imported" and not outcome.message:
+            text += f" -> papers/{outcome.key}.md"
+        lines.append(text + (f": {outcome.message}" if outcome.message else ""))
+    lines.extend(f"{_where(outcome)}: warning {label}: {w}" for w in outcome.warnings)
+    return lines
+
+
+def summary_table(report: ImportReport) -> list[str]:
+    """Counts per file and in total, as an aligned text table."""
+    rows = [(path, report.counts(path).as_dict()) for path in report.files]
+    if len(rows) > 1:
+        rows.append(("total", report.counts().as_dict()))
+    width = max([len("file"), *(len(p) for p, _ in rows)])
+    head = f"{'file':<{width}}  " + "  ".join(f"{c:>10}" for c in _COLUMNS)
+    lines = [head]
+    for path, counts in rows:
+        lines.append(f"{path:<{width}}  " + "  ".join(f"{counts[c]:>10}" for c in _COLUMNS))
+    return lines
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+
+    with Bar(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), transient=True,
+             console=None) as bar:
+        task = bar.add_task("import", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--refs", "refs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A .bib file read only for its @string macros and crossref targets "
+                   "(its entries are not imported); repeatable.")
+@click.option("--update", is_flag=True,
+              help="Fill the missing fields of an existing paper from its duplicate, and report them.")
+@click.option("--dry-run", is_flag=True, help="Show the same report but write nothing.")
+@click.option("--verbose", is_flag=True, help="Also list every entry imported under its own key.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format: text for people, json for scripts.")
+@pass_state
+def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...], update: bool,
+                   dry_run: bool, verbose: bool, fmt: str) -> None:
+    """Import the entries of FILE.bib ... as papers/<key>.md files.
+
+    @string macros, bare month macros and crossref/xref work across all given files; LaTeX
+    becomes Unicode, names "Last, First", arXiv ids and DOIs are found and normalised.
+    Duplicates (same DOI, arXiv id, near-identical title) are reported and not imported
+    twice. Every entry is counted: read = imported + merged + duplicates + failed.
+    Exits 1 when an entry failed, 2 when a file cannot be read.
+    """
+    config = state.config
+    with _progress_bar(fmt == "text" and sys.stderr.isatty()) as progress:
+        report = import_bib(config, list(files), refs=list(refs), update=update,
+                            dry_run=dry_run, progress=progress)
+    if fmt == "json":
+        echo_json(report.as_dict())
+    else:
+        for path, line, message in report.file_warnings:
+            click.echo(f"{path}{f':{line}' if line else ''}: warning: {message}")
+        for outcome in report.outcomes:
+            for line in format_outcome(outcome, verbose):
+                click.echo(line)
+        for line in summary_table(report):
+            click.echo(line)
+        if dry_run:
+            click.echo("dry run: nothing was written")
+    raise SystemExit(0 if report.ok else 1)
+
+
+@cli.command("export")
+@click.argument("fmt", metavar="bib|csl", type=click.Choice(["bib", "csl"]))
+@click.option("--session", type=int, help="Only the readings of session number N.")
+@click.option("--tag", "tags", multiple=True, help="Only papers with this tag; repeatable (all must match).")
+@click.option("--key", "keys", multiple=True, help="Only the paper with this key; repeatable.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically) instead of standard output.")
+@pass_state
+def export_command(state: State, fmt: str, session: int | None, tags: tuple[str, ...],
+                   keys: tuple[str, ...], output: Path | None) -> None:
+    """Export papers as BibTeX (bib) or CSL-JSON (csl) for LaTeX, Pandoc and Zotero.
+
+    Without filters every paper is exported; --session, --tag and --key narrow the choice.
+    The BibTeX is sorted by key with a fixed field order, and imports back unchanged.
+    """
+    project = load_project(state.config)
+    papers = select_papers(project, session=session, tags=tags, keys=keys)
+    if fmt == "bib":
+        text = export_bibtex(papers)
+    else:
+        text = json.dumps(export_csl(papers), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, text)
+        click.echo(f"wrote {len(papers)} papers to {output}", err=True)

@@ -1,0 +1,148 @@
+"""LaTeX <-> Unicode for BibTeX display fields, and BibTeX person names.
+
+Import decodes the display fields (title, names, venue, abstract) to plain Unicode:
+``{\\"u}`` -> ü, ``\\&`` -> &, ``--`` -> –, protective braces dropped, ``\\texttt{x}`` -> x.
+Export encodes them back so that decoding the result gives the same text again:
+LaTeX specials are escaped, non-ASCII letters become LaTeX accents where one exists,
+and title words with inner capitals (``BERT``, ``GPT-3``) are protected by braces.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
+from pylatexenc import latexwalker, macrospec
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSpec
+from pylatexenc.latex2text import get_default_latex_context_db as _l2t_db
+from pylatexenc.latexencode import unicode_to_latex
+
+_NEEDS_PARSER = re.compile(r"[\\$~]|--|``|''")
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+_SPACE = re.compile(r"\s+")
+_PARAGRAPH = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*\n\s*")
+_MACRO_FALLBACK = re.compile(r"\\[A-Za-z]+\*?\s*|\\(?=[^A-Za-z])")
+
+# Macros whose argument is the text to keep (pylatexenc drops some of them by default).
+_KEEP_ARG = ("texttt", "mbox", "textsc", "textup", "textsf", "textrm", "textnormal", "url",
+             "nolinkurl", "path", "hbox", "uppercase", "lowercase", "MakeUppercase",
+             "MakeLowercase", "foreignlanguage", "hyphenation", "NoCaseChange", "ensuremath")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> tuple[LatexNodes2Text, latexwalker.LatexWalker.__class__, object]:
+    walker_db = latexwalker.get_default_latex_context_db()
+    walker_db.add_context_category("kb-bib", prepend=True, macros=[
+        *(macrospec.MacroSpec(name, "{") for name in _KEEP_ARG if name != "foreignlanguage"),
+        macrospec.MacroSpec("foreignlanguage", "{{"),
+        macrospec.MacroSpec("href", "{{"),
+        macrospec.MacroSpec("cite", "[{"), macrospec.MacroSpec("citep", "[{"),
+        macrospec.MacroSpec("citet", "[{"),
+    ])
+    text_db = _l2t_db()
+    text_db.add_context_category("kb-bib", prepend=True, macros=[
+        *(MacroTextSpec(name, "%(1)s") for name in _KEEP_ARG if name != "foreignlanguage"),
+        MacroTextSpec("foreignlanguage", "%(2)s"),
+        MacroTextSpec("href", "%(2)s"),
+        MacroTextSpec("cite", "[%(2)s]"), MacroTextSpec("citep", "[%(2)s]"),
+        MacroTextSpec("citet", "[%(2)s]"),
+        MacroTextSpec("textbackslash", "\\"), MacroTextSpec("textasciicircum", "^"),
+    ], specials=[SpecialsTextSpec("&", "&"), SpecialsTextSpec("~", " ")])
+    return LatexNodes2Text(latex_context=text_db, math_mode="text", strict_latex_spaces=False), \
+        latexwalker.LatexWalker, walker_db
+
+
+def normalize_space(text: str, *, paragraphs: bool = False) -> str:
+    """Collapse runs of white space to one space; with ``paragraphs`` keep blank-line breaks."""
+    if paragraphs:
+        parts = _PARAGRAPH.split(text.strip())
+        return "\n\n".join(_SPACE.sub(" ", p).strip() for p in parts if p.strip())
+    return _SPACE.sub(" ", text).strip()
+
+
+def latex_to_text(value: str, *, paragraphs: bool = False) -> str:
+    """Decode a BibTeX field value (LaTeX) to plain Unicode text.
+
+    Values without commands take a fast path (only braces dropped). Input pylatexenc cannot
+    parse falls back to dropping commands and braces, so decoding never raises.
+    """
+    if not _NEEDS_PARSER.search(value):
+        return normalize_space(value.replace("{", "").replace("}", ""), paragraphs=paragraphs)
+    source = _UNESCAPED_PERCENT.sub(r"\\%", value)  # a bare % in a .bib value is a percent sign
+    converter, walker_cls, walker_db = _converter()
+    try:
+        walker = walker_cls(source, latex_context=walker_db, tolerant_parsing=True)
+        nodes = walker.get_latex_nodes()[0]
+        text = converter.nodelist_to_text(nodes)
+    except Exception:  # pylatexenc raises assorted errors on odd input; fall back, never fail
+        text = _MACRO_FALLBACK.sub("", source).replace("{", "").replace("}", "")
+    return normalize_space(text.replace("\xa0", " "), paragraphs=paragraphs)
+
+
+_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
+             "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
+             "^": r"\textasciicircum{}"}
+_SPECIAL_RE = re.compile(r"[\\{}&%$#_~^]")
+_DASHES = re.compile(r"-{2,}")
+
+
+def text_to_latex(text: str) -> str:
+    """Encode plain text as a BibTeX value that :func:`latex_to_text` decodes to ``text``."""
+    out = _SPECIAL_RE.sub(lambda m: _SPECIALS[m.group(0)], text)
+    out = _DASHES.sub(lambda m: "-{}" * (len(m.group(0)) - 1) + "-", out)  # keep '--' literal
+    out = out.replace("``", "`{}`").replace("''", "'{}'")
+    if out.isascii():
+        return out
+    return unicode_to_latex(out, non_ascii_only=True, replacement_latex_protection="braces-all",
+                            unknown_char_policy="keep", unknown_char_warning=False)
+
+
+_INNER_CAPITAL = re.compile(r"^\W*\w+?[A-Z]")
+
+
+def protect_title(text: str) -> str:
+    """Encode a title, wrapping words with inner capitals ('BERT', 'GPT-3') in braces."""
+    words = text.split(" ")
+    out = []
+    for word in words:
+        encoded = text_to_latex(word)
+        if _INNER_CAPITAL.search(word):
+            encoded = "{" + encoded + "}"
+        out.append(encoded)
+    return " ".join(out)
+
+
+# ---------------------------------------------------------------- person names
+
+def split_names(value: str) -> list[str]:
+    """A BibTeX name list ('A. Müller and Smith, Jane') -> ['Müller, A.', 'Smith, Jane'].
+
+    Each name is 'von Last, First' or 'von Last, Jr, First'; a name with one part only
+    (an institution in braces, 'others') is kept as it is.
+    """
+    names = []
+    for raw in split_multiple_persons_names(normalize_space(value)):
+        parts = parse_single_name_into_parts(raw, strict=False)
+        last = latex_to_text(" ".join(parts.von + parts.last))
+        first = latex_to_text(" ".join(parts.first))
+        jr = latex_to_text(" ".join(parts.jr))
+        if not last:
+            last, first = first, ""
+        if not last:
+            continue
+        names.append(", ".join(p for p in (last, jr, first) if p))
+    return names
+
+
+def join_names(names: list[str]) -> str:
+    """['Müller, A.', 'OpenAI'] -> 'M{\\"u}ller, A. and {OpenAI}' (the inverse of split_names)."""
+    out = []
+    for name in names:
+        if name == "others":
+            out.append(name)
+        elif "," in name:
+            out.append(", ".join(text_to_latex(p.strip()) for p in name.split(",")))
+        else:
+            out.append("{" + text_to_latex(name) + "}")
+    return " and ".join(out)

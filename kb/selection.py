@@ -1,0 +1,38 @@
+"""Choose papers of a project by session, tag and key (for export and the site's downloads)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kb.errors import NotFoundError
+from kb.models import Paper, Project
+
+
+def select_papers(project: Project, *, session: int | None = None, tags: Iterable[str] = (),
+                  keys: Iterable[str] = ()) -> list[Paper]:
+    """Papers sorted by key; each given filter narrows the selection.
+
+    ``session``: the papers the session lists as readings; ``tags``: papers carrying every
+    tag; ``keys``: exactly these papers. No filter selects every paper. An unknown session
+    number or key raises NotFoundError.
+    """
+    papers = dict(project.papers)
+    wanted_keys = list(keys)
+    if wanted_keys:
+        missing = [k for k in wanted_keys if k not in papers]
+        if missing:
+            raise NotFoundError(f"no paper with the key {missing[0]!r}", field="key",
+                                fix="use a key from the papers folder (the file name without .md)")
+        papers = {k: papers[k] for k in wanted_keys}
+    if session is not None:
+        found = project.session(session)
+        if found is None:
+            numbers = ", ".join(str(s.session) for s in project.sessions) or "none"
+            raise NotFoundError(f"no session number {session}", field="session",
+                                fix=f"use one of the session numbers: {numbers}")
+        listed = {r.key for r in found.readings}
+        papers = {k: p for k, p in papers.items() if k in listed}
+    required = set(tags)
+    if required:
+        papers = {k: p for k, p in papers.items() if required <= set(p.tags)}
+    return [papers[k] for k in sorted(papers)]
