@@ -11,5 +11,6 @@ from kb.cli.app import cli, main
 # Each module registers its commands on ``cli``.
 from kb.cli import check_cmd  # noqa: E402,F401
 from kb.cli import search_cmd  # noqa: E402,F401
+from kb.cli import bib_cmd  # noqa: E402,F401
 
 __all__ = ["cli", "main"]
