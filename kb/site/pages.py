@@ -1,0 +1,213 @@
+"""The Markdown of every page kb adds to or generates for the site.
+
+Each function takes the loaded :class:`SiteData` and an ``href`` function that turns a
+source path (``papers/<key>.md``, ``bib/all.bib``) into a link relative to the page being
+rendered, and returns Markdown: fixed headings in Markdown (so they reach the table of
+contents and search), everything taken from content files in escaped HTML fragments.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from kb.models import READING_KINDS, Paper, Poster, Project, Session
+from kb.site.render import SafeMarkdown, fence, fragment, md_escape
+from kb.validate import TAG_RE
+
+Href = Callable[[str], str]
+
+PAPERS_DIR = "papers"          # virtual folder of the paper pages in the site
+PAPERS_INDEX = "papers/index.md"
+TAGS_PAGE = "tags.md"
+POSTERS_INDEX = "posters/index.md"
+BIB_DIR = "bib"
+ALL_BIB = "bib/bibliography.bib"
+
+
+def paper_src(key: str) -> str:
+    """The site source path of paper ``key``'s page."""
+    return f"{PAPERS_DIR}/{key}.md"
+
+
+def session_bib(session: Session) -> str:
+    """The site path of a session's .bib download."""
+    return f"{BIB_DIR}/{session.slug}.bib"
+
+
+def render(template: str, **context: Any) -> str:
+    return fragment(template, **context)
+
+
+@dataclass
+class Related:
+    """One related paper as the page shows it."""
+
+    key: str
+    title: str
+    authors: list[str]
+    year: int | None
+    score: float
+
+
+@dataclass
+class SiteData:
+    """Everything the page renderers need, computed once per build."""
+
+    project: Project
+    session_src: dict[str, str]                  # session slug -> site source path
+    poster_src: dict[str, str]                   # poster slug -> site source path
+    related: dict[str, list[Related]] = field(default_factory=dict)
+    bibtex: Callable[[list[Paper]], str] | None = None
+    notes: SafeMarkdown | None = None
+    readers: dict[str, list[tuple[Session, str, str | None]]] = field(default_factory=dict)
+    discussed: dict[str, list[Poster]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        readers: dict[str, list[tuple[Session, str, str | None]]] = defaultdict(list)
+        for session in self.project.sessions:
+            for reading in session.readings:
+                readers[reading.key].append((session, reading.kind, reading.note))
+        discussed: dict[str, list[Poster]] = defaultdict(list)
+        for poster in self.project.posters:
+            for key in dict.fromkeys(poster.papers):
+                discussed[key].append(poster)
+        self.readers, self.discussed = dict(readers), dict(discussed)
+
+    @property
+    def papers(self) -> dict[str, Paper]:
+        return self.project.papers
+
+
+def site_tags(paper: Paper) -> list[str]:
+    """The tags handed to mkdocs-material: only well-formed ones (kb check warns on others)."""
+    return [t for t in paper.tags if TAG_RE.match(t)]
+
+
+def front_matter(meta: dict[str, Any]) -> str:
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
+
+
+def paper_stub(paper: Paper) -> str:
+    """The virtual file of a paper page: the page meta only; the body is rendered later.
+
+    The title is HTML-escaped because mkdocs-material prints ``page.title`` as HTML.
+    """
+    meta: dict[str, Any] = {"title": html.escape(paper.title)}
+    tags = site_tags(paper)
+    if tags:
+        meta["tags"] = tags
+    return front_matter(meta)
+
+
+def paper_page(data: SiteData, paper: Paper, href: Href, notes: str) -> str:
+    """The body of a paper's page; ``notes`` is the curator's Markdown, citations resolved."""
+    parts = [render("paper_meta.html", paper=paper)]
+    if paper.summary:
+        parts += ["## Summary", render("text.html", text=paper.summary, kind="summary")]
+    if paper.abstract:
+        parts += ["## Abstract", render("text.html", text=paper.abstract, kind="abstract")]
+    if notes.strip() and data.notes is not None:
+        parts += ["## Notes", render("notes.html", notes_html=data.notes.convert(notes))]
+    sessions = [{"session": s, "kind": kind, "note": note, "href": href(data.session_src[s.slug])}
+                for s, kind, note in data.readers.get(paper.key, []) if s.slug in data.session_src]
+    posters = [{"poster": p, "href": href(data.poster_src[p.slug])}
+               for p in data.discussed.get(paper.key, []) if p.slug in data.poster_src]
+    if sessions or posters:
+        parts += ["## Read in the course", render("paper_uses.html", sessions=sessions, posters=posters)]
+    related = data.related.get(paper.key, [])
+    if related:
+        items = [{"href": href(paper_src(r.key)), "title": r.title, "authors": r.authors,
+                  "year": r.year} for r in related]
+        parts += ["## Related papers", render("related.html", items=items)]
+    if data.bibtex is not None:
+        parts += ["## BibTeX", fence(data.bibtex([paper]), "bibtex")]
+    return "\n\n".join(parts) + "\n"
+
+
+def _cards(data: SiteData, entries: list[tuple[str, str | None, str | None]], href: Href) -> str:
+    cards = [{"paper": data.papers[key], "kind": kind, "note": note, "href": href(paper_src(key))}
+             for key, kind, note in entries if key in data.papers]
+    return render("cards.html", cards=cards)
+
+
+def session_additions(data: SiteData, session: Session, href: Href) -> tuple[str, str]:
+    """(head, tail) Markdown around the instructor's text of a session page."""
+    head = render("session_head.html", session=session)
+    parts: list[str] = []
+    if session.readings:
+        parts.append("## Readings")
+        for kind in READING_KINDS:
+            entries = [(r.key, None, r.note) for r in session.readings if r.kind == kind]
+            if entries:
+                parts += [f"### {kind.capitalize()}", _cards(data, entries, href)]
+        if data.bibtex is not None:
+            parts.append(render("download.html", href=href(session_bib(session)),
+                                filename=f"{session.slug}.bib",
+                                label="Download the readings as BibTeX"))
+    posters = [p for p in data.project.posters if p.session == session.session]
+    if posters:
+        parts += ["## Posters", _poster_list(data, posters, href)]
+    return head, "\n\n".join(parts)
+
+
+def poster_additions(data: SiteData, poster: Poster, href: Href) -> str:
+    """The Markdown appended to a poster's notes: its session and the papers it discusses."""
+    parts: list[str] = []
+    session = data.project.session(poster.session) if poster.session is not None else None
+    if session is not None and session.slug in data.session_src:
+        parts.append(render("presented.html", session=session,
+                            href=href(data.session_src[session.slug])))
+    keys = [k for k in dict.fromkeys(poster.papers) if k in data.papers]
+    if keys:
+        parts += ["## Papers discussed", _cards(data, [(k, None, None) for k in keys], href)]
+    return "\n\n".join(parts)
+
+
+def _poster_list(data: SiteData, posters: list[Poster], href: Href) -> str:
+    items = []
+    for poster in posters:
+        session = data.project.session(poster.session) if poster.session is not None else None
+        items.append({
+            "poster": poster, "href": href(data.poster_src[poster.slug]), "session": session,
+            "session_href": href(data.session_src[session.slug])
+            if session is not None and session.slug in data.session_src else "",
+        })
+    return render("posters.html", posters=items)
+
+
+def posters_index(data: SiteData, href: Href) -> str:
+    """The posters overview: every poster with its authors and session."""
+    posters = [p for p in data.project.posters if p.slug in data.poster_src]
+    if not posters:
+        return "No posters yet.\n"
+    ordered = sorted(posters, key=lambda p: (p.session is None, p.session or 0, p.title.lower()))
+    return _poster_list(data, ordered, href) + "\n"
+
+
+def papers_index(data: SiteData, href: Href) -> str:
+    """The papers index: a sortable, filterable table of every paper, and the .bib download."""
+    rows = [{"paper": p, "href": href(paper_src(p.key))}
+            for p in sorted(data.papers.values(), key=lambda p: p.title.lower())]
+    tags = sorted({t for p in data.papers.values() for t in p.tags})
+    parts = [render("papers_table.html", rows=rows, tags=tags)]
+    if data.bibtex is not None:
+        parts.append(render("download.html", href=href(ALL_BIB), filename="bibliography.bib",
+                            label="Download the whole bibliography as BibTeX"))
+    return "\n\n".join(parts) + "\n"
+
+
+def tags_page(vocabulary: dict[str, str]) -> str:
+    """The tags index: mkdocs-material's tags listing, after the vocabulary's descriptions."""
+    parts = ["---\ntitle: Tags\n---", "# Tags"]
+    described = {t: d for t, d in vocabulary.items() if d}
+    if described:
+        rows = "\n".join(f"| {md_escape(t)} | {md_escape(d)} |" for t, d in sorted(described.items()))
+        parts.append("| tag | what it covers |\n| --- | --- |\n" + rows)
+    parts.append("<!-- material/tags -->")
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,280 @@
+"""The ``kb`` mkdocs plugin: the course knowledge base as pages of a mkdocs-material site.
+
+Configured in mkdocs.yml as ``plugins: [search, tags, kb: {...}]``; its options are those of
+:class:`kb.config.KbOptions` (the CLI reads the same entry). At the start of each build it
+loads and validates the repository: an error stops the build naming file, line and field, a
+warning goes to the mkdocs log (so ``mkdocs build --strict`` fails on it).
+
+Pages it generates (virtual files, nothing is written into ``docs/``): one per paper under
+``papers/``, the papers index, the tags index, the posters overview when ``docs/`` has none,
+the .bib downloads (one per session, one for everything), and its CSS and JS. It extends the
+session and poster pages with their readings and papers, turns ``[@key]`` into links, builds
+the navigation (home, sessions in order, posters, papers, tags) when mkdocs.yml has no
+``nav:``, and keeps the paper pages out of it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config as MkConfig
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from kb.config import Config, KbOptions, options_from_mapping
+from kb.embed import Embedder
+from kb.errors import KbError
+from kb.models import Issue, Project
+from kb.site import pages as P
+from kb.site.citations import Citations
+from kb.site.related import related_papers
+from kb.site.render import SafeMarkdown
+from kb.validate import check
+
+log = logging.getLogger("mkdocs.plugins.kb")
+ASSETS = ("kb.css", "kb.js")
+ASSET_DIR = "assets/kb"
+
+
+def _default(name: str) -> Any:
+    return KbOptions.model_fields[name].get_default(call_default_factory=True)
+
+
+class KbPluginConfig(MkConfig):
+    """Typed mkdocs options mirroring :class:`kb.config.KbOptions` (same names, same defaults)."""
+
+    papers_dir = c.Type(str, default=_default("papers_dir"))
+    sessions_dir = c.Type(str, default=_default("sessions_dir"))
+    posters_dir = c.Type(str, default=_default("posters_dir"))
+    related = c.Type(int, default=_default("related"))
+    model = c.Type(str, default=_default("model"))
+    database_url = c.Type(str, default=_default("database_url"))
+    cache_dir = c.Type(str, default=_default("cache_dir"))
+    tags = c.Type((dict, list), default=_default("tags"))
+    not_duplicates = c.Type(list, default=_default("not_duplicates"))
+    title_similarity = c.Type((int, float), default=_default("title_similarity"))
+    max_file_size = c.Type(int, default=_default("max_file_size"))
+
+
+def format_issue(issue: Issue) -> str:
+    where = issue.path + (f":{issue.line}" if issue.line else "")
+    field = f" [{issue.field}]" if issue.field else ""
+    fix = f" (fix: {issue.fix})" if issue.fix else ""
+    return f"kb: {where}:{field} {issue.message}{fix}"
+
+
+class KbPlugin(BasePlugin[KbPluginConfig]):
+    """Adds the knowledge base to a mkdocs-material site (see the module docstring)."""
+
+    supports_multiple_instances = False
+    #: The embedder for related papers; None means the model named by the ``model`` option.
+    #: Tests and benchmarks set a small fake here (``config.plugins["kb"].embedder``).
+    embedder: Embedder | None = None
+
+    def __init__(self) -> None:
+        self.kb: Config | None = None
+        self.project: Project | None = None
+        self.data: P.SiteData | None = None
+        self.citations: Citations | None = None
+        self._auto_nav = False
+        self._roles: dict[str, tuple[str, str]] = {}  # site src path -> (role, key or slug)
+
+    # ------------------------------------------------------------------ hooks
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path or ".").resolve().parent
+        try:
+            options = options_from_mapping(dict(self.config))
+            self.kb = Config(root, options)
+            project, issues = check(self.kb)
+        except KbError as exc:
+            raise PluginError(f"kb: {exc}") from None
+        errors = [i for i in issues if i.severity == "error"]
+        for issue in issues:
+            if issue.severity == "warning":
+                log.warning(format_issue(issue))
+        if errors:
+            listing = "\n".join(format_issue(i) for i in errors)
+            raise PluginError(f"kb found {len(errors)} error(s) in the content; "
+                              f"`kb check` lists them too:\n{listing}")
+        self.project = project
+        self._auto_nav = config.nav is None
+        for name in ASSETS:
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if f"{ASSET_DIR}/{name}" not in [str(x) for x in target]:
+                target.append(f"{ASSET_DIR}/{name}")
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.kb is not None and self.project is not None
+        project, kb = self.project, self.kb
+        self._roles = {}
+        docs = Path(config.docs_dir).resolve()
+        session_src = self._content_pages(files, config, docs, kb.sessions_dir, "session",
+                                          {s.slug: s.body for s in project.sessions},
+                                          {s.slug: s.title for s in project.sessions})
+        poster_src = self._content_pages(files, config, docs, kb.posters_dir, "poster",
+                                         {p.slug: p.body for p in project.posters},
+                                         {p.slug: p.title for p in project.posters})
+        bibtex = _bibtex_exporter()
+        notes = SafeMarkdown(list(config.markdown_extensions), dict(config.mdx_configs))
+        try:
+            related = related_papers(kb, project, embedder=self.embedder)
+        except KbError as exc:
+            raise PluginError(f"kb: related papers: {exc}") from None
+        self.data = P.SiteData(project, session_src, poster_src, related, bibtex, notes)
+        self.citations = Citations(project.papers)
+
+        for key, paper in project.papers.items():
+            self._add(files, config, P.paper_src(key), P.paper_stub(paper), ("paper", key),
+                      InclusionLevel.NOT_IN_NAV)
+        self._add(files, config, P.PAPERS_INDEX, "---\ntitle: Papers\n---\n", ("papers-index", ""))
+        self._add(files, config, P.TAGS_PAGE, P.tags_page(kb.options.tags), ("tags", ""))
+        existing = files.get_file_from_path(P.POSTERS_INDEX)
+        if existing is None:
+            self._add(files, config, P.POSTERS_INDEX, "---\ntitle: Posters\n---\n",
+                      ("posters-index", ""))
+        else:
+            self._roles[P.POSTERS_INDEX] = ("posters-index", "")
+        if files.get_file_from_path("index.md") is None:
+            self._add(files, config, "index.md", f"# {config.site_name}\n", ("home", ""))
+        if bibtex is not None:
+            for session in project.sessions:
+                keys = [r.key for r in session.readings if r.key in project.papers]
+                text = bibtex([project.papers[k] for k in dict.fromkeys(keys)])
+                files.append(File.generated(config, P.session_bib(session), content=text))
+            everything = [project.papers[k] for k in sorted(project.papers)]
+            files.append(File.generated(config, P.ALL_BIB, content=bibtex(everything)))
+        assets = resources.files("kb.site").joinpath("assets")
+        for name in ASSETS:
+            files.append(File.generated(config, f"{ASSET_DIR}/{name}",
+                                        content=assets.joinpath(name).read_text("utf-8")))
+        if self._auto_nav:
+            config.nav = self._navigation(files, session_src, poster_src)
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str:
+        assert self.data is not None and self.citations is not None
+        src = page.file.src_uri
+        role, name = self._roles.get(src, ("page", ""))
+        page_url = page.file.url
+
+        def href(target: str) -> str:
+            file = files.get_file_from_path(target)
+            url = file.url if file is not None else target
+            return get_relative_url(url, page_url)
+
+        def md_link(target: str) -> str:  # a .md link that mkdocs resolves and validates
+            return get_relative_url(target, src)
+
+        data, kb = self.data, self.kb
+        assert kb is not None
+        if role == "paper":
+            paper = data.papers[name]
+            path = kb.papers_dir / f"{name}.md"
+            notes = self.citations.link(paper.notes, kb.relative(path), href,
+                                        first_line=_body_line(path, paper.notes))
+            return P.paper_page(data, paper, href, notes)
+        if role == "papers-index":
+            return P.papers_index(data, href)
+        markdown = self.citations.link(markdown, kb.relative(Path(page.file.abs_src_path or src)),
+                                       md_link)
+        if role in ("session", "poster") and "title" in page.meta:
+            page.meta["title"] = html.escape(str(page.meta["title"]))  # material prints it as HTML
+        if role == "session":
+            session = next(s for s in data.project.sessions if s.slug == name)
+            head, tail = P.session_additions(data, session, href)
+            return "\n\n".join(x for x in (head, markdown, tail) if x.strip()) + "\n"
+        if role == "poster":
+            poster = next(p for p in data.project.posters if p.slug == name)
+            return markdown + "\n\n" + P.poster_additions(data, poster, href) + "\n"
+        if role == "posters-index":
+            return markdown + "\n\n" + P.posters_index(data, href)
+        return markdown
+
+    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
+        if self.kb is not None:
+            docs = Path(config.docs_dir).resolve()
+            for folder in (self.kb.papers_dir, self.kb.sessions_dir, self.kb.posters_dir):
+                if folder.is_dir() and not folder.resolve().is_relative_to(docs):
+                    server.watch(str(folder))
+        return server
+
+    # ------------------------------------------------------------------ helpers
+
+    def _add(self, files: Files, config: MkDocsConfig, src: str, content: str,
+             role: tuple[str, str], inclusion: InclusionLevel = InclusionLevel.UNDEFINED) -> None:
+        existing = files.get_file_from_path(src)
+        if existing is not None:
+            where = self.kb.relative(Path(config.docs_dir) / src) if self.kb else src
+            raise PluginError(f"kb: {where} clashes with the page kb generates there; "
+                              "rename or remove it")
+        files.append(File.generated(config, src, content=content, inclusion=inclusion))
+        self._roles[src] = role
+
+    def _content_pages(self, files: Files, config: MkDocsConfig, docs: Path, folder: Path,
+                       role: str, bodies: dict[str, str], titles: dict[str, str]) -> dict[str, str]:
+        """Site source path of each session (or poster); generated when its folder is outside docs/."""
+        out: dict[str, str] = {}
+        inside = folder.resolve().is_relative_to(docs)
+        prefix = folder.resolve().relative_to(docs).as_posix() if inside else f"{role}s"
+        for slug, body in bodies.items():
+            src = f"{prefix}/{slug}.md"
+            if not inside:
+                meta = P.front_matter({"title": titles[slug]})
+                files.append(File.generated(config, src, content=meta + body))
+            if files.get_file_from_path(src) is not None:
+                out[slug] = src
+                self._roles[src] = (role, slug)
+        return out
+
+    def _navigation(self, files: Files, session_src: dict[str, str],
+                    poster_src: dict[str, str]) -> list[Any]:
+        """Home, the sessions in order, posters, papers, tags, then any other page."""
+        assert self.project is not None
+        nav: list[Any] = [{"Home": "index.md"}]
+        sessions = [{html.escape(f"{s.session}. {s.title}"): session_src[s.slug]}
+                    for s in self.project.sessions if s.slug in session_src]
+        if sessions:
+            nav.append({"Sessions": sessions})
+        posters = [{html.escape(p.title): poster_src[p.slug]}
+                   for p in sorted(self.project.posters, key=lambda p: (p.session or 0, p.title))
+                   if p.slug in poster_src]
+        nav.append({"Posters": [{"Overview": P.POSTERS_INDEX}, *posters]})
+        nav.append({"Papers": P.PAPERS_INDEX})
+        nav.append({"Tags": P.TAGS_PAGE})
+        listed = {"index.md", P.POSTERS_INDEX, P.PAPERS_INDEX, P.TAGS_PAGE,
+                  *session_src.values(), *poster_src.values()}
+        others = sorted(f.src_uri for f in files.documentation_pages()
+                        if f.src_uri not in listed and f.inclusion.is_in_nav()
+                        and not f.src_uri.startswith(P.PAPERS_DIR + "/"))
+        return nav + others
+
+
+def _body_line(path: Path, body: str) -> int:
+    """The line of ``path`` on which ``body`` (the text after the front matter) starts."""
+    if "[@" not in body:  # only needed to name the line of a bad citation
+        return 1
+    text = path.read_text(encoding="utf-8")
+    at = text.rfind(body)
+    return text[:at].count("\n") + 1 if at >= 0 else 1
+
+
+def _bibtex_exporter() -> Any:
+    """kb.bibtex.export_bibtex, or None while that module is not installed."""
+    try:
+        from kb.bibtex import export_bibtex
+    except ImportError:
+        return None
+    return lambda papers: export_bibtex(papers)

@@ -1,0 +1,29 @@
+"""Related papers for every paper page, computed once per build through :mod:`kb.search`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kb.config import Config
+from kb.models import Project
+from kb.site.pages import Related
+
+if TYPE_CHECKING:
+    from kb.embed import Embedder
+
+
+def related_papers(config: Config, project: Project, *,
+                   embedder: Embedder | None = None) -> dict[str, list[Related]]:
+    """key -> its ``config.options.related`` nearest papers by meaning (itself excluded).
+
+    Syncs the ``.kb/`` cache first, so only papers whose text changed are embedded.
+    """
+    k = config.options.related
+    if k <= 0 or not project.papers:
+        return {}
+    from kb.search import open_kb
+
+    kb = open_kb(config, project, embedder=embedder, progress=False)
+    return {key: [Related(h.key, h.title, list(h.authors), h.year, h.score)
+                  for h in kb.related(key, k=k)]
+            for key in sorted(project.papers)}

@@ -1,0 +1,135 @@
+"""Escaping, templates and citations: the pieces every page renderer shares.
+
+Paper files are untrusted text. Whatever lands in HTML goes through a Jinja environment
+with autoescape (or :func:`html.escape`); whatever lands in Markdown goes through
+:func:`md_escape`; the curator's notes are rendered by :class:`SafeMarkdown`, a Markdown
+instance with raw HTML switched off.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlparse
+
+import jinja2
+import markdown as markdown_lib
+
+from kb.models import Paper
+
+CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
+_FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
+_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The Jinja environment of kb's HTML fragments: autoescape on, undefined is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kb.site", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["short_authors"] = short_authors
+    env.filters["paragraphs"] = paragraphs
+    env.globals["safe_url"] = safe_url
+    return env
+
+
+def fragment(template: str, **context: Any) -> str:
+    """Render ``templates/<template>`` into one raw HTML block that Markdown passes through.
+
+    Blank lines are dropped, because Markdown would end the HTML block at the first one.
+    """
+    text = environment().get_template(template).render(**context)
+    return "\n".join(line for line in text.splitlines() if line.strip())
+
+
+def safe_url(value: str | None) -> bool:
+    """Only http(s) links become hrefs (no javascript: or data: from a content file)."""
+    return bool(value) and urlparse(value or "").scheme in ("http", "https")
+
+
+def md_escape(text: str) -> str:
+    """``text`` made safe for a Markdown inline context: HTML escaped, Markdown syntax quoted."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def short_authors(authors: Iterable[str], limit: int = 3) -> str:
+    """'Vaswani, Ashish' ... -> 'Vaswani, Shazeer, Parmar et al.' (family names only)."""
+    names = [a.split(",", 1)[0].strip() if "," in a else a.split()[-1] if a.split() else a
+             for a in authors]
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + " et al."
+    return ", ".join(names)
+
+
+def cite_label(paper: Paper) -> str:
+    """The visible text of a citation: 'Vaswani et al. 2017'."""
+    names = short_authors(paper.authors or paper.editors, limit=1) or paper.title
+    if len(paper.authors or paper.editors) == 2:
+        names = short_authors(paper.authors or paper.editors, limit=2).replace(", ", " & ")
+    return f"{names} {paper.year}" if paper.year else names
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """A plain-text field split into paragraphs at blank lines (for <p> elements)."""
+    if not text:
+        return []
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def outside_code(markdown: str, replace: Callable[[str, int], str]) -> str:
+    """Apply ``replace(text, line_number)`` to every line of ``markdown`` outside code.
+
+    Fenced blocks are left alone, and so are inline code spans within a line.
+    """
+    out: list[str] = []
+    fence: str | None = None
+    for number, line in enumerate(markdown.split("\n"), start=1):
+        found = _FENCE_RE.match(line)
+        if fence is not None:
+            if found and found.group(1)[0] == fence[0] and len(found.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+            continue
+        if found:
+            fence = found.group(1)
+            out.append(line)
+            continue
+        pieces, last = [], 0
+        for span in _CODE_SPAN_RE.finditer(line):
+            pieces.append(replace(line[last:span.start()], number))
+            pieces.append(span.group(0))
+            last = span.end()
+        pieces.append(replace(line[last:], number))
+        out.append("".join(pieces))
+    return "\n".join(out)
+
+
+def cited_keys(match: re.Match[str]) -> list[str]:
+    """The keys of one ``[@a; @b]`` citation."""
+    return [part.strip().lstrip("@") for part in match.group(1).split(";")]
+
+
+def fence(code: str, lang: str = "") -> str:
+    """A fenced code block that no backtick run inside ``code`` can close early."""
+    longest = max((len(m.group(0)) for m in re.finditer(r"`+", code)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{code.rstrip()}\n{ticks}"
+
+
+class SafeMarkdown:
+    """Markdown with the site's extensions but without raw HTML: tags show as text."""
+
+    def __init__(self, extensions: list[Any], configs: dict[str, Any]):
+        self._md = markdown_lib.Markdown(extensions=extensions, extension_configs=configs)
+        self._md.preprocessors.deregister("html_block")
+        self._md.inlinePatterns.deregister("html")
+
+    def convert(self, text: str) -> str:
+        self._md.reset()
+        return self._md.convert(text)

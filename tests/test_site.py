@@ -1,0 +1,219 @@
+"""The kb mkdocs plugin on temporary courses: pages, navigation, citations, errors, escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import Abort
+
+from conftest import paper, write
+from site_helpers import add_rlhf, article, build_site, set_option, text_of
+
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def rlhf(course: Path) -> Path:
+    set_option(course, "related", "0")
+    return add_rlhf(course)
+
+
+def build_error(root: Path, caplog: pytest.LogCaptureFixture) -> str:
+    """Build, expect it to stop with an error, and return what mkdocs logged as the error."""
+    caplog.clear()
+    with pytest.raises(Abort, match="Aborted with a BuildError"):
+        build_site(root)
+    return "\n".join(r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+
+
+def read(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+def test_paper_page_shows_metadata_links_summary_notes_and_uses(rlhf: Path) -> None:
+    site = build_site(rlhf)
+    page = article(read(site, "papers/ouyang2022training/index.html"))
+    text = text_of(page)
+    assert "<h1>Training language models to follow instructions with human feedback</h1>" in page
+    assert "Ouyang, Long; Wu, Jeff; Jiang, Xu" in text
+    assert "2022 · Advances in Neural Information Processing Systems" in text
+    assert 'href="https://arxiv.org/abs/2203.02155"' in page
+    assert "Fine-tunes a language model on demonstrations" in text
+    assert re.search(r'<h2 id="notes">Notes.*?<p>Notes.</p>', page, re.S)
+    assert 'href="../../tags/#tag:rlhf"' in read(site, "papers/ouyang2022training/index.html")
+    assert ('<a href="../../sessions/02-human-feedback/">Session 2: Learning from human feedback</a>'
+            ' <span class="kb-kind kb-kind-required">required</span>') in page
+    assert "Focus on the three training steps." in text
+    assert '<a href="../../posters/reward-models/">Poster: Reward models in practice</a>' in page
+    assert "Related papers" not in text  # related: 0
+
+
+def test_session_page_groups_readings_by_kind_and_lists_posters(rlhf: Path) -> None:
+    site = build_site(rlhf)
+    page = article(read(site, "sessions/02-human-feedback/index.html"))
+    text = text_of(page)
+    assert text.index("Session 2 · Wed 22 Oct 2025") < text.index("We read how preference data")
+    headings = re.findall(r'<h3 id="[^"]+">(\w+)<', page)
+    assert headings == ["Required", "Optional", "Presentation"]
+    cards = re.findall(r'<div class="kb-card" data-key="([^"]+)">', page)
+    assert cards == ["ouyang2022training", "christiano2017deep", "vaswani2017attention"]
+    assert "Ouyang, Wu, Jiang · 2022 · Advances in Neural Information Processing Systems" in text
+    assert "Focus on the three training steps." in text
+    assert '<a href="../../posters/reward-models/">Reward models in practice</a>' in page
+    # the instructor's citation became a link, resolved by mkdocs to the paper page
+    assert '<a href="../../papers/christiano2017deep/">Christiano &amp; Leike 2017</a>' in page
+
+
+def test_poster_page_links_its_session_and_papers(rlhf: Path) -> None:
+    site = build_site(rlhf)
+    page = article(read(site, "posters/reward-models/index.html"))
+    assert ('<a href="../../papers/ouyang2022training/">Ouyang et al. 2022</a>; '
+            '<a href="../../papers/christiano2017deep/">Christiano &amp; Leike 2017</a>') in page
+    assert 'Presented in <a href="../../sessions/02-human-feedback/">Session 2:' in page
+    assert re.findall(r'data-key="([^"]+)"', page) == ["ouyang2022training", "christiano2017deep"]
+    overview = text_of(article(read(site, "posters/index.html")))
+    assert overview.index("Transformer basics") < overview.index("Reward models in practice")
+
+
+def test_papers_index_table_and_tags_page(rlhf: Path) -> None:
+    site = build_site(rlhf)
+    page = article(read(site, "papers/index.html"))
+    rows = re.findall(r'<tr data-tags="([^"]*)">\s*<td><a href="([^"]+)">([^<]+)</a>', page)
+    assert [(tags, href) for tags, href, _ in rows] == [
+        ("architecture", "vaswani2017attention/"),
+        ("rlhf", "christiano2017deep/"),
+        ("rlhf", "ouyang2022training/"),
+    ]
+    assert '<option value="rlhf">rlhf</option>' in page
+    assert "3 papers" in text_of(page)
+    tags = article(read(site, "tags/index.html"))
+    assert '<span class="md-tag">rlhf</span>' in tags
+    assert "reinforcement learning from human feedback" in text_of(tags)
+    assert text_of(tags).count("Training language models to follow instructions") == 1
+
+
+def test_navigation_sessions_in_order_and_no_paper_pages(rlhf: Path) -> None:
+    site = build_site(rlhf)
+    home = read(site, "index.html")
+    links = re.findall(r'href="([^"]*)" class="md-nav__link', home)
+    assert links == [".", "sessions/01-introduction/", "sessions/02-human-feedback/", "posters/",
+                     "posters/transformer-basics/", "posters/reward-models/", "papers/", "tags/"]
+    assert not any(link.startswith("papers/") and link != "papers/" for link in links)
+    assert (site / "assets/kb/kb.js").is_file() and 'src="assets/kb/kb.js"' in home
+    assert 'href="assets/kb/kb.css"' in home
+
+
+def test_nothing_is_written_into_docs(rlhf: Path) -> None:
+    before = sorted(p.relative_to(rlhf).as_posix() for p in (rlhf / "docs").rglob("*"))
+    build_site(rlhf)
+    after = sorted(p.relative_to(rlhf).as_posix() for p in (rlhf / "docs").rglob("*"))
+    assert before == after
+
+
+def test_values_from_paper_files_are_escaped(rlhf: Path) -> None:
+    write(rlhf, "papers/evil2020.md", paper(
+        "evil2020", title=f"{EVIL} </title><script>alert(2)</script>",
+        authors=["<img src=x onerror=alert(3)>, Eve"], venue="<b>Venue</b> | pipe",
+        summary=f"A summary with {EVIL}", tags=["rlhf"]).replace(
+        "Notes.", "Notes with <script>alert(6)</script>, `<code>` and <div onclick=\"x()\">raw</div>."))
+    write(rlhf, "docs/sessions/02-human-feedback.md", re.sub(
+        r"readings:\n", "readings:\n- key: evil2020\n  kind: optional\n  note: \"<i>mind</i>\"\n",
+        (rlhf / "docs/sessions/02-human-feedback.md").read_text()))
+    site = build_site(rlhf, strict=False)
+    for path in site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        for bad in ("<script>alert", "<img src=x", "<b>Venue", "<div onclick", "<i>mind"):
+            assert bad not in html, f"{bad} unescaped in {path}"
+    page = read(site, "papers/evil2020/index.html")
+    assert ("<title>&lt;script&gt;alert(1)&lt;/script&gt; &lt;/title&gt;&lt;script&gt;alert(2)"
+            "&lt;/script&gt; - Test Course</title>") in page
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<code>&lt;code&gt;</code>" in page
+    index = json.loads(read(site, "search/search_index.json"))
+    titles = [d["title"] for d in index["docs"] if "alert(1)" in d["title"]]
+    assert titles and all(t.startswith("&lt;script&gt;") for t in titles)
+
+
+def test_unknown_citation_key_stops_the_build_naming_the_page(rlhf: Path, caplog) -> None:
+    write(rlhf, "docs/index.md", "# Home\n\nSee `[@nobody]` in code, and\n[@nobody2020].\n")
+    assert build_error(rlhf, caplog).endswith(
+        "kb: docs/index.md:4: [@nobody2020] names no paper; "
+        "correct the key or add the paper to papers/ (kb import)")
+
+
+def test_unknown_citation_in_paper_notes_names_the_paper_file(rlhf: Path, caplog) -> None:
+    text = (rlhf / "papers/christiano2017deep.md").read_text().replace("Notes.", "Builds on\n[@gone].")
+    write(rlhf, "papers/christiano2017deep.md", text)
+    line = text.split("\n").index("[@gone].") + 1
+    assert f"kb: papers/christiano2017deep.md:{line}: [@gone] names no paper" in build_error(rlhf, caplog)
+
+
+def test_content_error_stops_the_build_with_file_line_and_field(rlhf: Path, caplog) -> None:
+    write(rlhf, "papers/broken.md", paper("broken", year="soon"))
+    assert build_error(rlhf, caplog) == (
+        "kb found 1 error(s) in the content; `kb check` lists them too:\n"
+        "kb: papers/broken.md:6: [year] Input should be a valid integer, unable to parse string "
+        "as an integer (fix: write a whole number)")
+
+
+def test_warnings_fail_a_strict_build_only(rlhf: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write(rlhf, "papers/lonely.md", paper("lonely", summary=None))
+    with pytest.raises(Abort, match="strict mode"):
+        build_site(rlhf)
+    assert "kb: papers/lonely.md:1: [summary] no abstract and no summary" in caplog.text
+    site = build_site(rlhf, strict=False)
+    assert (site / "papers/lonely/index.html").is_file()
+
+
+def test_bad_option_value_names_the_option(rlhf: Path, caplog) -> None:
+    set_option(rlhf, "related", "-1")
+    assert build_error(rlhf, caplog) == (
+        "kb: mkdocs.yml: [plugins.kb.related] Input should be greater than or equal to 0\n"
+        "  fix: see the option's description: related papers shown on each paper page")
+
+
+def test_dangling_reading_stops_the_build(rlhf: Path, caplog) -> None:
+    text = (rlhf / "docs/sessions/02-human-feedback.md").read_text().replace(
+        "key: christiano2017deep", "key: christiano2017")
+    write(rlhf, "docs/sessions/02-human-feedback.md", text)
+    assert ("kb: docs/sessions/02-human-feedback.md:9: [readings[1].key] reading 'christiano2017' "
+            "names no paper in papers/") in build_error(rlhf, caplog)
+
+
+def test_generated_page_clashing_with_a_docs_page_is_an_error(rlhf: Path, caplog) -> None:
+    write(rlhf, "docs/tags.md", "# My tags\n")
+    assert build_error(rlhf, caplog) == (
+        "kb: docs/tags.md clashes with the page kb generates there; rename or remove it")
+
+
+def test_sessions_outside_docs_become_generated_pages(rlhf: Path) -> None:
+    (rlhf / "sessions").mkdir()
+    for path in (rlhf / "docs/sessions").iterdir():
+        path.rename(rlhf / "sessions" / path.name)
+    set_option(rlhf, "sessions_dir", "sessions")
+    site = build_site(rlhf)
+    page = article(read(site, "sessions/02-human-feedback/index.html"))
+    assert "We read how preference data becomes a reward" in text_of(page)
+    assert 'data-key="ouyang2022training"' in page
+
+
+def test_serve_watches_the_papers_folder(rlhf: Path) -> None:
+    from mkdocs.config import load_config
+
+    config = load_config(str(rlhf / "mkdocs.yml"))
+    plugin = config.plugins["kb"]
+    config = plugin.on_config(config)
+
+    class Server:
+        def __init__(self) -> None:
+            self.watched: list[str] = []
+
+        def watch(self, path: str) -> None:
+            self.watched.append(path)
+
+    server = Server()
+    plugin.on_serve(server, config=config, builder=None)
+    assert server.watched == [str(rlhf / "papers")]
