@@ -217,3 +217,54 @@ def test_serve_watches_the_papers_folder(rlhf: Path) -> None:
     server = Server()
     plugin.on_serve(server, config=config, builder=None)
     assert server.watched == [str(rlhf / "papers")]
+
+
+def test_paper_page_bibtex_block_with_copy_button(rlhf: Path) -> None:
+    from kb.bibtex import export_bibtex
+    from kb.config import load_config as load_kb
+    from kb.content import load_project
+
+    site = build_site(rlhf)
+    page = article(read(site, "papers/ouyang2022training/index.html"))
+    assert '<h2 id="bibtex">BibTeX' in page
+    assert '<h2 id="bibtex">BibTeX<a class="headerlink" href="#bibtex" title="Permanent link">&para;</a></h2>\n<div class="highlight"><pre><span></span><code><span class="nc">@article</span>' in page
+    paper = load_project(load_kb(rlhf)).papers["ouyang2022training"]
+    code = re.search(r'<code>(.*?)</code>', page[page.index('id="bibtex"'):], re.S).group(1)  # type: ignore[union-attr]
+    import html
+
+    assert html.unescape(re.sub(r"<[^>]+>", "", code)).strip() == export_bibtex([paper]).strip()
+    assert '"content.code.copy"' in read(site, "papers/ouyang2022training/index.html")
+
+
+def test_session_and_whole_bibliography_downloads_import_back(rlhf: Path, tmp_path: Path) -> None:
+    from conftest import run
+    from kb.init import init_course
+
+    site = build_site(rlhf)
+    page = article(read(site, "sessions/02-human-feedback/index.html"))
+    assert ('<a class="md-button" href="../../bib/02-human-feedback.bib" '
+            'download="02-human-feedback.bib">Download the readings as BibTeX</a>') in page
+    bib = read(site, "bib/02-human-feedback.bib")
+    assert re.findall(r"^@\w+\{([^,]+),", bib, re.M) == [
+        "christiano2017deep", "ouyang2022training", "vaswani2017attention"]
+    index = article(read(site, "papers/index.html"))
+    assert 'href="../bib/bibliography.bib" download="bibliography.bib"' in index
+    assert len(re.findall(r"^@", read(site, "bib/bibliography.bib"), re.M)) == 3
+    fresh = tmp_path / "fresh"
+    init_course(fresh)
+    result = run(fresh, "import", "--dry-run", str(site / "bib/02-human-feedback.bib"))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"02-human-feedback.bib\s+3\s+2\s+0\s+1\s+0", result.output), result.output
+
+
+def test_related_papers_come_from_the_search_index(rlhf: Path) -> None:
+    from kb.embed import HashingEmbedder
+
+    set_option(rlhf, "related", "2")
+    site = build_site(rlhf, embedder=HashingEmbedder())
+    page = article(read(site, "papers/ouyang2022training/index.html"))
+    related = re.search(r'<ol class="kb-related">(.*?)</ol>', page, re.S).group(1)
+    links = re.findall(r'<a href="\.\./([^/]+)/">', related)
+    assert sorted(links) == ["christiano2017deep", "vaswani2017attention"]
+    assert "ouyang2022training" not in links
+    assert (rlhf / ".kb").is_dir() and not (rlhf / "docs" / ".kb").exists()

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kb.bibtex import export_bibtex
 from kb.models import READING_KINDS, Paper, Poster, Project, Session
 from kb.site.render import SafeMarkdown, fence, fragment, md_escape
 from kb.validate import TAG_RE
@@ -63,7 +64,6 @@ class SiteData:
     session_src: dict[str, str]                  # session slug -> site source path
     poster_src: dict[str, str]                   # poster slug -> site source path
     related: dict[str, list[Related]] = field(default_factory=dict)
-    bibtex: Callable[[list[Paper]], str] | None = None
     notes: SafeMarkdown | None = None
     readers: dict[str, list[tuple[Session, str, str | None]]] = field(default_factory=dict)
     discussed: dict[str, list[Poster]] = field(default_factory=dict)
@@ -125,8 +125,7 @@ def paper_page(data: SiteData, paper: Paper, href: Href, notes: str) -> str:
         items = [{"href": href(paper_src(r.key)), "title": r.title, "authors": r.authors,
                   "year": r.year} for r in related]
         parts += ["## Related papers", render("related.html", items=items)]
-    if data.bibtex is not None:
-        parts += ["## BibTeX", fence(data.bibtex([paper]), "bibtex")]
+    parts += ["## BibTeX", fence(export_bibtex([paper]), "bibtex")]
     return "\n\n".join(parts) + "\n"
 
 
@@ -146,10 +145,8 @@ def session_additions(data: SiteData, session: Session, href: Href) -> tuple[str
             entries = [(r.key, None, r.note) for r in session.readings if r.kind == kind]
             if entries:
                 parts += [f"### {kind.capitalize()}", _cards(data, entries, href)]
-        if data.bibtex is not None:
-            parts.append(render("download.html", href=href(session_bib(session)),
-                                filename=f"{session.slug}.bib",
-                                label="Download the readings as BibTeX"))
+        parts.append(render("download.html", href=href(session_bib(session)),
+                            filename=f"{session.slug}.bib", label="Download the readings as BibTeX"))
     posters = [p for p in data.project.posters if p.session == session.session]
     if posters:
         parts += ["## Posters", _poster_list(data, posters, href)]
@@ -196,9 +193,8 @@ def papers_index(data: SiteData, href: Href) -> str:
             for p in sorted(data.papers.values(), key=lambda p: p.title.lower())]
     tags = sorted({t for p in data.papers.values() for t in p.tags})
     parts = [render("papers_table.html", rows=rows, tags=tags)]
-    if data.bibtex is not None:
-        parts.append(render("download.html", href=href(ALL_BIB), filename="bibliography.bib",
-                            label="Download the whole bibliography as BibTeX"))
+    parts.append(render("download.html", href=href(ALL_BIB), filename="bibliography.bib",
+                        label="Download the whole bibliography as BibTeX"))
     return "\n\n".join(parts) + "\n"
 
 

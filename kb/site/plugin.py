@@ -31,6 +31,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from kb.bibtex import export_bibtex
 from kb.config import Config, KbOptions, options_from_mapping
 from kb.embed import Embedder
 from kb.errors import KbError
@@ -126,13 +127,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         poster_src = self._content_pages(files, config, docs, kb.posters_dir, "poster",
                                          {p.slug: p.body for p in project.posters},
                                          {p.slug: p.title for p in project.posters})
-        bibtex = _bibtex_exporter()
         notes = SafeMarkdown(list(config.markdown_extensions), dict(config.mdx_configs))
         try:
             related = related_papers(kb, project, embedder=self.embedder)
         except KbError as exc:
             raise PluginError(f"kb: related papers: {exc}") from None
-        self.data = P.SiteData(project, session_src, poster_src, related, bibtex, notes)
+        self.data = P.SiteData(project, session_src, poster_src, related, notes)
         self.citations = Citations(project.papers)
 
         for key, paper in project.papers.items():
@@ -148,13 +148,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             self._roles[P.POSTERS_INDEX] = ("posters-index", "")
         if files.get_file_from_path("index.md") is None:
             self._add(files, config, "index.md", f"# {config.site_name}\n", ("home", ""))
-        if bibtex is not None:
-            for session in project.sessions:
-                keys = [r.key for r in session.readings if r.key in project.papers]
-                text = bibtex([project.papers[k] for k in dict.fromkeys(keys)])
-                files.append(File.generated(config, P.session_bib(session), content=text))
-            everything = [project.papers[k] for k in sorted(project.papers)]
-            files.append(File.generated(config, P.ALL_BIB, content=bibtex(everything)))
+        for session in project.sessions:
+            keys = dict.fromkeys(r.key for r in session.readings if r.key in project.papers)
+            text = export_bibtex(project.papers[k] for k in keys)
+            files.append(File.generated(config, P.session_bib(session), content=text))
+        files.append(File.generated(config, P.ALL_BIB, content=export_bibtex(project.papers.values())))
         assets = resources.files("kb.site").joinpath("assets")
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",
@@ -269,12 +267,3 @@ def _body_line(path: Path, body: str) -> int:
     text = path.read_text(encoding="utf-8")
     at = text.rfind(body)
     return text[:at].count("\n") + 1 if at >= 0 else 1
-
-
-def _bibtex_exporter() -> Any:
-    """kb.bibtex.export_bibtex, or None while that module is not installed."""
-    try:
-        from kb.bibtex import export_bibtex
-    except ImportError:
-        return None
-    return lambda papers: export_bibtex(papers)
