@@ -331,16 +331,22 @@ class Store:
             (report.changed if key in stored else report.added).append(key)
         report.unchanged = len(files) - len(todo)
         gone = report.removed + [k for k in report.broken if k in stored]
-        self._write_papers(papers, hashes, files, gone)
+        self.put_papers(papers, hashes=hashes, files=files, gone=gone)
         if report.sessions_changed:
             assert project is not None
             self._write_sessions(project, side)
         self.rebuilt = False
         return report
 
-    def _write_papers(self, papers: dict[str, Paper], hashes: dict[str, str],
-                      files: dict[str, Path], gone: list[str]) -> None:
-        drop = list(papers) + gone
+    def put_papers(self, papers: dict[str, Paper], *, hashes: dict[str, str] | None = None,
+                   files: dict[str, Path] | None = None, gone: Iterable[str] = ()) -> None:
+        """Write (or replace) paper rows, their authors, tags and FTS entries; drop ``gone``.
+
+        :meth:`sync` calls this with the changed files; it also loads papers that have no
+        file (the benchmark corpora), which the next :meth:`sync` removes again.
+        """
+        hashes, files = hashes or {}, files or {}
+        drop = list(papers) + list(gone)
         if not drop:
             return
         rows, authors, tags, fts = [], [], [], []
@@ -351,7 +357,8 @@ class Store:
                 "venue": paper.venue, "arxiv": paper.arxiv, "doi": paper.doi,
                 "tags": json.dumps(paper.tags, ensure_ascii=False), "abstract": paper.abstract,
                 "summary": paper.summary, "notes": paper.notes,
-                "path": self.config.relative(files[key]), "file_hash": hashes[key],
+                "path": self.config.relative(files[key]) if key in files else "",
+                "file_hash": hashes.get(key, ""),
                 "text_hash": text_hash(embed_text(paper)),
             })
             authors.extend({"paper_key": key, "position": i, "name": name}
@@ -512,11 +519,15 @@ class Store:
 
 
 def row_paper(row: PaperRow) -> Paper:
-    """A Paper rebuilt from its row (the fields search needs; extras are not stored)."""
-    return Paper(key=row.key, type=row.type, title=row.title, authors=json.loads(row.authors),
-                 year=row.year, venue=row.venue, arxiv=row.arxiv, doi=row.doi,
-                 tags=json.loads(row.tags), abstract=row.abstract, summary=row.summary,
-                 notes=row.notes)
+    """A Paper rebuilt from its row (the fields search needs; extras are not stored).
+
+    The row was written from a validated Paper, so it is not validated a second time.
+    """
+    return Paper.model_construct(
+        key=row.key, type=row.type, title=row.title, authors=json.loads(row.authors),
+        editors=[], year=row.year, venue=row.venue, arxiv=row.arxiv, doi=row.doi, url=None,
+        pdf=None, tags=json.loads(row.tags), abstract=row.abstract, summary=row.summary,
+        bibtex={}, notes=row.notes)
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

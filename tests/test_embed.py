@@ -1,0 +1,104 @@
+"""kb.embed: the embedded text, the vector cache, the hashing embedder and the real model."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import paper, write
+from kb.config import load_config
+from kb.embed import (DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder,
+                      default_embedder, embed_text, model_location, text_hash)
+from kb.errors import ConfigError
+from kb.models import Paper
+from kb.search import open_kb
+
+
+def test_embed_text_is_title_abstract_or_summary_then_notes() -> None:
+    p = Paper(key="a", title="T", abstract="Abs.", summary="Sum.", notes="Notes.")
+    assert embed_text(p) == "T\n\nAbs.\n\nNotes."
+    assert embed_text(Paper(key="b", title="T", summary="Sum.")) == "T\n\nSum."
+    assert embed_text(Paper(key="c", title="T")) == "T"
+
+
+def test_hashing_embedder_is_deterministic_and_normalised() -> None:
+    emb = HashingEmbedder(32)
+    assert isinstance(emb, Embedder)
+    a = emb.embed(["reward models", "reward models", "completely different words"])
+    assert a.dtype == np.float32 and a.shape == (3, 32)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-6)
+    assert np.array_equal(a[0], a[1]) and not np.array_equal(a[0], a[2])
+
+
+class Counting(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return super().embed(texts)
+
+
+def test_only_changed_texts_are_embedded(course: Path) -> None:
+    write(course, "papers/a2020.md", paper("a2020", title="First paper"))
+    write(course, "papers/b2020.md", paper("b2020", title="Second paper"))
+    config = load_config(course)
+    first = Counting()
+    assert open_kb(config, embedder=first).embedded == 3 and len(first.texts) == 3
+    second = Counting()
+    assert open_kb(config, embedder=second).embedded == 0 and second.texts == []
+    write(course, "papers/a2020.md", paper("a2020", title="First paper, revised"))
+    write(course, "papers/b2020.md", paper("b2020", title="Second paper", year=2021))
+    third = Counting()
+    assert open_kb(config, embedder=third).embedded == 1  # b2020's text did not change
+    assert third.texts == ["First paper, revised\n\nA short summary.\n\nNotes."]
+    write(course, "papers/a2020.md", paper("a2020", title="First paper"))  # back again
+    fourth = Counting()
+    assert open_kb(config, embedder=fourth).embedded == 0  # the old vector is still cached
+
+
+def test_another_model_gets_its_own_vectors(course: Path) -> None:
+    config = load_config(course)
+    open_kb(config, embedder=HashingEmbedder(64))
+    other = Counting()
+    other.name = "other-64"
+    assert open_kb(config, embedder=other).embedded == 1
+
+
+def test_bundled_model_resolves_to_the_package_folder() -> None:
+    location = Path(model_location(DEFAULT_MODEL))
+    assert (location / "config.json").is_file()
+    assert model_location("/some/local/model") == "/some/local/model"
+    assert default_embedder().dim == 384 and not default_embedder().loaded
+    assert text_hash("a") != text_hash("b")
+
+
+def test_importing_search_loads_no_heavy_modules() -> None:
+    code = ("import sys, kb.cli, kb.search, kb.store, kb.embed, kb.index; "
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'faiss') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.model
+def test_real_model_vectors() -> None:
+    emb = SentenceTransformerEmbedder(DEFAULT_MODEL)
+    vectors = emb.embed(["A cat sits on the mat.", "A kitten rests on a rug.",
+                         "Quarterly tax filing deadlines."])
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.3
+
+
+@pytest.mark.model
+def test_unknown_model_name_is_a_config_error_without_download() -> None:
+    emb = SentenceTransformerEmbedder("no-such-org/no-such-model-kb-test")
+    with pytest.raises(ConfigError) as err:
+        emb.embed(["x"])
+    assert "kb never downloads" in str(err.value)
+    assert "[plugins.kb.model]" in str(err.value)
