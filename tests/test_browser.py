@@ -1,0 +1,198 @@
+"""The repository's own course site, built and served on localhost, in headless Chromium.
+
+Chromium comes from Debian's package (`make chromium`); without it these tests fail, they
+do not skip. The site is built with the real model (related papers), so they are also
+marked ``model``. Screenshots go to test-output/.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+from kb.config import load_config as load_kb
+from kb.content import load_project
+from kb.init import init_course
+from site_helpers import build_site
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "test-output"
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+INSTRUCTGPT = "Training language models to follow instructions with human feedback"
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This repository's site, built with --strict into a temporary folder and served."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    folder = tmp_path_factory.mktemp("site")
+    config = load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(folder))
+    build(config)
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian package chromium) "
+                    "to install it for the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=FLAGS, headless=True,
+            accept_downloads=True, viewport={"width": 1280, "height": 900})
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    tab = browser.new_page()
+    tab.errors = []  # console errors and uncaught exceptions seen on this tab
+    tab.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
+    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    yield tab
+    tab.close()
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def test_home_page_loads_without_console_errors(site: str, page) -> None:  # type: ignore[no-untyped-def]
+    response = page.goto(site)
+    assert response is not None and response.status == 200
+    page.wait_for_load_state("networkidle")
+    assert page.title() == "RL for Language Model Training"
+    nav = page.locator("nav.md-nav--primary").inner_text()
+    assert nav.index("Sessions") < nav.index("Posters") < nav.index("Papers") < nav.index("Tags")
+    assert page.errors == []
+    screenshot(page, "home.png")
+
+
+def test_search_finds_instructgpt_by_meaning_words(site: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").fill("instruction following")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=15_000)
+    page.get_by_text(INSTRUCTGPT).first.wait_for(timeout=15_000)
+    titles = results.all_inner_texts()
+    assert any(INSTRUCTGPT in t for t in titles), titles
+    assert page.errors == []
+
+
+def test_session_page_lists_readings_and_its_bib_imports(site: str, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    project = load_project(load_kb(ROOT))
+    session = next(s for s in project.sessions if s.session == 4)
+    page.goto(site + f"sessions/{session.slug}/")
+    cards = page.locator(".kb-card")
+    keys = [cards.nth(i).get_attribute("data-key") for i in range(cards.count())]
+    assert sorted(keys) == sorted({r.key for r in session.readings})
+    assert page.get_by_text(INSTRUCTGPT).first.is_visible()
+    screenshot(page, "session.png")
+    with page.expect_download() as caught:
+        page.get_by_text("Download the readings as BibTeX").click()
+    download = caught.value
+    assert download.suggested_filename == f"{session.slug}.bib"
+    bib = tmp_path / download.suggested_filename
+    download.save_as(str(bib))
+    shutil.copy(bib, OUTPUT / bib.name)
+    fresh = tmp_path / "fresh"
+    init_course(fresh)
+    result = run(fresh, "import", "--dry-run", str(bib))
+    assert result.exit_code == 0, result.output
+    readings = len({r.key for r in session.readings})
+    counts = re.search(rf"{re.escape(bib.name)}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", result.output)
+    assert counts, result.output
+    read_, imported, merged, duplicates, failed = map(int, counts.groups())
+    assert read_ == readings and failed == 0 and imported + duplicates == readings
+    assert "dry run: nothing was written" in result.output
+    assert page.errors == []
+
+
+def test_paper_page_shows_related_papers(site: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site + "papers/ouyang2022training/")
+    assert page.locator("h1").first.inner_text() == INSTRUCTGPT
+    related = page.locator("ol.kb-related li a")
+    assert related.count() == load_kb(ROOT).options.related
+    hrefs = [related.nth(i).get_attribute("href") for i in range(related.count())]
+    assert all(re.search(r"/papers/[^/]+/$", h) and "ouyang2022training" not in h for h in hrefs), hrefs
+    copy = page.locator("#bibtex ~ .highlight .md-code__button")  # the BibTeX copy button
+    copy.first.wait_for(state="attached", timeout=10_000)
+    screenshot(page, "paper.png")
+    related.first.click()
+    page.wait_for_url(re.compile(r"/papers/[^/]+/$"))
+    assert page.locator(".kb-paper-meta").count() == 1
+    assert page.errors == []
+
+
+def test_papers_table_filters_and_sorts_after_instant_navigation(site: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    page.locator("nav.md-nav--primary").get_by_role("link", name="Papers", exact=True).click()
+    page.wait_for_url(re.compile(r"/papers/$"))
+    table = page.locator("table.kb-papers")
+    total = len(load_project(load_kb(ROOT)).papers)
+    assert page.locator(".kb-count").inner_text() == f"{total} papers"
+    page.locator(".kb-filter").fill("reward")
+    visible = table.locator("tbody tr:visible")
+    shown = visible.count()
+    assert 0 < shown < total
+    assert page.locator(".kb-count").inner_text() == f"{shown} papers"
+    assert all("reward" in t.lower() for t in visible.all_inner_texts())
+    page.locator(".kb-filter").fill("")
+    page.locator(".kb-tag-filter").select_option("policy-gradient")
+    tagged = table.locator("tbody tr:visible").all_inner_texts()
+    assert tagged and all("policy-gradient" in t for t in tagged)
+    page.locator(".kb-tag-filter").select_option("")
+    year = table.locator("th", has_text="Year")
+    year.click()
+    years = [int(y) for y in table.locator("tbody tr td:nth-child(3)").all_inner_texts() if y]
+    assert years == sorted(years)
+    year.click()
+    years = [int(y) for y in table.locator("tbody tr td:nth-child(3)").all_inner_texts() if y]
+    assert years == sorted(years, reverse=True)
+    assert page.errors == []
+
+
+def test_dark_and_light_palette_toggle(site: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    scheme = page.locator("body").get_attribute("data-md-color-scheme")
+    page.locator("form[data-md-component='palette'] label:visible").first.click()
+    assert page.locator("body").get_attribute("data-md-color-scheme") != scheme
+    assert page.errors == []
