@@ -268,3 +268,24 @@ def test_related_papers_come_from_the_search_index(rlhf: Path) -> None:
     assert sorted(links) == ["christiano2017deep", "vaswani2017attention"]
     assert "ouyang2022training" not in links
     assert (rlhf / ".kb").is_dir() and not (rlhf / "docs" / ".kb").exists()
+
+
+def test_notes_headings_sit_below_the_notes_heading(rlhf: Path) -> None:
+    text = (rlhf / "papers/christiano2017deep.md").read_text().replace(
+        "Notes.", "## Key ideas\n\n- Compare clips.\n\n### Detail\n\nMore.")
+    write(rlhf, "papers/christiano2017deep.md", text)
+    page = article(read(build_site(rlhf), "papers/christiano2017deep/index.html"))
+    notes = page[page.index('<h2 id="notes">'):page.index('<h2 id="read-in-the-course">')]
+    assert re.findall(r"<(h\d)[ >]", notes) == ["h2", "h3", "h4"]
+    assert "<li>Compare clips.</li>" in notes
+
+
+def test_a_url_repeating_the_arxiv_link_is_shown_once(rlhf: Path) -> None:
+    text = (rlhf / "papers/ouyang2022training.md").read_text().replace(
+        "arxiv: '2203.02155'", "arxiv: '2203.02155'\nurl: https://arxiv.org/abs/2203.02155\n"
+        "pdf: https://example.org/instructgpt.pdf")
+    write(rlhf, "papers/ouyang2022training.md", text)
+    page = article(read(build_site(rlhf), "papers/ouyang2022training/index.html"))
+    links = re.findall(r'<a class="kb-link" href="([^"]+)">(\w+)</a>', page)
+    assert links == [("https://arxiv.org/abs/2203.02155", "arXiv"),
+                     ("https://example.org/instructgpt.pdf", "PDF")]

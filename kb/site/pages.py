@@ -113,7 +113,7 @@ def paper_page(data: SiteData, paper: Paper, href: Href, notes: str) -> str:
     if paper.abstract:
         parts += ["## Abstract", render("text.html", text=paper.abstract, kind="abstract")]
     if notes.strip() and data.notes is not None:
-        parts += ["## Notes", render("notes.html", notes_html=data.notes.convert(notes))]
+        parts += ["## Notes", render("notes.html", notes_html=data.notes.convert(notes, shift=1))]
     sessions = [{"session": s, "kind": kind, "note": note, "href": href(data.session_src[s.slug])}
                 for s, kind, note in data.readers.get(paper.key, []) if s.slug in data.session_src]
     posters = [{"poster": p, "href": href(data.poster_src[p.slug])}

@@ -23,6 +23,7 @@ from kb.models import Paper
 CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+_HEADING_RE = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
@@ -130,6 +131,10 @@ class SafeMarkdown:
         self._md.preprocessors.deregister("html_block")
         self._md.inlinePatterns.deregister("html")
 
-    def convert(self, text: str) -> str:
+    def convert(self, text: str, *, shift: int = 0) -> str:
+        """``text`` as HTML; headings moved ``shift`` levels down (to sit below the page's)."""
         self._md.reset()
-        return self._md.convert(text)
+        out = self._md.convert(text)
+        if shift:
+            out = _HEADING_RE.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out)
+        return out
