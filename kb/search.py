@@ -9,7 +9,9 @@
 
 Hybrid ranking fuses the keyword and the semantic ranking by weighted reciprocal rank fusion:
 ``score(d) = sum_i w_i / (RRF_K + rank_i(d))`` over the top :data:`FUSION_DEPTH` of each list
-(rank from 1). The constants were chosen on SciFact (scripts/eval_search.py).
+(rank from 1). The constants were chosen on SciFact's train claims and checked on its test
+claims (scripts/eval_search.py): a small RRF_K, which trusts the top of each list, beat the
+customary 60 on both splits (nDCG@10 0.911 against 0.875 over all 69 claims).
 
 Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
 similarity, hybrid hits the fused score; they order hits within one result list and are not
@@ -36,7 +38,7 @@ from kb.models import Project
 from kb.store import PaperRow, Store, SyncReport, row_paper
 
 MODES = ("hybrid", "semantic", "keyword")
-RRF_K = 60
+RRF_K = 1
 KEYWORD_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.0
 FUSION_DEPTH = 100
