@@ -18,7 +18,8 @@ arxiv         ``eprint`` (with ``archiveprefix``/``eprinttype`` arXiv or none), 
 doi           ``doi`` without its https://doi.org/ prefix; else a doi.org ``url``
 url           ``url`` when it is an http(s) link
 abstract      ``abstract`` (decoded, paragraphs kept)
-tags          ``keywords`` when every keyword is already a kb tag (lowercase-hyphenated)
+tags          ``keywords`` when every keyword is a kb tag (lowercase-hyphenated, in the
+              tag vocabulary if mkdocs.yml has one)
 bibtex        every other field, verbatim (macros expanded, ``month`` as a number 1-12)
 ============  ==========================================================================
 
@@ -31,7 +32,7 @@ the export back gives the same papers: import -> export -> import is the identit
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from pydantic import ValidationError
 
@@ -73,11 +74,12 @@ def _arxiv(fields: dict[str, str], used: set[str]) -> str | None:
             continue
         if valid_arxiv(value):
             used.add(name)
-            used.update(n for n in _ARXIV_PREFIXES
-                        if n in fields and fields[n].strip().lower() == "arxiv")
+            if name == "eprint":  # the archive prefix belongs to eprint only
+                used.update(n for n in _ARXIV_PREFIXES
+                            if n in fields and fields[n].strip().lower() == "arxiv")
             return normalize_arxiv(value)
     for name in _ARXIV_TEXT_FIELDS:
-        found = find_arxiv(fields.get(name, ""))
+        found = find_arxiv(latex_to_text(fields.get(name, "")))
         if found and valid_arxiv(found):
             return found
     doi = fields.get("doi", "")
@@ -96,8 +98,13 @@ def _doi(fields: dict[str, str], used: set[str]) -> str | None:
     return None
 
 
-def entry_to_paper(entry: BibEntry, key: str | None = None) -> Paper:
-    """The paper an entry describes (key: the entry's own unless given). Raises EntryError."""
+def entry_to_paper(entry: BibEntry, key: str | None = None, *,
+                   tag_vocabulary: Collection[str] = ()) -> Paper:
+    """The paper an entry describes (key: the entry's own unless given). Raises EntryError.
+
+    ``keywords`` become tags only when each is a valid tag and, if a tag vocabulary is
+    given, in it; otherwise they are kept under ``bibtex``.
+    """
     fields = entry.fields
     used: set[str] = set()
     data: dict[str, object] = {"key": key or entry.key, "type": entry.type}
@@ -130,7 +137,8 @@ def entry_to_paper(entry: BibEntry, key: str | None = None) -> Paper:
         data["abstract"] = latex_to_text(fields["abstract"], paragraphs=True)
         used.add("abstract")
     keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
-    if keywords and all(TAG_RE.match(k) for k in keywords):
+    if keywords and all(TAG_RE.match(k) and (not tag_vocabulary or k in tag_vocabulary)
+                        for k in keywords):
         data["tags"] = keywords
         used.add("keywords")
     data["bibtex"] = {name: normalize_space(value) for name, value in fields.items()

@@ -150,6 +150,14 @@ class _Keys:
 
 
 
+def _same_work(a: Paper, b: Paper) -> bool:
+    """Whether two papers with near-identical titles can be one work: the numbers in the
+    titles agree ('POPL '94' is not 'POPL '95') and the years are at most one apart."""
+    if re.findall(r"\d+", a.title) != re.findall(r"\d+", b.title):
+        return False
+    return a.year is None or b.year is None or abs(a.year - b.year) <= 1
+
+
 def merge_missing(target: Paper, source: Paper) -> list[str]:
     """Fill the empty fields of ``target`` from ``source``; the names of the fields filled."""
     changes = []
@@ -212,12 +220,13 @@ def _one(entry: BibEntry, config: Config, index: DuplicateIndex, known: dict[str
          keys: _Keys, new: dict[str, Paper], touched: dict[str, Paper], update: bool) -> Outcome:
     outcome = Outcome(entry.path, entry.line, entry.key, "failed", warnings=list(entry.warnings))
     try:
-        paper = entry_to_paper(entry)
+        paper = entry_to_paper(entry, tag_vocabulary=config.options.tags)
     except EntryError as exc:
         outcome.message = str(exc)
         return outcome
     match = index.match(title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
-    if match is not None and config.not_duplicate(entry.key, match.key):
+    if match is not None and (config.not_duplicate(entry.key, match.key)
+                              or (match.reason == "title" and not _same_work(paper, known[match.key]))):
         match = None
     if match is not None:
         outcome.key = match.key
