@@ -30,7 +30,7 @@ from kb.bibtex import EntryError, entry_to_paper
 from kb.config import Config
 from kb.content import PAPER_FIELDS, atomic_write, dump_paper, key_problem, load_project, paper_path
 from kb.errors import ContentError
-from kb.ids import DuplicateIndex
+from kb.ids import DuplicateIndex, paper_ids
 from kb.models import Paper
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
@@ -152,8 +152,12 @@ class _Keys:
 
 def _same_work(a: Paper, b: Paper) -> bool:
     """Whether two papers with near-identical titles can be one work: the numbers in the
-    titles agree ('POPL '94' is not 'POPL '95') and the years are at most one apart."""
+    titles agree ('POPL '94' is not 'POPL '95'), the years are at most one apart, and
+    neither two different arXiv ids nor two different DOIs tell them apart."""
     if re.findall(r"\d+", a.title) != re.findall(r"\d+", b.title):
+        return False
+    (doi_a, arxiv_a), (doi_b, arxiv_b) = paper_ids(a.doi, a.arxiv), paper_ids(b.doi, b.arxiv)
+    if (arxiv_a and arxiv_b and arxiv_a != arxiv_b) or (doi_a and doi_b and doi_a != doi_b):
         return False
     return a.year is None or b.year is None or abs(a.year - b.year) <= 1
 

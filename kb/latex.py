@@ -47,6 +47,7 @@ def _converter() -> tuple[LatexNodes2Text, latexwalker.LatexWalker.__class__, ob
         MacroTextSpec("cite", "[%(2)s]"), MacroTextSpec("citep", "[%(2)s]"),
         MacroTextSpec("citet", "[%(2)s]"),
         MacroTextSpec("textbackslash", "\\"), MacroTextSpec("textasciicircum", "^"),
+        MacroTextSpec("hyphen", "-"), MacroTextSpec("slash", "/"),
     ], specials=[SpecialsTextSpec("&", "&"), SpecialsTextSpec("~", " ")])
     return LatexNodes2Text(latex_context=text_db, math_mode="text", strict_latex_spaces=False), \
         latexwalker.LatexWalker, walker_db
