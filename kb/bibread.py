@@ -168,7 +168,8 @@ def _read_text(path: Path) -> tuple[str, str | None]:
 
 
 def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
+    text = str(getattr(error, "abort_reason", None) or getattr(error, "message", None)
+               or error).strip().splitlines()
     return text[0] if text else type(error).__name__
 
 

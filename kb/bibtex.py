@@ -58,7 +58,7 @@ _ARXIV_PREFIXES = ("archiveprefix", "eprinttype")
 _ARXIV_TEXT_FIELDS = ("journal", "journaltitle", "url", "note", "howpublished", "booktitle")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _DATE_YEAR = re.compile(r"^\s*(\d{4})")
-_FIRST = ("title", "author", "editor")
+_FIRST = ("title", "author", "editor", *VENUE_FIELDS, "year", "month")
 _LAST = ("doi", "eprint", "archiveprefix", "url", "keywords", "abstract")
 
 
