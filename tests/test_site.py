@@ -289,3 +289,21 @@ def test_a_url_repeating_the_arxiv_link_is_shown_once(rlhf: Path) -> None:
     links = re.findall(r'<a class="kb-link" href="([^"]+)">(\w+)</a>', page)
     assert links == [("https://arxiv.org/abs/2203.02155", "arXiv"),
                      ("https://example.org/instructgpt.pdf", "PDF")]
+
+
+def test_an_existing_posters_index_is_kept_and_extended(rlhf: Path) -> None:
+    write(rlhf, "docs/posters/index.md", "# Student posters\n\nHow to make one.\n")
+    site = build_site(rlhf)
+    page = article(read(site, "posters/index.html"))
+    text = text_of(page)
+    assert text.startswith("Student posters") and "How to make one." in text
+    assert text.index("How to make one.") < text.index("Transformer basics")
+
+
+def test_a_missing_home_page_is_generated(rlhf: Path) -> None:
+    (rlhf / "docs/index.md").unlink()
+    site = build_site(rlhf)
+    page = article(read(site, "index.html"))
+    assert '<h1 id="test-course">Test Course' in page
+    assert ('Browse the <a href="papers/">papers</a>, the <a href="posters/">posters</a> and the '
+            '<a href="tags/">tags</a>') in page

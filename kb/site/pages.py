@@ -198,6 +198,16 @@ def papers_index(data: SiteData, href: Href) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def home_page(name: str, description: str | None) -> str:
+    """The home page of a course whose docs/ has no index.md."""
+    parts = [f"# {md_escape(name)}"]
+    if description:
+        parts.append(md_escape(description))
+    parts.append(f"Browse the [papers]({PAPERS_INDEX}), the [posters]({POSTERS_INDEX}) "
+                 f"and the [tags]({TAGS_PAGE}), or search with the box at the top.")
+    return "\n\n".join(parts) + "\n"
+
+
 def tags_page(vocabulary: dict[str, str]) -> str:
     """The tags index: mkdocs-material's tags listing, after the vocabulary's descriptions."""
     parts = ["---\ntitle: Tags\n---", "# Tags"]

@@ -147,7 +147,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         else:
             self._roles[P.POSTERS_INDEX] = ("posters-index", "")
         if files.get_file_from_path("index.md") is None:
-            self._add(files, config, "index.md", f"# {config.site_name}\n", ("home", ""))
+            self._add(files, config, "index.md", P.home_page(config.site_name,
+                                                             config.site_description), ("home", ""))
         for session in project.sessions:
             keys = dict.fromkeys(r.key for r in session.readings if r.key in project.papers)
             text = export_bibtex(project.papers[k] for k in keys)
