@@ -307,3 +307,13 @@ def test_a_missing_home_page_is_generated(rlhf: Path) -> None:
     assert '<h1 id="test-course">Test Course' in page
     assert ('Browse the <a href="papers/">papers</a>, the <a href="posters/">posters</a> and the '
             '<a href="tags/">tags</a>') in page
+
+
+def test_unknown_citation_in_a_session_names_the_file_line(rlhf: Path, caplog) -> None:
+    path = rlhf / "docs/sessions/02-human-feedback.md"
+    text = path.read_text().replace("see [@christiano2017deep]", "see\n[@christiano2016]")
+    write(rlhf, "docs/sessions/02-human-feedback.md", text)
+    line = text.split("\n").index("[@christiano2016].") + 1
+    assert build_error(rlhf, caplog).endswith(
+        f"kb: docs/sessions/02-human-feedback.md:{line}: [@christiano2016] names no paper; "
+        "correct the key or add the paper to papers/ (kb import)")

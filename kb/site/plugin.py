@@ -187,8 +187,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return P.paper_page(data, paper, href, notes)
         if role == "papers-index":
             return P.papers_index(data, href)
-        markdown = self.citations.link(markdown, kb.relative(Path(page.file.abs_src_path or src)),
-                                       md_link)
+        if role in ("session", "poster"):
+            where = data.project.source(role, name).path
+            path = kb.root / where
+        else:
+            path = Path(page.file.abs_src_path) if page.file.abs_src_path else kb.root / src
+            where = kb.relative(path)
+        first = _body_line(path, markdown) if path.is_file() else 1
+        markdown = self.citations.link(markdown, where, md_link, first_line=first)
         if role in ("session", "poster") and "title" in page.meta:
             page.meta["title"] = html.escape(str(page.meta["title"]))  # material prints it as HTML
         if role == "session":
