@@ -18,6 +18,7 @@ Values keep their LaTeX; decoding display fields is the job of :mod:`kb.bibtex`.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ _IN_TYPES = frozenset({"inproceedings", "incollection", "inbook", "bookinbook", 
 _NOT_INHERITED = frozenset({"title", "subtitle", "titleaddon", "shorttitle", "ids", "crossref",
                             "xref", "key", "keywords", "abstract", "file", "entryset"})
 _NON_ENTRY_BLOCKS = ("@string", "@preamble", "@comment")
+_RAW_KEY = re.compile(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,")
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
@@ -270,7 +272,8 @@ def read_bib(paths: list[Path], refs: list[Path] | tuple[Path, ...] = ()) -> lis
                     result.warnings.append((line, f"unreadable {raw.split('{')[0]} block skipped: "
                                                   f"{_first_line(block.error)}"))
                 else:
-                    result.failures.append(BibFailure(str(path), line, None,
+                    key = _RAW_KEY.match(block.raw or "")
+                    result.failures.append(BibFailure(str(path), line, key.group(1) if key else None,
                                                       f"cannot parse the entry: {_first_line(block.error)}"))
                 continue
             elif isinstance(block, Entry):

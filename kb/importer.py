@@ -30,7 +30,7 @@ from kb.bibtex import EntryError, entry_to_paper
 from kb.config import Config
 from kb.content import PAPER_FIELDS, atomic_write, dump_paper, key_problem, load_project, paper_path
 from kb.errors import ContentError
-from kb.ids import DuplicateIndex, paper_ids
+from kb.ids import DuplicateIndex, Match, paper_ids, title_key
 from kb.models import Paper
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
@@ -150,6 +150,32 @@ class _Keys:
 
 
 
+class _ShortTitles:
+    """Titles too short for fuzzy matching ('The End'): the same work only when title,
+    year and first author's last name are all equal."""
+
+    def __init__(self, min_length: int) -> None:
+        self.min_length = min_length
+        self._keys: dict[tuple[str, int | None, str], str] = {}
+
+    def _signature(self, paper: Paper) -> tuple[str, int | None, str] | None:
+        tkey = title_key(paper.title)
+        if not tkey or len(tkey) >= self.min_length:
+            return None
+        names = paper.authors or paper.editors
+        return tkey, paper.year, title_key(names[0].split(",")[0]) if names else ""
+
+    def add(self, paper: Paper) -> None:
+        signature = self._signature(paper)
+        if signature is not None:
+            self._keys.setdefault(signature, paper.key)
+
+    def match(self, paper: Paper) -> Match | None:
+        signature = self._signature(paper)
+        key = self._keys.get(signature) if signature is not None else None
+        return Match(key, "title") if key else None
+
+
 def _same_work(a: Paper, b: Paper) -> bool:
     """Whether two papers with near-identical titles can be one work: the numbers in the
     titles agree ('POPL '94' is not 'POPL '95'), the years are at most one apart, and
@@ -194,8 +220,10 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
     report = ImportReport([f.path for f in files], dry_run=dry_run, update=update)
     index = DuplicateIndex(threshold=config.options.title_similarity)
     known: dict[str, Paper] = dict(project.papers)
+    short = _ShortTitles(index.min_title_length)
     for paper in known.values():
         index.add(paper.key, title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
+        short.add(paper)
     keys = _Keys(config, [*known, *project.broken])
     new: dict[str, Paper] = {}
     touched: dict[str, Paper] = {}  # existing papers changed by --update
@@ -207,7 +235,7 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
                                                 key=lambda x: x.line or 0)  # type: ignore[attr-defined]
         for item in items:
             if isinstance(item, BibEntry):
-                outcome = _one(item, config, index, known, keys, new, touched, update)
+                outcome = _one(item, config, index, short, known, keys, new, touched, update)
             else:
                 outcome = Outcome(item.path, item.line, item.key, "failed",  # type: ignore[attr-defined]
                                   message=item.message)  # type: ignore[attr-defined]
@@ -220,15 +248,16 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
     return report
 
 
-def _one(entry: BibEntry, config: Config, index: DuplicateIndex, known: dict[str, Paper],
-         keys: _Keys, new: dict[str, Paper], touched: dict[str, Paper], update: bool) -> Outcome:
+def _one(entry: BibEntry, config: Config, index: DuplicateIndex, short: _ShortTitles,
+         known: dict[str, Paper], keys: _Keys, new: dict[str, Paper], touched: dict[str, Paper],
+         update: bool) -> Outcome:
     outcome = Outcome(entry.path, entry.line, entry.key, "failed", warnings=list(entry.warnings))
     try:
         paper = entry_to_paper(entry, tag_vocabulary=config.options.tags)
     except EntryError as exc:
         outcome.message = str(exc)
         return outcome
-    match = index.match(title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
+    match = index.match(title=paper.title, doi=paper.doi, arxiv=paper.arxiv) or short.match(paper)
     if match is not None and (config.not_duplicate(entry.key, match.key)
                               or (match.reason == "title" and not _same_work(paper, known[match.key]))):
         match = None
@@ -241,7 +270,7 @@ def _one(entry: BibEntry, config: Config, index: DuplicateIndex, known: dict[str
         changes = merge_missing(target, paper) if update else []
         if changes:
             outcome.status, outcome.changes = "merged", changes
-            outcome.message = f"merged into {match.key} ({why}): filled " + ", ".join(changes)
+            outcome.message = f"into {match.key} ({why}): filled " + ", ".join(changes)
             if match.key not in new:
                 touched[match.key] = target
             index.add(match.key, title=target.title, doi=target.doi, arxiv=target.arxiv)
@@ -253,9 +282,10 @@ def _one(entry: BibEntry, config: Config, index: DuplicateIndex, known: dict[str
     key, reason = keys.claim(entry.key, paper)
     paper.key = key
     outcome.status, outcome.key = "imported", key
-    outcome.message = f"{reason}; imported as {key}" if reason else ""
+    outcome.message = f"as {key} ({reason})" if reason else ""
     new[key] = known[key] = paper
     index.add(key, title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
+    short.add(paper)
     return outcome
 
 

@@ -27,15 +27,19 @@ def _where(outcome: Outcome) -> str:
 def format_outcome(outcome: Outcome, verbose: bool) -> list[str]:
     """The report lines of one entry (none for a plain import unless ``verbose``)."""
     lines = []
-    label = outcome.source_key or "?"
+    label = outcome.source_key or "(no key)"
+    where = _where(outcome)
     if outcome.status == "failed":
-        lines.append(f"{_where(outcome)}: failed {label}: {outcome.message}")
-    elif outcome.status != "imported" or outcome.message or verbose:
-        text = f"{_where(outcome)}: {outcome.status} {label}"
-        if outcome.status == "imported" and not outcome.message:
-            text += f" -> papers/{outcome.key}.md"
-        lines.append(text + (f": {outcome.message}" if outcome.message else ""))
-    lines.extend(f"{_where(outcome)}: warning {label}: {w}" for w in outcome.warnings)
+        lines.append(f"{where}: failed {label}: {outcome.message}")
+    elif outcome.status == "duplicate":
+        lines.append(f"{where}: skipped {label}: {outcome.message}")
+    elif outcome.status == "merged":
+        lines.append(f"{where}: merged {label} {outcome.message}")
+    elif outcome.message:
+        lines.append(f"{where}: imported {label} {outcome.message}")
+    elif verbose:
+        lines.append(f"{where}: imported {label}")
+    lines.extend(f"{where}: warning {label}: {w}" for w in outcome.warnings)
     return lines
 
 
@@ -45,10 +49,11 @@ def summary_table(report: ImportReport) -> list[str]:
     if len(rows) > 1:
         rows.append(("total", report.counts().as_dict()))
     width = max([len("file"), *(len(p) for p, _ in rows)])
-    head = f"{'file':<{width}}  " + "  ".join(f"{c:>10}" for c in _COLUMNS)
-    lines = [head]
+    sizes = [max(len(c), 5) for c in _COLUMNS]
+    lines = [f"{'file':<{width}}  " + "  ".join(f"{c:>{n}}" for c, n in zip(_COLUMNS, sizes))]
     for path, counts in rows:
-        lines.append(f"{path:<{width}}  " + "  ".join(f"{counts[c]:>10}" for c in _COLUMNS))
+        lines.append(f"{path:<{width}}  "
+                     + "  ".join(f"{counts[c]:>{n}}" for c, n in zip(_COLUMNS, sizes)))
     return lines
 
 
