@@ -151,7 +151,7 @@ def test_failed_blocks_are_reported_never_lost(tmp_path: Path) -> None:
     assert parsed.entries[0].warnings == [
         "field 'title' is given twice (again on line 2); kept 'First', dropped 'Second'"]
     assert parsed.entries[2].warnings == ["key 'ok' is given twice in this file (first on line 3)"]
-    assert [(f.line, f.key) for f in parsed.failures] == [(5, None), (6, "w")]
+    assert [(f.line, f.key) for f in parsed.failures] == [(5, "broken"), (6, "w")]
     assert parsed.failures[0].message.startswith("cannot parse the entry: Unexpected block start")
     assert parsed.failures[1].message == "unknown entry type @weird"
     assert parsed.warnings == [(8, "@string 'x' is defined twice; the first definition is used")]
