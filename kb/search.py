@@ -35,7 +35,7 @@ from kb.errors import KbError, NotFoundError
 from kb.index import HNSW_THRESHOLD, VectorIndex, fingerprint
 from kb.keyword import Bm25
 from kb.models import Project
-from kb.store import PaperRow, Store, SyncReport, row_paper
+from kb.store import PaperRow, ReadingRow, SessionRow, Store, SyncReport, row_paper
 
 MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 1
@@ -185,6 +185,8 @@ class KnowledgeBase:
         query = query.strip()
         if not query or k <= 0 or not len(self):
             return []
+        if filters is not None and filters.session is not None:
+            self._session(filters.session)
         filt = filters.sql(self.store) if filters else None
         if mode == "keyword":
             return self._hits(self._keyword(query, k, filt))
@@ -211,13 +213,7 @@ class KnowledgeBase:
         page, and the centroid of its readings' embeddings (either alone when the other is
         missing).
         """
-        found = self.store.session_row(session)
-        if found is None:
-            numbers = self.store.session_numbers()
-            known = ", ".join(map(str, numbers)) if numbers else "none yet"
-            raise NotFoundError(f"no session {session} (sessions: {known})", field="session",
-                                fix="pass the number of a page in docs/sessions/")
-        row, readings = found
+        row, readings = self._session(session)
         listed = [r.key for r in readings]
         parts = []
         topic = "\n\n".join(t for t in (row.title, row.body) if t.strip())
@@ -241,6 +237,15 @@ class KnowledgeBase:
         vector = self.embed_query(text)
         self.store.put_vectors(self.embedder.name, {h: vector})
         return vector
+
+    def _session(self, number: int) -> tuple[SessionRow, list[ReadingRow]]:
+        found = self.store.session_row(number)
+        if found is None:
+            numbers = self.store.session_numbers()
+            known = ", ".join(map(str, numbers)) if numbers else "none yet"
+            raise NotFoundError(f"no session {number} (sessions: {known})", field="session",
+                                fix="pass the number of a page in docs/sessions/")
+        return found
 
     def _unknown_paper(self, key: str) -> NotFoundError:
         close = difflib.get_close_matches(key, self.keys, n=3)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, create_engine, delete, event, insert, select, text
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, Session as DbSession, SQLModel
@@ -410,7 +410,7 @@ class Store:
 
     def count(self) -> int:
         with self.engine.connect() as conn:
-            return len(conn.execute(select(PaperRow.key)).all())
+            return int(conn.execute(select(func.count()).select_from(PaperRow)).scalar() or 0)
 
     def text_hashes(self) -> list[tuple[str, str]]:
         """(key, text_hash) of every paper, ordered by key."""

@@ -183,6 +183,8 @@ def test_suggest_leaves_out_the_reading_list(library: Path) -> None:
     assert not {"christiano2017deep", "ouyang2022training"} & set(keys(hits))
     with pytest.raises(NotFoundError, match=r"no session 7 \(sessions: 1, 2\)"):
         base.suggest(7)
+    with pytest.raises(NotFoundError, match=r"no session 7 \(sessions: 1, 2\)"):
+        base.search("x", filters=Filters(session=7))
 
 
 def test_unknown_mode_is_an_error(library: Path) -> None:
@@ -245,7 +247,7 @@ def test_cli_no_hits_and_unknown_session(library: Path) -> None:
     assert run(library, "search", "zzzqqq", "--mode", "keyword", "--json").output == "[]\n"
     result = run(library, "search", "x", "--session", "9")
     assert result.exit_code == 2
-    assert result.output == ("Error: [--session] no session 9\n"
+    assert result.output == ("Error: [session] no session 9 (sessions: 1, 2)\n"
                              "  fix: pass the number of a page in docs/sessions/\n")
     result = run(library, "suggest", "--session", "9")
     assert result.exit_code == 2

@@ -98,11 +98,6 @@ def search_command(state: State, query: str, mode: str, k: int, session: int | N
     kb = _open(state, embed=mode != "keyword")
     if not len(kb):
         return _nothing(_EMPTY, as_json)
-    if session is not None and session not in kb.store.session_numbers():
-        from kb.errors import NotFoundError
-
-        raise NotFoundError(f"no session {session}", field="--session",
-                            fix="pass the number of a page in docs/sessions/")
     filters = Filters(session=session, tag=tag, year_from=year_from, year_to=year_to,
                       type=entry_type)
     hits = kb.search(query, mode=mode, k=k, filters=filters)
