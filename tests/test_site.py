@@ -317,3 +317,24 @@ def test_unknown_citation_in_a_session_names_the_file_line(rlhf: Path, caplog) -
     assert build_error(rlhf, caplog).endswith(
         f"kb: docs/sessions/02-human-feedback.md:{line}: [@christiano2016] names no paper; "
         "correct the key or add the paper to papers/ (kb import)")
+
+
+def test_poster_and_session_titles_and_tags_are_escaped(rlhf: Path) -> None:
+    text = (rlhf / "docs/posters/reward-models.md").read_text().replace(
+        "title: Reward models in practice", "title: \"Reward <em>models</em> & more\"").replace(
+        "tags: [rlhf]", "tags: [rlhf, \"<b>bold</b>\"]")
+    write(rlhf, "docs/posters/reward-models.md", text)
+    text = (rlhf / "docs/sessions/02-human-feedback.md").read_text().replace(
+        "title: Learning from human feedback", "title: \"Feedback <u>now</u>\"")
+    write(rlhf, "docs/sessions/02-human-feedback.md", text)
+    site = build_site(rlhf, strict=False)
+    for path in site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        for bad in ("<em>models", "<b>bold", "<u>now"):
+            assert bad not in html, f"{bad} unescaped in {path}"
+    poster = read(site, "posters/reward-models/index.html")
+    assert "<h1>Reward &lt;em&gt;models&lt;/em&gt; &amp; more</h1>" in poster
+    assert "<title>Reward &lt;em&gt;models&lt;/em&gt; &amp; more - Test Course</title>" in poster
+    assert re.findall(r'class="md-tag">([^<]+)<', poster) == ["rlhf"]
+    home = read(site, "index.html")
+    assert "2. Feedback &lt;u&gt;now&lt;/u&gt;" in home

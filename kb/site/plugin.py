@@ -26,7 +26,7 @@ from mkdocs.config.base import Config as MkConfig
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -40,7 +40,7 @@ from kb.site import pages as P
 from kb.site.citations import Citations
 from kb.site.related import related_papers
 from kb.site.render import SafeMarkdown
-from kb.validate import check
+from kb.validate import TAG_RE, check
 
 log = logging.getLogger("mkdocs.plugins.kb")
 ASSETS = ("kb.css", "kb.js")
@@ -162,6 +162,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             config.nav = self._navigation(files, session_src, poster_src)
         return files
 
+    @event_priority(50)  # before the tags plugin reads page.meta["tags"]
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str:
         assert self.data is not None and self.citations is not None
@@ -195,8 +196,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             where = kb.relative(path)
         first = _body_line(path, markdown) if path.is_file() else 1
         markdown = self.citations.link(markdown, where, md_link, first_line=first)
-        if role in ("session", "poster") and "title" in page.meta:
-            page.meta["title"] = html.escape(str(page.meta["title"]))  # material prints it as HTML
+        if role in ("session", "poster"):
+            _clean_meta(page)
         if role == "session":
             session = next(s for s in data.project.sessions if s.slug == name)
             head, tail = P.session_additions(data, session, href)
@@ -265,6 +266,14 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                         if f.src_uri not in listed and f.inclusion.is_in_nav()
                         and not f.src_uri.startswith(P.PAPERS_DIR + "/"))
         return nav + others
+
+
+def _clean_meta(page: Page) -> None:
+    """A session's or poster's title escaped and its tags well-formed: material prints both as HTML."""
+    if "title" in page.meta:
+        page.meta["title"] = html.escape(str(page.meta["title"]))
+    if isinstance(page.meta.get("tags"), list):
+        page.meta["tags"] = [t for t in page.meta["tags"] if isinstance(t, str) and TAG_RE.match(t)]
 
 
 def _body_line(path: Path, body: str) -> int:
