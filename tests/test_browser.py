@@ -187,6 +187,7 @@ def test_papers_table_filters_and_sorts_after_instant_navigation(site: str, page
     year.click()
     years = [int(y) for y in table.locator("tbody tr td:nth-child(3)").all_inner_texts() if y]
     assert years == sorted(years, reverse=True)
+    screenshot(page, "papers.png")
     assert page.errors == []
 
 
