@@ -9,7 +9,8 @@ type          the entry type (``@article`` -> article)
 title         ``title`` (LaTeX decoded to Unicode, protective braces dropped)
 authors       ``author``, each name as "Last, First" ("von Last, Jr, First")
 editors       ``editor``, likewise
-year          ``year`` when it is a number, else the year of ``date`` (``date`` is kept)
+year          ``year`` when it is a number, else the year of ``date`` (``date`` is kept);
+              of '2023a' the year, with the field kept
 venue         the first of ``journaltitle``, ``journal``, ``booktitle``, ``publisher``,
               ``school``, ``institution``, ``organization`` (the others are kept)
 arxiv         ``eprint`` (with ``archiveprefix``/``eprinttype`` arXiv or none), ``arxivid``,
@@ -18,6 +19,8 @@ arxiv         ``eprint`` (with ``archiveprefix``/``eprinttype`` arXiv or none), 
 doi           ``doi`` without its https://doi.org/ prefix; else a doi.org ``url``
 url           ``url`` when it is an http(s) link
 abstract      ``abstract`` (decoded, paragraphs kept)
+summary       ``summary`` (decoded; kb's own field, ignored by BibTeX styles)
+pdf           ``pdf`` when it is an http(s) link
 tags          ``keywords`` when every keyword is a kb tag (lowercase-hyphenated, in the
               tag vocabulary if mkdocs.yml has one)
 bibtex        every other field, verbatim (macros expanded, ``month`` as a number 1-12)
@@ -58,8 +61,10 @@ _ARXIV_PREFIXES = ("archiveprefix", "eprinttype")
 _ARXIV_TEXT_FIELDS = ("journal", "journaltitle", "url", "note", "howpublished", "booktitle")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _DATE_YEAR = re.compile(r"^\s*(\d{4})")
+_YEAR_SUFFIX = re.compile(r"^\s*\d{4}[a-z]\s*$")
 _FIRST = ("title", "author", "editor", *VENUE_FIELDS, "year", "month")
-_LAST = ("doi", "eprint", "archiveprefix", "url", "keywords", "abstract")
+_LAST = ("doi", "eprint", "archiveprefix", "arxivid", "url", "pdf", "keywords", "summary",
+         "abstract")
 
 
 class EntryError(ValueError):
@@ -121,6 +126,8 @@ def entry_to_paper(entry: BibEntry, key: str | None = None, *,
     if year:
         data["year"] = int(year.group(1))
         used.add("year")
+    elif _YEAR_SUFFIX.match(fields.get("year", "")):  # '2023a': the year, the field kept
+        data["year"] = int(fields["year"].strip()[:4])
     elif "year" not in fields and _DATE_YEAR.match(fields.get("date", "")):
         data["year"] = int(_DATE_YEAR.match(fields["date"]).group(1))  # type: ignore[union-attr]
     venue_field = next((n for n in VENUE_FIELDS if fields.get(n, "").strip()), None)
@@ -133,9 +140,13 @@ def entry_to_paper(entry: BibEntry, key: str | None = None, *,
     if re.match(r"^https?://\S+$", url):
         data["url"] = url
         used.add("url")
-    if fields.get("abstract", "").strip():
-        data["abstract"] = latex_to_text(fields["abstract"], paragraphs=True)
-        used.add("abstract")
+    for name in ("abstract", "summary"):
+        if fields.get(name, "").strip():
+            data[name] = latex_to_text(fields[name], paragraphs=True)
+            used.add(name)
+    if re.match(r"^https?://\S+$", fields.get("pdf", "").strip()):
+        data["pdf"] = fields["pdf"].strip()
+        used.add("pdf")
     keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
     if keywords and all(TAG_RE.match(k) and (not tag_vocabulary or k in tag_vocabulary)
                         for k in keywords):
@@ -182,7 +193,7 @@ def paper_to_fields(paper: Paper) -> list[tuple[str, str]]:
         fields["editor"] = _braced(join_names(paper.editors))
     if paper.venue:
         fields[_venue_field(paper)] = _braced(text_to_latex(paper.venue))
-    if paper.year is not None:
+    if paper.year is not None and "year" not in paper.bibtex:
         fields["year"] = _braced(str(paper.year))
     if paper.doi and "doi" not in paper.bibtex:
         fields["doi"] = _braced(paper.doi)
@@ -196,6 +207,10 @@ def paper_to_fields(paper: Paper) -> list[tuple[str, str]]:
         fields["url"] = _braced(paper.url)
     if paper.tags and "keywords" not in paper.bibtex:
         fields["keywords"] = _braced(", ".join(paper.tags))
+    if paper.pdf:
+        fields["pdf"] = _braced(paper.pdf)
+    if paper.summary:
+        fields["summary"] = _braced(text_to_latex(paper.summary))
     if paper.abstract:
         fields["abstract"] = _braced(text_to_latex(paper.abstract))
     for name, value in paper.bibtex.items():

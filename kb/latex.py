@@ -154,6 +154,9 @@ def split_names(value: str) -> list[str]:
     """
     names = []
     for raw in split_multiple_persons_names(normalize_space(value)):
+        if raw.lower().replace(".", "").replace(" ", "") in ("others", "etal"):
+            names.append("others")
+            continue
         parts = parse_single_name_into_parts(raw, strict=False)
         last = latex_to_text(" ".join(parts.von + parts.last))
         first = latex_to_text(" ".join(parts.first))
