@@ -338,3 +338,26 @@ def test_poster_and_session_titles_and_tags_are_escaped(rlhf: Path) -> None:
     assert re.findall(r'class="md-tag">([^<]+)<', poster) == ["rlhf"]
     home = read(site, "index.html")
     assert "2. Feedback &lt;u&gt;now&lt;/u&gt;" in home
+
+
+def test_links_follow_use_directory_urls_false(rlhf: Path) -> None:
+    config = rlhf / "mkdocs.yml"
+    config.write_text(config.read_text() + "use_directory_urls: false\n")
+    site = build_site(rlhf)
+    session = article(read(site, "sessions/02-human-feedback.html"))
+    assert '<a href="../papers/ouyang2022training.html">' in session
+    assert 'href="../bib/02-human-feedback.bib"' in session
+    assert '<a href="../papers/christiano2017deep.html">Christiano &amp; Leike 2017</a>' in session
+    paper = article(read(site, "papers/ouyang2022training.html"))
+    assert '<a href="../sessions/02-human-feedback.html">Session 2' in paper
+    index = article(read(site, "papers/index.html"))
+    assert '<a href="ouyang2022training.html">' in index
+    assert '<a href="../tags.html#tag:rlhf">rlhf</a>' in index
+
+
+def test_papers_index_is_left_out_of_search(rlhf: Path) -> None:
+    site = build_site(rlhf)
+    index = json.loads(read(site, "search/search_index.json"))
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert "papers/" not in locations
+    assert {"papers/ouyang2022training/", "papers/christiano2017deep/"} <= locations

@@ -25,6 +25,8 @@ Href = Callable[[str], str]
 
 PAPERS_DIR = "papers"          # virtual folder of the paper pages in the site
 PAPERS_INDEX = "papers/index.md"
+# The table repeats what the paper pages say: kept out of search so results name the papers.
+PAPERS_INDEX_META = {"title": "Papers", "hide": ["toc"], "search": {"exclude": True}}
 TAGS_PAGE = "tags.md"
 POSTERS_INDEX = "posters/index.md"
 BIB_DIR = "bib"
@@ -191,8 +193,9 @@ def papers_index(data: SiteData, href: Href) -> str:
     """The papers index: a sortable, filterable table of every paper, and the .bib download."""
     rows = [{"paper": p, "href": href(paper_src(p.key))}
             for p in sorted(data.papers.values(), key=lambda p: p.title.lower())]
+    tags_href = href(TAGS_PAGE)
     tags = sorted({t for p in data.papers.values() for t in p.tags})
-    parts = [render("papers_table.html", rows=rows, tags=tags)]
+    parts = [render("papers_table.html", rows=rows, tags=tags, tags_href=tags_href)]
     parts.append(render("download.html", href=href(ALL_BIB), filename="bibliography.bib",
                         label="Download the whole bibliography as BibTeX"))
     return "\n\n".join(parts) + "\n"

@@ -138,7 +138,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for key, paper in project.papers.items():
             self._add(files, config, P.paper_src(key), P.paper_stub(paper), ("paper", key),
                       InclusionLevel.NOT_IN_NAV)
-        self._add(files, config, P.PAPERS_INDEX, P.front_matter({"title": "Papers", "hide": ["toc"]}),
+        self._add(files, config, P.PAPERS_INDEX, P.front_matter(P.PAPERS_INDEX_META),
                   ("papers-index", ""))
         self._add(files, config, P.TAGS_PAGE, P.tags_page(kb.options.tags), ("tags", ""))
         existing = files.get_file_from_path(P.POSTERS_INDEX)
