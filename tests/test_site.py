@@ -361,3 +361,38 @@ def test_papers_index_is_left_out_of_search(rlhf: Path) -> None:
     locations = {d["location"].split("#")[0] for d in index["docs"]}
     assert "papers/" not in locations
     assert {"papers/ouyang2022training/", "papers/christiano2017deep/"} <= locations
+
+
+def test_plugin_options_mirror_the_cli_options() -> None:
+    from kb.config import KbOptions
+    from kb.site.plugin import KbPluginConfig
+
+    names = [name for name, _ in KbPluginConfig._schema]
+    assert sorted(names) == sorted(KbOptions.model_fields)
+    defaults = KbPluginConfig()
+    defaults.load_dict({})
+    assert not defaults.validate()[0]
+    assert dict(defaults) == KbOptions().model_dump()
+
+
+def test_unknown_or_mistyped_option_fails_the_strict_build(rlhf: Path, caplog) -> None:
+    set_option(rlhf, "relatd", "3")
+    with pytest.raises(Abort):
+        build_site(rlhf)
+    assert "Plugin 'kb' option 'relatd': Unrecognised configuration name: relatd" in caplog.text
+    text = (rlhf / "mkdocs.yml").read_text().replace("      relatd: 3\n", "")
+    (rlhf / "mkdocs.yml").write_text(text)
+    set_option(rlhf, "related", "five")
+    with pytest.raises(Abort):
+        build_site(rlhf)
+    assert "Plugin 'kb' option 'related': Expected type: <class 'int'>" in caplog.text
+
+
+def test_folders_option_is_read_by_site_and_cli_alike(rlhf: Path) -> None:
+    from conftest import run
+
+    (rlhf / "papers").rename(rlhf / "library")
+    set_option(rlhf, "papers_dir", "library")
+    assert run(rlhf, "check").exit_code == 0
+    site = build_site(rlhf)
+    assert (site / "papers/ouyang2022training/index.html").is_file()
