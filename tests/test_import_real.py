@@ -144,19 +144,23 @@ def test_every_real_bib_file_has_a_case() -> None:
 
 @pytest.fixture(scope="module", params=CASES, ids=[Path(c.path).name for c in CASES])
 def imported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-             ) -> tuple[Case, Path, dict[str, Any]]:
-    """One import per file (the 3 MB file too) into a fresh `kb init` repository."""
+             ) -> tuple[Case, Path, dict[str, Any], dict[str, Paper]]:
+    """One import per file (the 3 MB file too) into a fresh `kb init` repository, and the
+    papers loaded back from the files it wrote."""
     case: Case = request.param
     root = tmp_path_factory.mktemp("real") / "course"
     init_course(root, title="Real")
     refs = [arg for ref in case.refs for arg in ("--refs", str(SHARED / ref))]
     result = run(root, "import", "--format", "json", *refs, str(SHARED / case.path))
     assert result.exit_code == (1 if case.counts[4] else 0)
-    return case, root, json.loads(result.output)
+    return case, root, json.loads(result.output), load_project(load_config(root)).papers
 
 
-def test_counts_add_up_to_the_entries_of_the_file(imported: tuple[Case, Path, dict[str, Any]]) -> None:
-    case, root, report = imported
+Imported = tuple[Case, Path, dict[str, Any], dict[str, Paper]]
+
+
+def test_counts_add_up_to_the_entries_of_the_file(imported: Imported) -> None:
+    case, root, report, _ = imported
     total = report["total"]
     assert tuple(total.values()) == case.counts
     assert total["read"] == total["imported"] + total["merged"] + total["duplicates"] + total["failed"]
@@ -167,10 +171,9 @@ def test_counts_add_up_to_the_entries_of_the_file(imported: tuple[Case, Path, di
     assert written == imported_keys
 
 
-def test_hand_checked_fields(imported: tuple[Case, Path, dict[str, Any]]) -> None:
-    case, root, report = imported
+def test_hand_checked_fields(imported: Imported) -> None:
+    case, _, report, papers = imported
     keys = {e["source_key"]: e["key"] for e in report["entries"] if e["status"] == "imported"}
-    papers = load_project(load_config(root)).papers
     for source_key, expected in case.facts.items():
         paper = papers[keys[source_key]]
         for name, value in expected.items():
@@ -180,11 +183,9 @@ def test_hand_checked_fields(imported: tuple[Case, Path, dict[str, Any]]) -> Non
             assert actual == value, (source_key, name)
 
 
-def test_round_trip_gives_the_same_entries(imported: tuple[Case, Path, dict[str, Any]],
-                                           tmp_path: Path) -> None:
-    case, root, _ = imported
+def test_round_trip_gives_the_same_entries(imported: Imported, tmp_path: Path) -> None:
+    case, root, _, papers = imported
     config = load_config(root)
-    papers = load_project(config).papers
     path = tmp_path / "export.bib"
     path.write_text(export_bibtex(papers.values()), encoding="utf-8")
     [again] = read_bib([path])
