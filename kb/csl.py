@@ -90,8 +90,9 @@ def paper_to_csl(paper: Paper) -> dict[str, Any]:
         item["URL"] = paper.url
     elif paper.arxiv:
         item["URL"] = f"https://arxiv.org/abs/{paper.arxiv}"
-    if paper.arxiv:
+    if paper.arxiv and item["type"] == "article":  # a preprint: its number is the arXiv id
         item.setdefault("number", f"arXiv:{paper.arxiv}")
+        item.setdefault("publisher", "arXiv")
     if paper.abstract:
         item["abstract"] = paper.abstract
     if paper.tags:
