@@ -21,7 +21,6 @@ from conftest import run
 from kb.config import load_config as load_kb
 from kb.content import load_project
 from kb.init import init_course
-from site_helpers import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 

@@ -1,7 +1,7 @@
 """The Markdown of every page kb adds to or generates for the site.
 
 Each function takes the loaded :class:`SiteData` and an ``href`` function that turns a
-source path (``papers/<key>.md``, ``bib/all.bib``) into a link relative to the page being
+source path (``papers/<key>.md``, ``bib/bibliography.bib``) into a link relative to the page being
 rendered, and returns Markdown: fixed headings in Markdown (so they reach the table of
 contents and search), everything taken from content files in escaped HTML fragments.
 """
