@@ -85,6 +85,16 @@ def build_site(root: Path, *, strict: bool = True, embedder: Any = None) -> Path
     return Path(config.site_dir)
 
 
+def require_chromium(path: Path) -> Path:
+    """``path`` if Chromium is there; otherwise the test fails (never skips) saying what to do."""
+    import pytest
+
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run `make chromium` (Debian package chromium) "
+                    "to install it for the browser tests")
+    return path
+
+
 def article(html: str) -> str:
     """The page's main content (inside <article>), without the theme around it."""
     found = re.search(r'<article class="md-content__inner md-typeset">(.*?)</article>', html, re.S)

@@ -21,6 +21,7 @@ from conftest import run
 from kb.config import load_config as load_kb
 from kb.content import load_project
 from kb.init import init_course
+from site_helpers import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -59,9 +60,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian package chromium) "
-                    "to install it for the browser tests")
+    require_chromium(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium-profile")

@@ -396,3 +396,10 @@ def test_folders_option_is_read_by_site_and_cli_alike(rlhf: Path) -> None:
     assert run(rlhf, "check").exit_code == 0
     site = build_site(rlhf)
     assert (site / "papers/ouyang2022training/index.html").is_file()
+
+
+def test_browser_tests_fail_not_skip_without_chromium(tmp_path: Path) -> None:
+    from site_helpers import require_chromium
+
+    with pytest.raises(pytest.fail.Exception, match=r"chromium is missing: run `make chromium`"):
+        require_chromium(tmp_path / "chromium")
