@@ -54,3 +54,10 @@ def test_safe_markdown_shows_raw_html_as_text_and_shifts_headings() -> None:
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<h3>Head</h3>" in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert md.convert("# One") == "<h1>One</h1>"  # the instance is reusable
+
+
+def test_safe_markdown_does_not_include_files_through_snippets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET")
+    md = SafeMarkdown(["pymdownx.snippets"], {"pymdownx.snippets": {"base_path": [str(tmp_path)]}})
+    assert "TOP SECRET" not in md.convert('--8<-- "secret.txt"')

@@ -23,6 +23,7 @@ from kb.models import Paper
 CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
+FILE_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
 _HEADING_RE = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
@@ -124,11 +125,17 @@ def fence(code: str, lang: str = "") -> str:
 
 
 class SafeMarkdown:
-    """Markdown with the site's extensions but without raw HTML: tags show as text."""
+    """Markdown with the site's extensions but without raw HTML: tags show as text.
+
+    For the curator's notes in paper files, which the site treats as untrusted text.
+    """
 
     def __init__(self, extensions: list[Any], configs: dict[str, Any]):
+        # extensions that read files from disk have no place in untrusted text
+        extensions = [e for e in extensions if not (isinstance(e, str) and e in FILE_EXTENSIONS)]
+        configs = {k: v for k, v in configs.items() if k not in FILE_EXTENSIONS}
         self._md = markdown_lib.Markdown(extensions=extensions, extension_configs=configs)
-        self._md.preprocessors.deregister("html_block")
+        self._md.preprocessors.deregister("html_block")  # raw HTML shows as text
         self._md.inlinePatterns.deregister("html")
 
     def convert(self, text: str, *, shift: int = 0) -> str:
