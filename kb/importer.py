@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from kb.bibread import BibEntry, read_bib
+from kb.bibread import BibEntry, BibFailure, read_bib
 from kb.bibtex import EntryError, entry_to_paper
 from kb.config import Config
 from kb.content import PAPER_FIELDS, atomic_write, dump_paper, key_problem, load_project, paper_path
@@ -149,7 +149,6 @@ class _Keys:
         raise ContentError(f"no free key for {wanted!r}")  # pragma: no cover - 10k collisions
 
 
-
 class _ShortTitles:
     """Titles too short for fuzzy matching ('The End'): the same work only when title,
     year and first author's last name are all equal."""
@@ -231,14 +230,13 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
     done = 0
     for bib in files:
         report.file_warnings.extend((bib.path, line, message) for line, message in bib.warnings)
-        items: list[BibEntry | object] = sorted([*bib.entries, *bib.failures],
-                                                key=lambda x: x.line or 0)  # type: ignore[attr-defined]
+        items: list[BibEntry | BibFailure] = sorted([*bib.entries, *bib.failures],
+                                                    key=lambda x: x.line or 0)
         for item in items:
             if isinstance(item, BibEntry):
                 outcome = _one(item, config, index, short, known, keys, new, touched, update)
             else:
-                outcome = Outcome(item.path, item.line, item.key, "failed",  # type: ignore[attr-defined]
-                                  message=item.message)  # type: ignore[attr-defined]
+                outcome = Outcome(item.path, item.line, item.key, "failed", message=item.message)
             report.outcomes.append(outcome)
             done += 1
             if progress:

@@ -246,3 +246,11 @@ def test_export_is_sorted_deterministic_and_reads_back(tmp_path: Path) -> None:
     [parsed] = read_bib([bib(tmp_path, text)])
     again = [entry_to_paper(e) for e in parsed.entries]
     assert [p.model_dump() for p in again] == [p.model_dump() for p in sorted(papers, key=lambda p: p.key)]
+
+
+def test_latin1_file_is_read_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "old.bib"
+    path.write_bytes(b"% old thesis\n@article{a, title = {Caf\xe9 Society}}\n")
+    [parsed] = read_bib([path])
+    assert parsed.entries[0].fields["title"] == "Café Society"
+    assert parsed.warnings == [(None, "not valid UTF-8 (first bad byte on line 2); read as Latin-1")]
