@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ from kb.errors import MissingDependencyError, StoreError
 from kb.keyword import fts_query
 from kb.models import Paper, Project
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _registry = registry()
 
 
@@ -67,6 +68,8 @@ class PaperRow(_Table, table=True):
     notes: str = ""
     path: str = ""
     file_hash: str = ""
+    mtime_ns: int = 0
+    size: int = 0
     text_hash: str = Field(default="", index=True)
 
 
@@ -156,12 +159,17 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _paper_files(folder: Path) -> dict[str, Path]:
-    """papers/<key>.md files, as kb.content.load_project finds them."""
+def _paper_files(folder: Path) -> dict[str, tuple[Path, int, int]]:
+    """papers/<key>.md files, as kb.content.load_project finds them: key -> (path, mtime, size)."""
     if not folder.is_dir():
         return {}
-    return {p.stem: p for p in sorted(folder.iterdir())
-            if p.suffix == ".md" and not p.name.startswith(".") and p.is_file()}
+    out = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
+                st = entry.stat()
+                out[entry.name[:-3]] = (Path(entry.path), st.st_mtime_ns, st.st_size)
+    return dict(sorted(out.items()))
 
 
 def _side_files(config: Config) -> list[Path]:
@@ -309,11 +317,22 @@ class Store:
         config = self.config
         report = SyncReport(rebuilt=self.rebuilt)
         files = _paper_files(config.papers_dir)
-        hashes = {key: file_hash(path.read_bytes()) for key, path in files.items()}
         with self.engine.connect() as conn:
-            stored = dict(conn.execute(select(PaperRow.key, PaperRow.file_hash)).all())
-        todo = [k for k, h in hashes.items() if stored.get(k) != h]
-        report.removed = sorted(k for k in stored if k not in hashes)
+            stored = {key: (h, m, n) for key, h, m, n in conn.exec_driver_sql(
+                "SELECT key, file_hash, mtime_ns, size FROM paper")}
+        # Like git's index: a file whose modification time and size are as stored is not read;
+        # one whose bytes hash as stored only gets its new time recorded.
+        todo, hashes, touched = [], {}, []
+        for key, (path, mtime, size) in files.items():
+            old = stored.get(key)
+            if old is not None and old[1] == mtime and old[2] == size:
+                continue
+            hashes[key] = file_hash(path.read_bytes())
+            if old is not None and old[0] == hashes[key]:
+                touched.append({"m": mtime, "s": size, "k": key})
+            else:
+                todo.append(key)
+        report.removed = sorted(k for k in stored if k not in files)
         side = _side_hash(config)
         report.sessions_changed = side != self._meta("side_hash")
         if project is None and report.sessions_changed:
@@ -322,7 +341,7 @@ class Store:
         scratch = Project()
         for key in todo:
             paper = project.papers.get(key) if project is not None else load_paper(
-                files[key], config, scratch)
+                files[key][0], config, scratch)
             if paper is None:
                 report.broken.append(key)
             else:
@@ -332,6 +351,10 @@ class Store:
         report.unchanged = len(files) - len(todo)
         gone = report.removed + [k for k in report.broken if k in stored]
         self.put_papers(papers, hashes=hashes, files=files, gone=gone)
+        if touched:
+            with self.engine.begin() as conn:
+                conn.execute(text("UPDATE paper SET mtime_ns = :m, size = :s WHERE key = :k"),
+                             touched)
         if report.sessions_changed:
             assert project is not None
             self._write_sessions(project, side)
@@ -339,7 +362,8 @@ class Store:
         return report
 
     def put_papers(self, papers: dict[str, Paper], *, hashes: dict[str, str] | None = None,
-                   files: dict[str, Path] | None = None, gone: Iterable[str] = ()) -> None:
+                   files: dict[str, tuple[Path, int, int]] | None = None,
+                   gone: Iterable[str] = ()) -> None:
         """Write (or replace) paper rows, their authors, tags and FTS entries; drop ``gone``.
 
         :meth:`sync` calls this with the changed files; it also loads papers that have no
@@ -357,7 +381,9 @@ class Store:
                 "venue": paper.venue, "arxiv": paper.arxiv, "doi": paper.doi,
                 "tags": json.dumps(paper.tags, ensure_ascii=False), "abstract": paper.abstract,
                 "summary": paper.summary, "notes": paper.notes,
-                "path": self.config.relative(files[key]) if key in files else "",
+                "path": self.config.relative(files[key][0]) if key in files else "",
+                "mtime_ns": files[key][1] if key in files else 0,
+                "size": files[key][2] if key in files else 0,
                 "file_hash": hashes.get(key, ""),
                 "text_hash": text_hash(embed_text(paper)),
             })
@@ -415,8 +441,8 @@ class Store:
     def text_hashes(self) -> list[tuple[str, str]]:
         """(key, text_hash) of every paper, ordered by key."""
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-                select(PaperRow.key, PaperRow.text_hash).order_by(PaperRow.key)).all()]
+            return [(k, h) for k, h in conn.exec_driver_sql(
+                "SELECT key, text_hash FROM paper ORDER BY key")]
 
     def papers(self, keys: Iterable[str]) -> dict[str, PaperRow]:
         """Rows of the given papers (unknown keys are left out)."""

@@ -179,3 +179,29 @@ def test_keyword_fallback_without_fts(course: Path) -> None:
     assert [h.key for h in base.search("policy gradient", mode="keyword")] == ["rl2020"]
     assert base.search("policy", mode="keyword", filters=Filters(tag="architecture")) == []
     assert [h.key for h in base.search("attention", mode="keyword")] == ["vaswani2017attention"]
+
+
+def test_touched_file_is_hashed_not_parsed(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import kb.store
+
+    store_of(course).sync()
+    path = course / "papers" / "vaswani2017attention.md"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    monkeypatch.setattr(kb.store, "load_paper", lambda *a, **k: pytest.fail("parsed again"))
+    report = store_of(course).sync()
+    assert not report.dirty and report.unchanged == 1
+    assert db(course).execute("SELECT mtime_ns FROM paper").fetchone() == (
+        stat.st_mtime_ns + 5_000_000_000,)
+
+
+def test_same_size_edit_is_noticed(course: Path) -> None:
+    store_of(course).sync()
+    path = course / "papers" / "vaswani2017attention.md"
+    text = path.read_text()
+    path.write_text(text.replace("year: 2017", "year: 2018"))  # same size, new time
+    report = store_of(course).sync()
+    assert report.changed == ["vaswani2017attention"]
+    assert db(course).execute("SELECT year FROM paper").fetchone() == (2018,)
