@@ -138,6 +138,15 @@ _FTS_DDL = (
 )
 
 
+_FILTERS = {
+    "session": "key IN (SELECT key FROM reading WHERE session = :session)",
+    "tag": "key IN (SELECT paper_key FROM tag WHERE tag = :tag)",
+    "year_from": "year >= :year_from",
+    "year_to": "year <= :year_to",
+    "type": "type = :type",
+}
+
+
 @dataclass
 class SyncReport:
     """What one sync changed."""
@@ -478,25 +487,13 @@ class Store:
                    year_from: int | None = None, year_to: int | None = None,
                    type: str | None = None) -> tuple[str, dict[str, Any]] | None:
         """A SELECT of the keys that pass the filters, with its parameters (None: no filter)."""
-        where, params = [], {}
-        if session is not None:
-            where.append("key IN (SELECT key FROM reading WHERE session = :f_session)")
-            params["f_session"] = session
-        if tag is not None:
-            where.append("key IN (SELECT paper_key FROM tag WHERE tag = :f_tag)")
-            params["f_tag"] = tag
-        if year_from is not None:
-            where.append("year >= :f_year_from")
-            params["f_year_from"] = year_from
-        if year_to is not None:
-            where.append("year <= :f_year_to")
-            params["f_year_to"] = year_to
-        if type is not None:
-            where.append("type = :f_type")
-            params["f_type"] = type.lower()
-        if not where:
+        values = {"session": session, "tag": tag, "year_from": year_from, "year_to": year_to,
+                  "type": type.lower() if type else None}
+        params = {name: value for name, value in values.items() if value is not None}
+        if not params:
             return None
-        return "SELECT key FROM paper WHERE " + " AND ".join(where), params
+        where = " AND ".join(_FILTERS[name] for name in params)
+        return f"SELECT key FROM paper WHERE {where}", params
 
     def filter_keys(self, sql: tuple[str, dict[str, Any]]) -> set[str]:
         with self.engine.connect() as conn:

@@ -7,6 +7,7 @@ The search library (SQLModel, faiss, the model) is imported inside the commands,
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -58,11 +59,17 @@ def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
     Console(soft_wrap=False).print(table)
 
 
-def _nothing(message: str, as_json: bool) -> None:
-    if as_json:
+def _show(state: State, as_json: bool, title: str, nothing: str,
+          fetch: Callable[[KnowledgeBase], list[Hit]], *, embed: bool = True) -> None:
+    """Open the knowledge base, fetch hits and print them, or say clearly why there are none."""
+    kb = _open(state, embed=embed)
+    hits = fetch(kb) if len(kb) else []
+    if hits:
+        _print_hits(hits, as_json, title)
+    elif as_json:
         echo_json([])
     else:
-        click.echo(message)
+        click.echo(nothing if len(kb) else _EMPTY)
 
 
 _k_option = click.option("-k", "--limit", "k", type=click.IntRange(1, 1000), default=10,
@@ -95,15 +102,10 @@ def search_command(state: State, query: str, mode: str, k: int, session: int | N
     """
     from kb.search import Filters
 
-    kb = _open(state, embed=mode != "keyword")
-    if not len(kb):
-        return _nothing(_EMPTY, as_json)
     filters = Filters(session=session, tag=tag, year_from=year_from, year_to=year_to,
                       type=entry_type)
-    hits = kb.search(query, mode=mode, k=k, filters=filters)
-    if not hits:
-        return _nothing(f"no papers match {query!r}", as_json)
-    _print_hits(hits, as_json, f"{mode} search: {query}")
+    _show(state, as_json, f"{mode} search: {query}", f"no papers match {query!r}",
+          lambda kb: kb.search(query, mode=mode, k=k, filters=filters), embed=mode != "keyword")
 
 
 @cli.command("related")
@@ -114,13 +116,8 @@ def search_command(state: State, query: str, mode: str, k: int, session: int | N
 @pass_state
 def related_command(state: State, key: str, k: int, as_json: bool) -> None:
     """List the papers nearest in meaning to paper KEY (KEY itself left out)."""
-    kb = _open(state)
-    if not len(kb):
-        return _nothing(_EMPTY, as_json)
-    hits = kb.related(key, k)
-    if not hits:
-        return _nothing(f"no other papers to compare with {key}", as_json)
-    _print_hits(hits, as_json, f"related to {key}")
+    _show(state, as_json, f"related to {key}", f"no other papers to compare with {key}",
+          lambda kb: kb.related(key, k))
 
 
 @cli.command("suggest")
@@ -134,13 +131,9 @@ def suggest_command(state: State, session: int, k: int, as_json: bool) -> None:
 
     Ranks papers by closeness to the session's title, page and current readings.
     """
-    kb = _open(state)
-    if not len(kb):
-        return _nothing(_EMPTY, as_json)
-    hits = kb.suggest(session, k)
-    if not hits:
-        return _nothing(f"nothing to suggest for session {session}: every paper is listed", as_json)
-    _print_hits(hits, as_json, f"suggestions for session {session}")
+    _show(state, as_json, f"suggestions for session {session}",
+          f"nothing to suggest for session {session}: every paper is listed",
+          lambda kb: kb.suggest(session, k))
 
 
 @cli.command("sync")
