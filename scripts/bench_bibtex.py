@@ -29,7 +29,8 @@ from kb.csl import export_csl  # noqa: E402
 from kb.importer import import_bib  # noqa: E402
 from kb.init import init_course  # noqa: E402
 
-DEFAULT = ROOT.parent / "shared" / "data" / "bib_messy" / "hubeiqiao__Literature-screening" / "Exported Items.bib"
+DEFAULT = (ROOT.parent / "shared" / "data" / "bib_messy" / "hubeiqiao__Literature-screening"
+           / "Exported Items.bib")
 
 
 def best(repeat: int, step: Callable[[], object]) -> float:
@@ -77,7 +78,8 @@ def run(path: Path, repeat: int, work: Path) -> None:
                  best(repeat, lambda: import_bib(load_config(fresh()), [path]))))
     root = fresh()
     import_bib(load_config(root), [path])
-    rows.append(("load_project of the imported papers", best(repeat, lambda: load_project(load_config(root)))))
+    rows.append(("load_project of the imported papers",
+                 best(repeat, lambda: load_project(load_config(root)))))
     papers = list(load_project(load_config(root)).papers.values())
     rows.append(("export_bibtex (all papers)", best(repeat, lambda: export_bibtex(papers))))
     rows.append(("export_csl + json.dumps (all papers)",

@@ -50,10 +50,11 @@ def summary_table(report: ImportReport) -> list[str]:
         rows.append(("total", report.counts().as_dict()))
     width = max([len("file"), *(len(p) for p, _ in rows)])
     sizes = [max(len(c), 5) for c in _COLUMNS]
-    lines = [f"{'file':<{width}}  " + "  ".join(f"{c:>{n}}" for c, n in zip(_COLUMNS, sizes))]
+    lines = [f"{'file':<{width}}  "
+             + "  ".join(f"{c:>{n}}" for c, n in zip(_COLUMNS, sizes, strict=True))]
     for path, counts in rows:
         lines.append(f"{path:<{width}}  "
-                     + "  ".join(f"{counts[c]:>{n}}" for c, n in zip(_COLUMNS, sizes)))
+                     + "  ".join(f"{counts[c]:>{n}}" for c, n in zip(_COLUMNS, sizes, strict=True)))
     return lines
 
 
