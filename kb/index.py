@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,14 +105,23 @@ class VectorIndex:
             scores = self.matrix[rows] @ query[0]
             top = np.argsort(-scores, kind="stable")[:k]
             return [(self.keys[int(rows[i])], float(scores[i])) for i in top]
-        want = min(len(self.keys), k + len(excluded))
-        scores, ids = self.faiss_index.search(query, want)
-        out = []
-        for score, i in zip(scores[0], ids[0]):
-            if i < 0 or self.keys[int(i)] in excluded:
-                continue
-            out.append((self.keys[int(i)], float(score)))
-        return out[:k]
+        return self.search_many(query, k, [excluded])[0]
+
+    def search_many(self, queries: np.ndarray, k: int,
+                    exclude: Sequence[set[str]] | None = None) -> list[list[tuple[str, float]]]:
+        """:meth:`search` for many query rows in one faiss call; ``exclude[i]`` per query."""
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(len(queries), -1)
+        exclude = exclude or [set()] * len(queries)
+        if not self.keys or k <= 0:
+            return [[] for _ in range(len(queries))]
+        want = min(len(self.keys), k + max((len(e) for e in exclude), default=0))
+        scores, ids = self.faiss_index.search(queries, want)
+        results = []
+        for row_scores, row_ids, excluded in zip(scores, ids, exclude):
+            hits = [(self.keys[int(i)], float(score)) for score, i in zip(row_scores, row_ids)
+                    if i >= 0 and self.keys[int(i)] not in excluded]
+            results.append(hits[:k])
+        return results
 
     # ------------------------------------------------------------ persistence
 

@@ -206,6 +206,20 @@ class KnowledgeBase:
             raise self._unknown_paper(key)
         return self._hits(self.index.search(vector, k, exclude=[key]))
 
+    def related_many(self, keys: Sequence[str] | None = None, k: int = 5) -> dict[str, list[Hit]]:
+        """:meth:`related` for many papers (default: all) in one index pass: key -> hits."""
+        keys = list(self.keys if keys is None else keys)
+        for key in keys:
+            if self.index.vector(key) is None:
+                raise self._unknown_paper(key)
+        if not keys:
+            return {}
+        rows = [self.index.positions[key] for key in keys]
+        found = self.index.search_many(self.index.matrix[rows], k, [{key} for key in keys])
+        papers = self.store.papers({hit for hits in found for hit, _ in hits})
+        return {key: [_hit(papers[h], score) for h, score in hits if h in papers]
+                for key, hits in zip(keys, found)}
+
     def suggest(self, session: int, k: int = 10) -> list[Hit]:
         """Papers close to a session's topic and readings that its reading list lacks.
 

@@ -168,6 +168,17 @@ def test_related_excludes_the_paper_itself(library: Path) -> None:
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_related_many_equals_related_one_by_one(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    many = base.related_many(k=3)
+    assert sorted(many) == sorted(base.keys)
+    for key, hits in many.items():
+        assert hits == base.related(key, k=3)
+    assert list(base.related_many(["wei2022chain"], k=2)) == ["wei2022chain"]
+    with pytest.raises(NotFoundError):
+        base.related_many(["wei2022chain", "nobody"])
+
+
 def test_related_unknown_key_suggests_close_keys(library: Path) -> None:
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
     with pytest.raises(NotFoundError) as err:
