@@ -94,11 +94,13 @@ def _embed_all(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarr
         return np.zeros((0, embedder.dim), dtype=np.float32)
     if not progress:
         return normalize(embedder.embed(texts))
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     parts = []
+    # On stderr, so that `kb search --json > hits.json` stays clean JSON.
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True) as bar:
+                  TimeRemainingColumn(), transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task(f"embedding with {embedder.name}", total=len(texts))
         for start in range(0, len(texts), EMBED_BATCH):
             batch = texts[start:start + EMBED_BATCH]

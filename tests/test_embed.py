@@ -62,6 +62,20 @@ def test_only_changed_texts_are_embedded(course: Path) -> None:
     assert open_kb(config, embedder=fourth).embedded == 0  # the old vector is still cached
 
 
+def test_progress_bar_goes_to_stderr_and_changes_nothing(course: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    for i in range(70):  # more than one batch
+        write(course, f"papers/p{i:02d}.md", paper(f"p{i:02d}", title=f"Paper number {i}"))
+    quiet = open_kb(load_config(course), embedder=HashingEmbedder(64)).index.matrix.copy()
+    capsys.readouterr()
+    for path in (course / ".kb").iterdir():
+        path.unlink()
+    loud = open_kb(load_config(course), embedder=HashingEmbedder(64), progress=True)
+    out = capsys.readouterr()
+    assert out.out == "" and loud.embedded == 71
+    assert np.allclose(loud.index.matrix, quiet)
+
+
 def test_another_model_gets_its_own_vectors(course: Path) -> None:
     config = load_config(course)
     open_kb(config, embedder=HashingEmbedder(64))
