@@ -5,8 +5,9 @@ itself, so ``@string`` macros from any of the given files, ``#`` concatenation a
 macros all work) and returns one :class:`BibFile` per file. Every entry of a file ends up
 either in ``entries`` or in ``failures``, never nowhere:
 
-- a field given twice (bibtexparser's ``DuplicateFieldKeyBlock``): the first non-empty
-  value is kept, a warning names the field and the dropped value's line;
+- a field given twice (bibtexparser's ``DuplicateFieldKeyBlock``): the value that holds the
+  other is kept, notes and keywords are joined, else the first is kept; a warning names the
+  field and the line;
 - a key given twice (``DuplicateBlockKeyBlock``): both entries are kept, the second with a
   warning (the importer then sees a duplicate or gives it a new key);
 - a block that cannot be parsed (``ParsingFailedBlock``) or an unknown entry type: a failure
@@ -40,6 +41,9 @@ _IN_TYPES = frozenset({"inproceedings", "incollection", "inbook", "bookinbook", 
 _NOT_INHERITED = frozenset({"title", "subtitle", "titleaddon", "shorttitle", "ids", "crossref",
                             "xref", "key", "keywords", "abstract", "file", "entryset"})
 _NON_ENTRY_BLOCKS = ("@string", "@preamble", "@comment")
+# Fields whose two values, when a field is given twice, are both kept (joined by this text).
+_JOINED = {"note": "; ", "annote": "; ", "annotation": "; ", "comment": "; ", "keywords": ", ",
+           "file": ";"}
 _RAW_KEY = re.compile(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]+)\s*,")
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
@@ -176,8 +180,9 @@ def _first_line(error: Exception) -> str:
 
 
 def _evaluate_fields(entry: Entry, macros: _Macros, warnings: list[str]) -> dict[str, str]:
-    """Field values of ``entry`` evaluated; of a field given twice the first non-empty value
-    is kept and the other one named in a warning."""
+    """Field values of ``entry`` evaluated. Of a field given twice nothing is lost where
+    possible: a value the other contains gives way to it, notes and keywords are joined;
+    otherwise the first non-empty value is kept and the dropped one named in a warning."""
     values: dict[str, str] = {}
     for fld in entry.fields:
         name = fld.key.strip().lower()
@@ -190,13 +195,19 @@ def _evaluate_fields(entry: Entry, macros: _Macros, warnings: list[str]) -> dict
             values[name] = value
             continue
         line = f" (again on line {fld.start_line + 1})" if fld.start_line is not None else ""
-        if value == values[name]:
-            warnings.append(f"field {name!r} is given twice{line} with the same value; kept one")
-            continue
-        if not values[name].strip():
-            values[name], value = value, values[name]
-        warnings.append(f"field {name!r} is given twice{line}; kept {values[name][:60]!r}, "
-                        f"dropped {value[:60]!r}")
+        first = values[name]
+        if value.strip() in first:
+            warnings.append(f"field {name!r} is given twice{line}; the first value holds the second")
+        elif first.strip() in value:
+            values[name] = value
+            warnings.append(f"field {name!r} is given twice{line}; the second value holds the "
+                            "first and is kept")
+        elif name in _JOINED:
+            values[name] = first + _JOINED[name] + value
+            warnings.append(f"field {name!r} is given twice{line}; the two values are joined")
+        else:
+            warnings.append(f"field {name!r} is given twice{line}; kept {first[:60]!r}, "
+                            f"dropped {value[:60]!r}")
     return values
 
 

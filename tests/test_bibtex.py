@@ -254,3 +254,19 @@ def test_latin1_file_is_read_with_a_warning(tmp_path: Path) -> None:
     [parsed] = read_bib([path])
     assert parsed.entries[0].fields["title"] == "Café Society"
     assert parsed.warnings == [(None, "not valid UTF-8 (first bad byte on line 2); read as Latin-1")]
+
+
+def test_a_field_given_twice_loses_nothing_it_can_keep(tmp_path: Path) -> None:
+    path = bib(tmp_path, "@article{a, title = {T}, annote = {Cited By: 0}, "
+                         "annote = {Cited By: 0; Conference name}, note = {one}, note = {two}, "
+                         "keywords = {rlhf}, keywords = {ppo}, year = {2020}, year = {20}}\n")
+    [parsed] = read_bib([path])
+    [item] = parsed.entries
+    assert (item.fields["annote"], item.fields["note"]) == ("Cited By: 0; Conference name", "one; two")
+    assert (item.fields["keywords"], item.fields["year"]) == ("rlhf, ppo", "2020")
+    assert item.warnings == [
+        "field 'annote' is given twice (again on line 1); the second value holds the first and is kept",
+        "field 'note' is given twice (again on line 1); the two values are joined",
+        "field 'keywords' is given twice (again on line 1); the two values are joined",
+        "field 'year' is given twice (again on line 1); the first value holds the second",
+    ]
