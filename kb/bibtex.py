@@ -61,6 +61,7 @@ _ARXIV_PREFIXES = ("archiveprefix", "eprinttype")
 _ARXIV_TEXT_FIELDS = ("journal", "journaltitle", "url", "note", "howpublished", "booktitle")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _DATE_YEAR = re.compile(r"^\s*(\d{4})")
+_FIELD_NAME = re.compile(r"[^a-z0-9_.:+-]+")
 _YEAR_SUFFIX = re.compile(r"^\s*\d{4}[a-z]\s*$")
 _FIRST = ("title", "author", "editor", *VENUE_FIELDS, "year", "month")
 _LAST = ("doi", "eprint", "archiveprefix", "arxivid", "url", "pdf", "keywords", "summary",
@@ -214,6 +215,7 @@ def paper_to_fields(paper: Paper) -> list[tuple[str, str]]:
     if paper.abstract:
         fields["abstract"] = _braced(text_to_latex(paper.abstract))
     for name, value in paper.bibtex.items():
+        name = _FIELD_NAME.sub("-", name.strip().lower()) or "field"  # a hand-written odd name
         if name in fields:
             continue
         if name == "month" and value.isdigit() and 1 <= int(value) <= 12:
