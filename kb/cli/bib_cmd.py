@@ -119,9 +119,9 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
 
 @cli.command("export")
 @click.argument("fmt", metavar="bib|csl", type=click.Choice(["bib", "csl"]))
-@click.option("--session", type=int, help="Only the readings of session number N.")
-@click.option("--tag", "tags", multiple=True, help="Only papers with this tag; repeatable (all must match).")
-@click.option("--key", "keys", multiple=True, help="Only the paper with this key; repeatable.")
+@click.option("--session", type=int, metavar="N", help="Only the readings of session number N.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only papers with this tag; repeatable (all must match).")
+@click.option("--key", "keys", multiple=True, metavar="KEY", help="Only the paper with this key; repeatable.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
 @pass_state
