@@ -4,11 +4,12 @@ Inner product on L2-normalised vectors is cosine similarity. Below :data:`HNSW_T
 vectors the index is exact (``IndexFlatIP``); from there on an HNSW graph (M=32) answers in
 a fraction of the time at a recall@10 near 1. Filtered searches score the allowed rows exactly.
 
-Why the threshold is 200,000 (scripts/bench_search.py, 384-d vectors, 2 cores): exact search
-costs 0.85 ms at 10k and 12.8 ms at 100k vectors, HNSW 0.4 ms at a recall@10 of 0.997; but
-the graph takes 18 s to build at 100k and is rebuilt whenever a paper's text changes, while
-embedding the query takes 14-18 ms anyway. HNSW pays off only where exact search costs more
-than the query embedding, which it does from about 200k vectors on.
+Why the threshold is 200,000 (scripts/bench_search.py, 384-d vectors, 2 shared cores): exact
+search costs 1-2.5 ms at 10k and 12-13 ms at 100k vectors, HNSW 0.4 ms at a recall@10 of
+0.997-0.999; but the graph takes 9-18 s to build at 100k and is rebuilt whenever a paper's
+text changes (one changed paper at 100k: 28 s with HNSW, 3.5 s exact), while embedding the
+query costs 15-30 ms anyway. HNSW pays off only where exact search costs more than the query
+embedding, from about 200k vectors on.
 
 The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes); a saved
 index whose fingerprint differs, or that cannot be read, is rebuilt from the vector cache.
