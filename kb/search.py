@@ -264,11 +264,14 @@ class KnowledgeBase:
         return found
 
     def _unknown_paper(self, key: str) -> NotFoundError:
+        path = f"{self.config.options.papers_dir}/{key}.md"
+        if key in self.report.broken:
+            return NotFoundError("the paper file could not be loaded, so it is not searchable",
+                                 path=path, field="key", fix="run kb check to see what is wrong")
         close = difflib.get_close_matches(key, self.keys, n=3)
         fix = ("did you mean " + ", ".join(close) + "?") if close else "run kb check to list problems"
         where = "the knowledge base has no papers yet" if not len(self) else f"no paper {key!r}"
-        return NotFoundError(where, path=f"{self.config.options.papers_dir}/{key}.md",
-                             field="key", fix=fix)
+        return NotFoundError(where, path=path, field="key", fix=fix)
 
     def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
         rows = self.store.papers(key for key, _ in scored)

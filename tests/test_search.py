@@ -304,3 +304,8 @@ def test_cli_warns_about_unreadable_papers(library: Path) -> None:
     result = run(library, "search", "Atari", "--mode", "keyword", "--json")
     assert result.exit_code == 0
     assert "warning: 1 paper file could not be read and is left out; run kb check" in result.output
+    result = run(library, "related", "broken2020")
+    assert result.exit_code == 2
+    assert result.output.endswith(
+        "Error: papers/broken2020.md: [key] the paper file could not be loaded, so it is not "
+        "searchable\n  fix: run kb check to see what is wrong\n")
