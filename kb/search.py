@@ -35,7 +35,8 @@ from kb.errors import KbError, NotFoundError
 from kb.index import HNSW_THRESHOLD, VectorIndex, fingerprint
 from kb.keyword import Bm25
 from kb.models import Project
-from kb.store import PaperRow, ReadingRow, SessionRow, Store, SyncReport, row_paper
+from kb.store import Store, SyncReport
+from kb.tables import PaperRow, ReadingRow, SessionRow, row_paper
 
 MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 1

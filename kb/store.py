@@ -1,18 +1,19 @@
-"""The cache database: SQLModel tables synced from the content files, and an FTS5 keyword index.
+"""The cache database: tables synced from the content files, and an FTS5 keyword index.
 
-The files are the truth; everything here is rebuilt from them. Tables::
+The files are the truth; everything here is rebuilt from them. Tables (kb/tables.py)::
 
-    paper    one row per loadable papers/<key>.md: metadata, prose, the file's content hash
-             and the hash of the text that is embedded (see kb.embed.embed_text)
+    paper    one row per loadable papers/<key>.md: metadata, prose, the file's content hash,
+             time and size, and the hash of the text that is embedded (kb.embed.embed_text)
     author   (paper_key, position, name)          tag      (paper_key, tag)
     session  one row per session page             reading  (session, position, key, kind, note)
     poster   one row per poster                   vector   (model, text_hash) -> float32 bytes
     meta     schema version and the hash of the session and poster files
     paper_fts  FTS5 over title, authors, abstract, summary, notes and tags (SQLite only)
 
-Sync is incremental: each paper file's bytes are hashed and only files whose hash changed are
-parsed and rewritten, so an unchanged repository costs one read and hash per file. Session and
-poster files are few; they are hashed together and reloaded together when any of them changes.
+Sync is incremental: a paper file whose modification time and size are as stored is not read;
+otherwise its bytes are hashed, and only a file whose hash changed is parsed and rewritten.
+Session and poster files are few; they are hashed together and reloaded together when any of
+them changes.
 
 The database is ``.kb/kb.sqlite`` unless the ``database_url`` option names another one (e.g.
 PostgreSQL, with ``pip install 'kb[postgres]'``). A cache that cannot be read (deleted,
@@ -34,8 +35,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import registry
-from sqlmodel import Field, Session as DbSession, SQLModel
+from sqlmodel import Session as DbSession
 
 from kb.config import Config
 from kb.content import INDEX_PAGES, load_paper, load_project
@@ -43,90 +43,8 @@ from kb.embed import embed_text, text_hash
 from kb.errors import MissingDependencyError, StoreError
 from kb.keyword import fts_query
 from kb.models import Paper, Project
-
-SCHEMA_VERSION = 2
-_registry = registry()
-
-
-class _Table(SQLModel, registry=_registry):
-    """Base of kb's cache tables (their own metadata, apart from any other SQLModel tables)."""
-
-
-class PaperRow(_Table, table=True):
-    __tablename__ = "paper"
-    key: str = Field(primary_key=True)
-    type: str = "misc"
-    title: str = ""
-    authors: str = "[]"  # JSON list, in order (the author table is for queries)
-    year: int | None = Field(default=None, index=True)
-    venue: str | None = None
-    arxiv: str | None = None
-    doi: str | None = None
-    tags: str = "[]"  # JSON list
-    abstract: str | None = None
-    summary: str | None = None
-    notes: str = ""
-    path: str = ""
-    file_hash: str = ""
-    mtime_ns: int = 0
-    size: int = 0
-    text_hash: str = Field(default="", index=True)
-
-
-class AuthorRow(_Table, table=True):
-    __tablename__ = "author"
-    paper_key: str = Field(primary_key=True)
-    position: int = Field(primary_key=True)
-    name: str = Field(index=True)
-
-
-class TagRow(_Table, table=True):
-    __tablename__ = "tag"
-    paper_key: str = Field(primary_key=True)
-    tag: str = Field(primary_key=True, index=True)
-
-
-class SessionRow(_Table, table=True):
-    __tablename__ = "session"
-    number: int = Field(primary_key=True)
-    slug: str = ""
-    title: str = ""
-    date: str | None = None
-    body: str = ""
-
-
-class ReadingRow(_Table, table=True):
-    __tablename__ = "reading"
-    session: int = Field(primary_key=True)
-    position: int = Field(primary_key=True)
-    key: str = Field(index=True)
-    kind: str = "required"
-    note: str | None = None
-
-
-class PosterRow(_Table, table=True):
-    __tablename__ = "poster"
-    slug: str = Field(primary_key=True)
-    title: str = ""
-    session: int | None = None
-    authors: str = "[]"
-    papers: str = "[]"
-    tags: str = "[]"
-
-
-class VectorRow(_Table, table=True):
-    __tablename__ = "vector"
-    model: str = Field(primary_key=True)
-    text_hash: str = Field(primary_key=True)
-    dim: int = 0
-    data: bytes = b""
-
-
-class MetaRow(_Table, table=True):
-    __tablename__ = "meta"
-    name: str = Field(primary_key=True)
-    value: str = ""
-
+from kb.tables import (REGISTRY, SCHEMA_VERSION, AuthorRow, MetaRow, PaperRow, PosterRow,
+                       ReadingRow, SessionRow, TagRow, VectorRow, row_paper)
 
 FTS_COLUMNS = ("title", "authors", "abstract", "summary", "notes", "tags")
 # bm25 weights per column (the unindexed key first): a word in the title or the tags says more
@@ -210,7 +128,7 @@ def _create_engine(url: str) -> Engine:
     except (ImportError, ModuleNotFoundError) as exc:
         raise MissingDependencyError(
             f"the database driver for {url.split(':', 1)[0]!r} is not installed ({exc.name or exc})",
-            field="database_url",
+            field="plugins.kb.database_url",
             fix="pip install 'kb[postgres]' for PostgreSQL, or leave database_url empty for SQLite",
         ) from None
     except SQLAlchemyError as exc:
@@ -235,6 +153,7 @@ class Store:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         self.has_fts = False
+        self.rebuilt = False  # the cache was unreadable and has been replaced by an empty one
 
     # ------------------------------------------------------------ opening
 
@@ -251,8 +170,6 @@ class Store:
         except DatabaseError as exc:
             return store.rebuild(exc)
         return store
-
-    rebuilt = False
 
     def rebuild(self, exc: DatabaseError) -> Store:
         """A fresh, empty store in place of an unreadable SQLite cache (else StoreError)."""
@@ -277,13 +194,13 @@ class Store:
     def _prepare(self) -> None:
         """Create the tables; a cache of another schema version is dropped and recreated."""
         with self.engine.begin() as conn:
-            _registry.metadata.create_all(conn)
+            REGISTRY.metadata.create_all(conn)
             version = conn.execute(select(MetaRow.value).where(MetaRow.name == "schema")).scalar()
             if version is not None and version != str(SCHEMA_VERSION):
                 if self.sqlite:
                     conn.execute(text("DROP TABLE IF EXISTS paper_fts"))
-                _registry.metadata.drop_all(conn)
-                _registry.metadata.create_all(conn)
+                REGISTRY.metadata.drop_all(conn)
+                REGISTRY.metadata.create_all(conn)
                 version = None
             if version is None:
                 conn.execute(insert(MetaRow), [{"name": "schema", "value": str(SCHEMA_VERSION)}])
@@ -299,7 +216,7 @@ class Store:
         with self.engine.begin() as conn:
             if self.has_fts:
                 conn.execute(text("DELETE FROM paper_fts"))
-            for table in reversed(_registry.metadata.sorted_tables):
+            for table in reversed(REGISTRY.metadata.sorted_tables):
                 if table.name != "vector":
                     conn.execute(table.delete())
             conn.execute(insert(MetaRow), [{"name": "schema", "value": str(SCHEMA_VERSION)}])
@@ -539,18 +456,6 @@ class Store:
                     VectorRow.model == model,
                     VectorRow.text_hash.in_([r["text_hash"] for r in chunk])))  # type: ignore[attr-defined]
                 conn.execute(insert(VectorRow), chunk)
-
-
-def row_paper(row: PaperRow) -> Paper:
-    """A Paper rebuilt from its row (the fields search needs; extras are not stored).
-
-    The row was written from a validated Paper, so it is not validated a second time.
-    """
-    return Paper.model_construct(
-        key=row.key, type=row.type, title=row.title, authors=json.loads(row.authors),
-        editors=[], year=row.year, venue=row.venue, arxiv=row.arxiv, doi=row.doi, url=None,
-        pdf=None, tags=json.loads(row.tags), abstract=row.abstract, summary=row.summary,
-        bibtex={}, notes=row.notes)
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -13,7 +13,8 @@ from conftest import paper, write
 from kb.config import Config, KbOptions, load_config
 from kb.content import load_project
 from kb.errors import MissingDependencyError, StoreError
-from kb.store import SCHEMA_VERSION, Store
+from kb.store import Store
+from kb.tables import SCHEMA_VERSION
 
 
 def store_of(root: Path) -> Store:
@@ -157,7 +158,7 @@ def test_missing_driver_names_the_extra(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(MissingDependencyError) as err:
         Store.open(config)
     assert str(err.value) == (
-        "[database_url] the database driver for 'postgresql+psycopg' is not installed (psycopg)\n"
+        "[plugins.kb.database_url] the database driver for 'postgresql+psycopg' is not installed (psycopg)\n"
         "  fix: pip install 'kb[postgres]' for PostgreSQL, or leave database_url empty for SQLite")
 
 
