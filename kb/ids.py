@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -83,6 +84,30 @@ def paper_ids(doi: str | None, arxiv: str | None) -> tuple[str | None, str | Non
     if ndoi and not narxiv:
         narxiv = arxiv_from_doi(ndoi)
     return ndoi, narxiv
+
+
+class Work(Protocol):
+    """What :func:`same_work` reads of a paper."""
+
+    title: str
+    year: int | None
+    doi: str | None
+    arxiv: str | None
+
+
+def same_work(a: Work, b: Work) -> bool:
+    """Whether two papers with near-identical titles can be one work.
+
+    They cannot when the numbers in the titles differ ('POPL '94' is not 'POPL '95'), when
+    the years are more than one apart, or when two different arXiv ids or two different DOIs
+    tell them apart.
+    """
+    if re.findall(r"\d+", a.title) != re.findall(r"\d+", b.title):
+        return False
+    (doi_a, arxiv_a), (doi_b, arxiv_b) = paper_ids(a.doi, a.arxiv), paper_ids(b.doi, b.arxiv)
+    if (arxiv_a and arxiv_b and arxiv_a != arxiv_b) or (doi_a and doi_b and doi_a != doi_b):
+        return False
+    return a.year is None or b.year is None or abs(a.year - b.year) <= 1
 
 
 class DuplicateIndex:

@@ -30,7 +30,7 @@ from kb.bibtex import EntryError, entry_to_paper
 from kb.config import Config
 from kb.content import PAPER_FIELDS, atomic_write, dump_paper, key_problem, load_project, paper_path
 from kb.errors import ContentError
-from kb.ids import DuplicateIndex, Match, paper_ids, title_key
+from kb.ids import DuplicateIndex, Match, paper_ids, same_work, title_key
 from kb.models import Paper
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
@@ -175,18 +175,6 @@ class _ShortTitles:
         return Match(key, "title") if key else None
 
 
-def _same_work(a: Paper, b: Paper) -> bool:
-    """Whether two papers with near-identical titles can be one work: the numbers in the
-    titles agree ('POPL '94' is not 'POPL '95'), the years are at most one apart, and
-    neither two different arXiv ids nor two different DOIs tell them apart."""
-    if re.findall(r"\d+", a.title) != re.findall(r"\d+", b.title):
-        return False
-    (doi_a, arxiv_a), (doi_b, arxiv_b) = paper_ids(a.doi, a.arxiv), paper_ids(b.doi, b.arxiv)
-    if (arxiv_a and arxiv_b and arxiv_a != arxiv_b) or (doi_a and doi_b and doi_a != doi_b):
-        return False
-    return a.year is None or b.year is None or abs(a.year - b.year) <= 1
-
-
 def merge_missing(target: Paper, source: Paper) -> list[str]:
     """Fill the empty fields of ``target`` from ``source``; the names of the fields filled."""
     changes = []
@@ -257,7 +245,7 @@ def _one(entry: BibEntry, config: Config, index: DuplicateIndex, short: _ShortTi
         return outcome
     match = index.match(title=paper.title, doi=paper.doi, arxiv=paper.arxiv) or short.match(paper)
     if match is not None and (config.not_duplicate(entry.key, match.key)
-                              or (match.reason == "title" and not _same_work(paper, known[match.key]))):
+                              or (match.reason == "title" and not same_work(paper, known[match.key]))):
         match = None
     if match is not None:
         outcome.key = match.key

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from kb.config import Config
 from kb.content import key_problem, load_project
-from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, similar_title_pairs,
+from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
 from kb.models import Issue, Paper, Project
 
@@ -167,6 +167,8 @@ def check_duplicates(project: Project, config: Config) -> Iterable[Issue]:
     items = [(k, p.title) for k, p in sorted(project.papers.items())]
     for a, b, score in similar_title_pairs(items, config.options.title_similarity):
         if config.not_duplicate(a, b) or frozenset((a, b)) in reported:
+            continue
+        if not same_work(project.papers[a], project.papers[b]):
             continue
         reported.add(frozenset((a, b)))
         yield _paper_issue(project, project.papers[b], "warning", "title",

@@ -281,3 +281,13 @@ def test_init_refuses_an_existing_course(course: Path) -> None:
     assert result.exit_code == 2
     assert "already holds mkdocs.yml, papers, docs" in result.output
     assert snapshot(course) == before
+
+
+def test_numbered_titles_are_not_duplicates(course: Path) -> None:
+    """Proceedings of consecutive years differ only in a number: not the same work."""
+    write(course, "papers/popl94.md", paper("popl94", title="Proceedings of POPL '94", year=1994))
+    write(course, "papers/popl95.md", paper("popl95", title="Proceedings of POPL '95", year=1995))
+    write(course, "papers/b2020y.md", paper("b2020y", title="Deep reinforcement learning from human preferences"))
+    write(course, "papers/c2020z.md", paper("c2020z", title="Deep reinforcement learning from human preference"))
+    found = [(i.path, i.code) for i in issues_of(course)[1] if i.code == "duplicate-title"]
+    assert found == [("papers/c2020z.md", "duplicate-title")]
