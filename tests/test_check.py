@@ -289,5 +289,5 @@ def test_numbered_titles_are_not_duplicates(course: Path) -> None:
     write(course, "papers/popl95.md", paper("popl95", title="Proceedings of POPL '95", year=1995))
     write(course, "papers/b2020y.md", paper("b2020y", title="Deep reinforcement learning from human preferences"))
     write(course, "papers/c2020z.md", paper("c2020z", title="Deep reinforcement learning from human preference"))
-    found = [(i.path, i.code) for i in issues_of(course)[1] if i.code == "duplicate-title"]
+    found = [(i["path"], i["code"]) for i in issues_of(course)[1] if i["code"] == "duplicate-title"]
     assert found == [("papers/c2020z.md", "duplicate-title")]
