@@ -282,26 +282,22 @@ def load_project(config: Config) -> Project:
         paper = load_paper(path, config, project)
         if paper is not None:
             project.papers[paper.key] = paper
-    for path in _markdown_files(config.sessions_dir, config, project, INDEX_PAGES):
-        read = _read(path, config, project)
-        if read is None:
-            continue
-        data, body, source = read
-        project.sources[("session", path.stem)] = source
-        session = _load(Session, data, {"slug": path.stem, "body": body}, source,
-                        "remove it; sessions use session, date, title, readings, slides", project)
-        if session is not None:
-            project.sessions.append(session)  # type: ignore[arg-type]
-    for path in _markdown_files(config.posters_dir, config, project, INDEX_PAGES):
-        read = _read(path, config, project)
-        if read is None:
-            continue
-        data, body, source = read
-        project.sources[("poster", path.stem)] = source
-        poster = _load(Poster, data, {"slug": path.stem, "body": body}, source,
-                       "remove it; posters use title, authors, session, papers, tags", project)
-        if poster is not None:
-            project.posters.append(poster)  # type: ignore[arg-type]
+    pages: tuple[tuple[str, type[BaseModel], Path, str, list[Any]], ...] = (
+        ("session", Session, config.sessions_dir,
+         "remove it; sessions use session, date, title, readings, slides", project.sessions),
+        ("poster", Poster, config.posters_dir,
+         "remove it; posters use title, authors, session, papers, tags", project.posters),
+    )
+    for kind, model, folder, hint, loaded in pages:
+        for path in _markdown_files(folder, config, project, INDEX_PAGES):
+            read = _read(path, config, project)
+            if read is None:
+                continue
+            data, body, source = read
+            project.sources[(kind, path.stem)] = source
+            page = _load(model, data, {"slug": path.stem, "body": body}, source, hint, project)
+            if page is not None:
+                loaded.append(page)
     project.sessions.sort(key=lambda s: (s.session, s.slug))
     return project
 
