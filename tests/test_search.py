@@ -240,7 +240,15 @@ def test_cli_table_lists_hits(library: Path) -> None:
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].strip() == "keyword search: Proximal Policy Optimization"
-    assert "schulman2017proximal" in lines[4] and "Schulman et al." in lines[4]
+    assert lines[2].split() == ["#", "key", "paper", "score"]
+    assert lines[4].split()[:6] == ["1", "schulman2017proximal", "Proximal", "Policy", "Optimization",
+                                    "Algorithms"]
+    assert lines[5].strip() == "Schulman et al., 2017"
+
+
+def test_cli_table_shows_markup_in_a_query_as_text(library: Path) -> None:
+    result = run(library, "search", "[bold]Proximal[/bold] Policy", "--mode", "keyword")
+    assert result.output.splitlines()[0].strip() == "keyword search: [bold]Proximal[/bold] Policy"
 
 
 def test_cli_filters(library: Path) -> None:

@@ -43,19 +43,22 @@ def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
     if as_json:
         echo_json([h.as_dict() for h in hits])
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("#", justify="right")
+    from rich.markup import escape
+
+    # The paper column takes the room the fixed-width columns leave; only it wraps.
+    table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
     table.add_column("key", no_wrap=True)
-    table.add_column("title", overflow="fold", ratio=3)
-    table.add_column("authors", overflow="fold", ratio=1)
-    table.add_column("year", justify="right")
-    table.add_column("score", justify="right")
+    table.add_column("paper", ratio=1)
+    table.add_column("score", justify="right", no_wrap=True)
     for i, hit in enumerate(hits, start=1):
-        table.add_row(str(i), hit.key, hit.title, _authors(hit.authors),
-                      str(hit.year or ""), f"{hit.score:.4f}")
+        byline = ", ".join(str(p) for p in (_authors(hit.authors), hit.year) if p)
+        table.add_row(str(i), hit.key, escape(hit.title) + (f"\n[dim]{escape(byline)}[/dim]" if byline else ""),
+                      f"{hit.score:.4f}")
     Console(soft_wrap=False).print(table)
 
 
