@@ -7,6 +7,7 @@ STAMP   = $(VENV)/.kb-installed
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
+export NO_MKDOCS_2_WARNING = 1
 
 .PHONY: setup serve build test test-fast chromium bench clean
 
