@@ -116,3 +116,44 @@ def test_unknown_model_name_is_a_config_error_without_download() -> None:
         emb.embed(["x"])
     assert "kb never downloads" in str(err.value)
     assert "[plugins.kb.model]" in str(err.value)
+
+
+def test_light_encoder_only_for_bert_mean_pooling_folders(tmp_path: Path) -> None:
+    from kb import minilm
+
+    assert minilm.supported(model_location(DEFAULT_MODEL))
+    assert not minilm.supported(tmp_path)  # an empty folder
+    (tmp_path / "modules.json").write_text('[{"type": "sentence_transformers.models.Transformer"}]')
+    assert not minilm.supported(tmp_path)
+    assert SentenceTransformerEmbedder(str(tmp_path)).light_encoder() is None
+
+
+@pytest.mark.model
+def test_light_encoder_gives_the_vectors_of_sentence_transformers() -> None:
+    texts = ["papers about reward over-optimisation", "Übersetzung ins Französische, naïve café",
+             "policy gradient " * 300]  # the last is cut at the model's 256 word pieces
+    light = SentenceTransformerEmbedder(DEFAULT_MODEL).embed(texts)
+    full = SentenceTransformerEmbedder(DEFAULT_MODEL)
+    reference = full.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert light.shape == reference.shape == (3, 384)
+    assert float(np.abs(light - reference).max()) < 1e-5
+    assert full.loaded and np.allclose(full.embed(texts[:1]), reference[:1], atol=1e-6)
+
+
+@pytest.mark.model
+def test_a_query_in_a_new_process_needs_no_torch(course: Path) -> None:
+    """kb search embeds its query without importing torch once the papers are embedded."""
+    write(course, "papers/ouyang2022training.md", paper(
+        "ouyang2022training", title="Training language models to follow instructions with human feedback",
+        summary="Labelers rank model outputs; a reward model fitted to the rankings steers PPO."))
+    write(course, "papers/gao2022scaling.md", paper(
+        "gao2022scaling", title="Scaling Laws for Reward Model Overoptimization",
+        summary="Optimising too hard against a learned proxy reward lowers the true reward."))
+    open_kb(load_config(course))  # embeds both papers with sentence-transformers
+    code = ("import sys; from pathlib import Path; from kb.config import load_config; "
+            "from kb.search import open_kb; "
+            f"hits = open_kb(load_config(Path({str(course)!r}))).search("
+            "'goodhart effects when maximising a learned reward', mode='semantic', k=1); "
+            "print(hits[0].key, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["gao2022scaling", "False"]

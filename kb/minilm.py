@@ -1,0 +1,129 @@
+"""A light encoder for a few short texts: BERT-style sentence-transformers models in numpy.
+
+A ``kb search`` process embeds one query. Importing sentence-transformers (with torch,
+transformers and scikit-learn) takes 5-9 s on the 2-core machine, a hundred times longer than
+the query itself, so :class:`~kb.embed.SentenceTransformerEmbedder` hands a small batch to this
+module while the full model is not loaded yet. It runs the same network (a BERT encoder, mean
+pooling, L2 normalisation) from the model folder's own files, ``model.safetensors`` and
+``tokenizer.json``, with numpy and the ``tokenizers`` package, which import in a fraction of a
+second. A model test checks that its vectors equal sentence-transformers' to float precision.
+
+Only folders laid out as sentence-transformers saves a BERT model with mean pooling qualify
+(:func:`supported`); anything else stays with sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Abramowitz & Stegun 7.1.26: erf to 1.5e-7, below float32's resolution for GELU's purpose.
+_ERF_P = 0.3275911
+_ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    sign = np.sign(x)
+    ax = np.abs(x)
+    t = 1.0 / (1.0 + _ERF_P * ax)
+    poly = t * (_ERF_A[0] + t * (_ERF_A[1] + t * (_ERF_A[2] + t * (_ERF_A[3] + t * _ERF_A[4]))))
+    return sign * (1.0 - poly * np.exp(-ax * ax))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def supported(folder: str | Path) -> bool:
+    """Whether ``folder`` is a saved sentence-transformers BERT model with mean pooling."""
+    root = Path(folder)
+    try:
+        modules = [m["type"].rsplit(".", 1)[-1] for m in _read_json(root / "modules.json")]
+        config = _read_json(root / "config.json")
+        pooling = _read_json(root / "1_Pooling" / "config.json")
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    only_mean = pooling.get("pooling_mode_mean_tokens") and not any(
+        pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens",
+                                 "pooling_mode_mean_sqrt_len_tokens"))
+    return (modules in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"])
+            and config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
+            and config.get("position_embedding_type", "absolute") == "absolute"
+            and bool(only_mean) and (root / "model.safetensors").is_file()
+            and (root / "tokenizer.json").is_file())
+
+
+class MiniEncoder:
+    """The encoder of a BERT sentence-transformers model, run with numpy on one text at a time."""
+
+    def __init__(self, folder: str | Path):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        root = Path(folder)
+        config = _read_json(root / "config.json")
+        st_config = _read_json(root / "sentence_bert_config.json") \
+            if (root / "sentence_bert_config.json").is_file() else {}
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.max_length = int(st_config.get("max_seq_length") or config["max_position_embeddings"])
+        self.weights = load_file(str(root / "model.safetensors"))
+        self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(self.max_length)
+        self.dim = int(config["hidden_size"])
+
+    def _w(self, name: str) -> np.ndarray:
+        return self.weights[name]
+
+    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self._w(f"{name}.weight").T + self._w(f"{name}.bias")
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        return _layer_norm(x, self._w(f"{name}.weight"), self._w(f"{name}.bias"), self.eps)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        encoding = self.tokenizer.encode(text)
+        ids = np.asarray(encoding.ids, dtype=np.int64)
+        types = np.asarray(encoding.type_ids, dtype=np.int64)
+        n = len(ids)
+        x = (self._w("embeddings.word_embeddings.weight")[ids]
+             + self._w("embeddings.position_embeddings.weight")[:n]
+             + self._w("embeddings.token_type_embeddings.weight")[types])
+        x = self._norm(x, "embeddings.LayerNorm")
+        head = self.dim // self.heads
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}"
+            q, k, v = (self._dense(x, f"{p}.attention.self.{m}").reshape(n, self.heads, head)
+                       .transpose(1, 0, 2) for m in ("query", "key", "value"))
+            scores = q @ k.transpose(0, 2, 1) / np.sqrt(head)
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            context = (scores / scores.sum(axis=-1, keepdims=True)) @ v
+            context = context.transpose(1, 0, 2).reshape(n, self.dim)
+            x = self._norm(self._dense(context, f"{p}.attention.output.dense") + x,
+                           f"{p}.attention.output.LayerNorm")
+            hidden = _gelu(self._dense(x, f"{p}.intermediate.dense"))
+            x = self._norm(self._dense(hidden, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+        pooled = x.mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._encode_one(text)
+        return out
