@@ -30,7 +30,7 @@ from kb.bibtex import EntryError, entry_to_paper
 from kb.config import Config
 from kb.content import PAPER_FIELDS, atomic_write, dump_paper, key_problem, load_project, paper_path
 from kb.errors import ContentError
-from kb.ids import DuplicateIndex, Match, paper_ids, same_work, title_key
+from kb.ids import DuplicateIndex, Match, same_work, title_key
 from kb.models import Paper
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
