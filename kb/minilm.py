@@ -82,6 +82,11 @@ class MiniEncoder:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.max_length = int(st_config.get("max_seq_length") or config["max_position_embeddings"])
         self.weights = load_file(str(root / "model.safetensors"))
+        # Dense layers multiply by W.T: transposed once here into contiguous arrays, which
+        # BLAS multiplies several times faster than a strided view.
+        self.dense = {name[:-len(".weight")]: np.ascontiguousarray(w.T)
+                      for name, w in self.weights.items()
+                      if name.endswith(".weight") and w.ndim == 2 and "embeddings" not in name}
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_length)
@@ -91,7 +96,7 @@ class MiniEncoder:
         return self.weights[name]
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self._w(f"{name}.weight").T + self._w(f"{name}.bias")
+        return x @ self.dense[name] + self._w(f"{name}.bias")
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         return _layer_norm(x, self._w(f"{name}.weight"), self._w(f"{name}.bias"), self.eps)
