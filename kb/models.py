@@ -142,6 +142,18 @@ class Issue:
     line: int | None = None
     code: str = ""
 
+    def format(self, *, one_line: bool = False) -> str:
+        """The issue as people read it: place, severity, field, message, code, then the fix
+        on a line of its own (or in the same line, for a log)."""
+        where = self.path + (f":{self.line}" if self.line else "")
+        field = f" [{self.field}]" if self.field else ""
+        text = f"{where}: {self.severity}{field} {self.message}"
+        if one_line:
+            details = "; ".join(p for p in (self.code, f"fix: {self.fix}" if self.fix else "") if p)
+            return text + (f" ({details})" if details else "")
+        text += f" ({self.code})" if self.code else ""
+        return text + (f"\n    fix: {self.fix}" if self.fix else "")
+
     def as_dict(self) -> dict[str, object]:
         return {
             "severity": self.severity, "code": self.code, "path": self.path, "line": self.line,

@@ -155,15 +155,15 @@ def test_content_error_stops_the_build_with_file_line_and_field(rlhf: Path, capl
     write(rlhf, "papers/broken.md", paper("broken", year="soon"))
     assert build_error(rlhf, caplog) == (
         "kb found 1 error(s) in the content; `kb check` lists them too:\n"
-        "kb: papers/broken.md:6: [year] Input should be a valid integer, unable to parse string "
-        "as an integer (fix: write a whole number)")
+        "kb: papers/broken.md:6: error [year] Input should be a valid integer, unable to parse "
+        "string as an integer (schema; fix: write a whole number)")
 
 
 def test_warnings_fail_a_strict_build_only(rlhf: Path, caplog: pytest.LogCaptureFixture) -> None:
     write(rlhf, "papers/lonely.md", paper("lonely", summary=None))
     with pytest.raises(Abort, match="strict mode"):
         build_site(rlhf)
-    assert "kb: papers/lonely.md:1: [summary] no abstract and no summary" in caplog.text
+    assert "kb: papers/lonely.md:1: warning [summary] no abstract and no summary (no-text" in caplog.text
     site = build_site(rlhf, strict=False)
     assert (site / "papers/lonely/index.html").is_file()
 
@@ -179,8 +179,8 @@ def test_dangling_reading_stops_the_build(rlhf: Path, caplog) -> None:
     text = (rlhf / "docs/sessions/02-human-feedback.md").read_text().replace(
         "key: christiano2017deep", "key: christiano2017")
     write(rlhf, "docs/sessions/02-human-feedback.md", text)
-    assert ("kb: docs/sessions/02-human-feedback.md:9: [readings[1].key] reading 'christiano2017' "
-            "names no paper in papers/") in build_error(rlhf, caplog)
+    assert ("kb: docs/sessions/02-human-feedback.md:9: error [readings[1].key] reading "
+            "'christiano2017' names no paper in papers/ (dangling-reference") in build_error(rlhf, caplog)
 
 
 def test_generated_page_clashing_with_a_docs_page_is_an_error(rlhf: Path, caplog) -> None:

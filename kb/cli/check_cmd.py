@@ -8,21 +8,12 @@ import click
 
 from kb.cli.app import State, cli, echo_json, pass_state
 from kb.init import init_course
-from kb.models import Issue, Project
+from kb.models import Project
 from kb.validate import check
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def format_issue(issue: Issue) -> str:
-    where = issue.path + (f":{issue.line}" if issue.line else "")
-    field = f" [{issue.field}]" if issue.field else ""
-    text = f"{where}: {issue.severity}{field} {issue.message} ({issue.code})"
-    if issue.fix:
-        text += f"\n    fix: {issue.fix}"
-    return text
 
 
 def summary_line(project: Project, errors: int, warnings: int) -> str:
@@ -59,7 +50,7 @@ def check_command(state: State, fmt: str, strict: bool) -> None:
         })
     else:
         for issue in issues:
-            click.echo(format_issue(issue))
+            click.echo(issue.format())
         click.echo(summary_line(project, errors, warnings))
     raise SystemExit(1 if failed else 0)
 

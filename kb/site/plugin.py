@@ -68,10 +68,8 @@ class KbPluginConfig(MkConfig):
 
 
 def format_issue(issue: Issue) -> str:
-    where = issue.path + (f":{issue.line}" if issue.line else "")
-    field = f" [{issue.field}]" if issue.field else ""
-    fix = f" (fix: {issue.fix})" if issue.fix else ""
-    return f"kb: {where}:{field} {issue.message}{fix}"
+    """One log line per issue, marked as kb's."""
+    return "kb: " + issue.format(one_line=True)
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
