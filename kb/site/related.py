@@ -24,6 +24,6 @@ def related_papers(config: Config, project: Project, *,
     from kb.search import open_kb
 
     kb = open_kb(config, project, embedder=embedder, progress=False)
-    return {key: [Related(h.key, h.title, list(h.authors), h.year, h.score)
-                  for h in kb.related(key, k=k)]
-            for key in sorted(project.papers)}
+    found = kb.related_many(sorted(project.papers), k=k)  # one index pass for all pages
+    return {key: [Related(h.key, h.title, list(h.authors), h.year, h.score) for h in hits]
+            for key, hits in found.items()}
