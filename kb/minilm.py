@@ -15,6 +15,7 @@ Only folders laid out as sentence-transformers saves a BERT model with mean pool
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -115,7 +116,7 @@ class MiniEncoder:
             p = f"encoder.layer.{i}"
             q, k, v = (self._dense(x, f"{p}.attention.self.{m}").reshape(n, self.heads, head)
                        .transpose(1, 0, 2) for m in ("query", "key", "value"))
-            scores = q @ k.transpose(0, 2, 1) / np.sqrt(head)
+            scores = (q @ k.transpose(0, 2, 1)) * (1.0 / math.sqrt(head))
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             context = (scores / scores.sum(axis=-1, keepdims=True)) @ v
             context = context.transpose(1, 0, 2).reshape(n, self.dim)
