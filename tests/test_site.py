@@ -38,7 +38,7 @@ def test_paper_page_shows_metadata_links_summary_notes_and_uses(rlhf: Path) -> N
     page = article(read(site, "papers/ouyang2022training/index.html"))
     text = text_of(page)
     assert "<h1>Training language models to follow instructions with human feedback</h1>" in page
-    assert "Ouyang, Long; Wu, Jeff; Jiang, Xu" in text
+    assert "Long Ouyang, Jeff Wu and Xu Jiang" in text
     assert "2022 · Advances in Neural Information Processing Systems" in text
     assert 'href="https://arxiv.org/abs/2203.02155"' in page
     assert "Fine-tunes a language model on demonstrations" in text

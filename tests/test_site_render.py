@@ -61,3 +61,14 @@ def test_safe_markdown_does_not_include_files_through_snippets(tmp_path) -> None
     secret.write_text("TOP SECRET")
     md = SafeMarkdown(["pymdownx.snippets"], {"pymdownx.snippets": {"base_path": [str(tmp_path)]}})
     assert "TOP SECRET" not in md.convert('--8<-- "secret.txt"')
+
+
+def test_names_read_first_name_first() -> None:
+    from kb.site.render import display_name, name_list
+
+    assert display_name("Kaiser, Łukasz") == "Łukasz Kaiser"
+    assert display_name("King, Jr., Martin Luther") == "Martin Luther King, Jr."
+    assert display_name("OpenAI") == "OpenAI"
+    assert name_list(["Sutton, Richard S.", "Barto, Andrew G."]) == "Richard S. Sutton and Andrew G. Barto"
+    assert name_list(["A, B", "C, D", "E, F"]) == "B A, D C and F E"
+    assert name_list([]) == ""

@@ -36,6 +36,7 @@ def environment() -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["short_authors"] = short_authors
+    env.filters["name_list"] = name_list
     env.filters["paragraphs"] = paragraphs
     env.globals["safe_url"] = safe_url
     return env
@@ -67,6 +68,22 @@ def short_authors(authors: Iterable[str], limit: int = 3) -> str:
     if len(names) > limit:
         return ", ".join(names[:limit]) + " et al."
     return ", ".join(names)
+
+
+def display_name(name: str) -> str:
+    """'Kaiser, Łukasz' -> 'Łukasz Kaiser'; 'King, Jr., Martin' -> 'Martin King, Jr.'."""
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 2 and all(parts):
+        return f"{parts[1]} {parts[0]}"
+    if len(parts) == 3 and all(parts):
+        return f"{parts[2]} {parts[0]}, {parts[1]}"
+    return name.strip()
+
+
+def name_list(names: Iterable[str]) -> str:
+    """Names as a reader writes them: 'A B, C D and E F'."""
+    shown = [display_name(n) for n in names]
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else "".join(shown)
 
 
 def cite_label(paper: Paper) -> str:
