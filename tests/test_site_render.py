@@ -7,7 +7,8 @@ from mkdocs.exceptions import PluginError
 
 from kb.models import Paper
 from kb.site.citations import Citations
-from kb.site.render import SafeMarkdown, cite_label, fence, md_escape, outside_code, short_authors
+from kb.names import short_authors
+from kb.site.render import SafeMarkdown, cite_label, fence, md_escape, outside_code
 
 
 def test_md_escape_quotes_markdown_and_html() -> None:
@@ -64,7 +65,7 @@ def test_safe_markdown_does_not_include_files_through_snippets(tmp_path) -> None
 
 
 def test_names_read_first_name_first() -> None:
-    from kb.site.render import display_name, name_list
+    from kb.names import display_name, name_list
 
     assert display_name("Kaiser, Łukasz") == "Łukasz Kaiser"
     assert display_name("King, Jr., Martin Luther") == "Martin Luther King, Jr."

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kb.cli.app import State, cli, echo_json, pass_state
+from kb.names import lead_authors
 
 if TYPE_CHECKING:
     from kb.search import Hit, KnowledgeBase
@@ -32,13 +33,6 @@ def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
     return kb
 
 
-def _authors(names: list[str]) -> str:
-    lasts = [n.split(",")[0].strip() for n in names]
-    if len(lasts) > 2:
-        return f"{lasts[0]} et al."
-    return " and ".join(lasts)
-
-
 def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
     if as_json:
         echo_json([h.as_dict() for h in hits])
@@ -56,7 +50,7 @@ def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
     table.add_column("paper", ratio=1)
     table.add_column("score", justify="right", no_wrap=True)
     for i, hit in enumerate(hits, start=1):
-        byline = ", ".join(str(p) for p in (_authors(hit.authors), hit.year) if p)
+        byline = ", ".join(str(p) for p in (lead_authors(hit.authors), hit.year) if p)
         table.add_row(str(i), hit.key, escape(hit.title) + (f"\n[dim]{escape(byline)}[/dim]" if byline else ""),
                       f"{hit.score:.4f}")
     Console(soft_wrap=False).print(table)

@@ -19,6 +19,7 @@ import jinja2
 import markdown as markdown_lib
 
 from kb.models import Paper
+from kb.names import lead_authors, name_list, short_authors
 
 CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -61,36 +62,9 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def short_authors(authors: Iterable[str], limit: int = 3) -> str:
-    """'Vaswani, Ashish' ... -> 'Vaswani, Shazeer, Parmar et al.' (family names only)."""
-    names = [a.split(",", 1)[0].strip() if "," in a else a.split()[-1] if a.split() else a
-             for a in authors]
-    if len(names) > limit:
-        return ", ".join(names[:limit]) + " et al."
-    return ", ".join(names)
-
-
-def display_name(name: str) -> str:
-    """'Kaiser, Łukasz' -> 'Łukasz Kaiser'; 'King, Jr., Martin' -> 'Martin King, Jr.'."""
-    parts = [p.strip() for p in name.split(",")]
-    if len(parts) == 2 and all(parts):
-        return f"{parts[1]} {parts[0]}"
-    if len(parts) == 3 and all(parts):
-        return f"{parts[2]} {parts[0]}, {parts[1]}"
-    return name.strip()
-
-
-def name_list(names: Iterable[str]) -> str:
-    """Names as a reader writes them: 'A B, C D and E F'."""
-    shown = [display_name(n) for n in names]
-    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else "".join(shown)
-
-
 def cite_label(paper: Paper) -> str:
     """The visible text of a citation: 'Vaswani et al. 2017'."""
-    names = short_authors(paper.authors or paper.editors, limit=1) or paper.title
-    if len(paper.authors or paper.editors) == 2:
-        names = short_authors(paper.authors or paper.editors, limit=2).replace(", ", " & ")
+    names = lead_authors(paper.authors or paper.editors, both=" & ") or paper.title
     return f"{names} {paper.year}" if paper.year else names
 
 
