@@ -28,7 +28,7 @@ from typing import Literal
 from kb.bibread import BibEntry, BibFailure, read_bib
 from kb.bibtex import EntryError, entry_to_paper
 from kb.config import Config
-from kb.content import PAPER_FIELDS, atomic_write, dump_paper, key_problem, load_project, paper_path
+from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_paper
 from kb.errors import ContentError
 from kb.ids import DuplicateIndex, Match, same_work, title_key
 from kb.models import Paper
@@ -280,10 +280,10 @@ def _write(config: Config, report: ImportReport, new: dict[str, Paper],
     """Write new papers (never over an existing file) and rewrite updated ones atomically."""
     for key, paper in new.items():
         try:
-            atomic_write(paper_path(config, key), dump_paper(paper), overwrite=False)
+            write_paper(config, paper, overwrite=False)
         except ContentError as exc:  # the file appeared meanwhile: left alone, reported
             for outcome in report.outcomes:
                 if outcome.key == key and outcome.status == "imported":
                     outcome.status, outcome.message = "failed", f"not written: {exc.message}"
-    for key, paper in touched.items():
-        atomic_write(paper_path(config, key), dump_paper(paper), overwrite=True)
+    for paper in touched.values():
+        write_paper(config, paper, overwrite=True)

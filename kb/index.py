@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from kb.content import atomic_write
+
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
@@ -147,10 +149,8 @@ class VectorIndex:
             tmp.replace(faiss_path)
         else:
             faiss_path.unlink(missing_ok=True)
-        tmp = meta_path.with_name(meta_path.name + ".tmp")
-        tmp.write_text(json.dumps({"fingerprint": print_, "keys": self.keys,
-                                   "hnsw_threshold": self.hnsw_threshold}), encoding="utf-8")
-        tmp.replace(meta_path)
+        atomic_write(meta_path, json.dumps({"fingerprint": print_, "keys": self.keys,
+                                            "hnsw_threshold": self.hnsw_threshold}))
 
     @classmethod
     def load(cls, cache_dir: Path, model: str, print_: str,
