@@ -229,20 +229,31 @@ def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any],
     return data, body, source
 
 
-def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[str, ...] = ()) -> list[Path]:
+def scan_folder(folder: Path, skip: tuple[str, ...] = ()) -> tuple[list[os.DirEntry[str]], list[Path]]:
+    """What kb reads in ``folder``: its .md files sorted by name, and the other files, which it
+    ignores (kb check warns about them). Hidden files, sub-folders and ``skip`` names are left
+    out. The cache's sync lists files through this too, so both agree on what a page is."""
     if not folder.is_dir():
-        return []
-    files = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.name in skip or path.is_dir():
-            continue
-        if path.suffix != ".md":
-            project.issues.append(Issue("warning", config.relative(path), "not a .md file; kb ignores it",
-                                        fix="rename it to <key>.md or move it elsewhere",
-                                        code="stray-file"))
-            continue
-        files.append(path)
-    return files
+        return [], []
+    pages, strays = [], []
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith(".") or entry.name in skip or entry.is_dir():
+                continue
+            if entry.name.endswith(".md"):
+                pages.append(entry)
+            else:
+                strays.append(Path(entry.path))
+    return pages, strays
+
+
+def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[str, ...] = ()) -> list[Path]:
+    pages, strays = scan_folder(folder, skip)
+    for path in strays:
+        project.issues.append(Issue("warning", config.relative(path), "not a .md file; kb ignores it",
+                                    fix="rename it to <key>.md or move it elsewhere",
+                                    code="stray-file"))
+    return [Path(entry.path) for entry in pages]
 
 
 def load_paper(path: Path, config: Config, project: Project) -> Paper | None:

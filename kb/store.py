@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session as DbSession
 
 from kb.config import Config
-from kb.content import INDEX_PAGES, load_paper, load_project
+from kb.content import INDEX_PAGES, load_paper, load_project, scan_folder
 from kb.embed import embed_text, text_hash
 from kb.errors import MissingDependencyError, StoreError
 from kb.keyword import fts_query
@@ -88,24 +87,16 @@ def file_hash(data: bytes) -> str:
 
 def _paper_files(folder: Path) -> dict[str, tuple[Path, int, int]]:
     """papers/<key>.md files, as kb.content.load_project finds them: key -> (path, mtime, size)."""
-    if not folder.is_dir():
-        return {}
     out = {}
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file():
-                st = entry.stat()
-                out[entry.name[:-3]] = (Path(entry.path), st.st_mtime_ns, st.st_size)
-    return dict(sorted(out.items()))
+    for entry in scan_folder(folder)[0]:
+        st = entry.stat()
+        out[entry.name[:-3]] = (Path(entry.path), st.st_mtime_ns, st.st_size)
+    return out
 
 
 def _side_files(config: Config) -> list[Path]:
-    files = []
-    for folder in (config.sessions_dir, config.posters_dir):
-        if folder.is_dir():
-            files.extend(p for p in sorted(folder.iterdir()) if p.suffix == ".md" and p.is_file()
-                         and not p.name.startswith(".") and p.name not in INDEX_PAGES)
-    return files
+    return [Path(entry.path) for folder in (config.sessions_dir, config.posters_dir)
+            for entry in scan_folder(folder, INDEX_PAGES)[0]]
 
 
 def _side_hash(config: Config) -> str:
