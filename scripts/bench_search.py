@@ -9,7 +9,7 @@ Prints four tables:
 2. embedding throughput of kb (open_kb on a fresh course of real SciFact abstracts) against a
    bare ``model.encode`` of the same texts in the same run, and the overhead ratio.
 3. the vector index alone on the synthetic vectors: exact (IndexFlatIP) against HNSW,
-   latency and HNSW recall@10, which sets kb.index.HNSW_THRESHOLD.
+   latency and HNSW recall@10, which sets kb.search.index.HNSW_THRESHOLD.
 4. query latency p50/p95 per mode in-process (real model for the query, synthetic vectors in
    the index) and as a CLI process (``kb search``), at each size.
 
@@ -37,10 +37,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from kb.config import DEFAULT_MODEL, load_config  # noqa: E402
-from kb.embed import SentenceTransformerEmbedder, normalize  # noqa: E402
-from kb.index import VectorIndex  # noqa: E402
+from kb.search.embed import SentenceTransformerEmbedder, normalize  # noqa: E402
+from kb.search.index import VectorIndex  # noqa: E402
 from kb.init import init_course  # noqa: E402
-from kb.search import open_kb  # noqa: E402
+from kb.search.engine import open_kb  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "data" / "retrieval" / "scifact-mini"
 KB = str(Path(sys.executable).with_name("kb"))

@@ -33,7 +33,7 @@ import yaml  # noqa: E402
 from mkdocs.commands.build import build  # noqa: E402
 from mkdocs.config import load_config  # noqa: E402
 
-from kb.embed import HashingEmbedder  # noqa: E402
+from kb.search.embed import HashingEmbedder  # noqa: E402
 from kb.init import init_course  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

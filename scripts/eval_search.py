@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kb.config import Config, KbOptions  # noqa: E402
-from kb.embed import DEFAULT_MODEL, default_embedder  # noqa: E402
+from kb.search.embed import DEFAULT_MODEL, default_embedder  # noqa: E402
 from kb.models import Paper  # noqa: E402
-from kb.search import (FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT,  # noqa: E402
+from kb.search.engine import (FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT,  # noqa: E402
                        KnowledgeBase, rrf)
-from kb.store import Store, SyncReport  # noqa: E402
+from kb.search.store import Store, SyncReport  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "retrieval" / "scifact-mini"
 K = 10

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED
-from kb import latex
-from kb.bibread import BibEntry, normalize_month, read_bib, split_concatenation
-from kb.bibtex import EntryError, entry_to_paper, export_bibtex
-from kb.latex import join_names, latex_to_text, protect_title, split_names, text_to_latex
+from kb.bib import latex
+from kb.bib.read import BibEntry, normalize_month, read_bib, split_concatenation
+from kb.bib.mapping import EntryError, entry_to_paper, export_bibtex
+from kb.bib.latex import join_names, latex_to_text, protect_title, split_names, text_to_latex
 
 
 def bib(tmp_path: Path, text: str, name: str = "in.bib") -> Path:

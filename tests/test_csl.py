@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from conftest import SHARED, run
-from kb.bibread import read_bib
-from kb.bibtex import entry_to_paper
-from kb.csl import csl_name, export_csl
+from kb.bib.read import read_bib
+from kb.bib.mapping import entry_to_paper
+from kb.bib.csl import csl_name, export_csl
 from kb.models import Paper
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "csl-data.schema.json").read_text("utf-8"))

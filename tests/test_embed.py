@@ -1,4 +1,4 @@
-"""kb.embed: the embedded text, the vector cache, the hashing embedder and the real model."""
+"""kb.search.embed: the embedded text, the vector cache, the hashing embedder and the real model."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 
 from conftest import paper, write
 from kb.config import load_config
-from kb.embed import (DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder,
+from kb.search.embed import (DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder,
                       default_embedder, embed_text, model_location, text_hash)
 from kb.errors import ConfigError
 from kb.models import Paper
-from kb.search import open_kb
+from kb.search.engine import open_kb
 
 
 def test_embed_text_is_title_abstract_or_summary_then_notes() -> None:
@@ -93,7 +93,7 @@ def test_bundled_model_resolves_to_the_package_folder() -> None:
 
 
 def test_importing_search_loads_no_heavy_modules() -> None:
-    code = ("import sys, kb.cli, kb.search, kb.store, kb.embed, kb.index; "
+    code = ("import sys, kb.cli, kb.search, kb.search.store, kb.search.embed, kb.search.index; "
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'faiss') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -119,7 +119,7 @@ def test_unknown_model_name_is_a_config_error_without_download() -> None:
 
 
 def test_light_encoder_only_for_bert_mean_pooling_folders(tmp_path: Path) -> None:
-    from kb import minilm
+    from kb.search import minilm
 
     assert minilm.supported(model_location(DEFAULT_MODEL))
     assert not minilm.supported(tmp_path)  # an empty folder
@@ -151,7 +151,7 @@ def test_a_query_in_a_new_process_needs_no_torch(course: Path) -> None:
         summary="Optimising too hard against a learned proxy reward lowers the true reward."))
     open_kb(load_config(course))  # embeds both papers with sentence-transformers
     code = ("import sys; from pathlib import Path; from kb.config import load_config; "
-            "from kb.search import open_kb; "
+            "from kb.search.engine import open_kb; "
             f"hits = open_kb(load_config(Path({str(course)!r}))).search("
             "'goodhart effects when maximising a learned reward', mode='semantic', k=1); "
             "print(hits[0].key, 'torch' in sys.modules)")

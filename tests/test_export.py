@@ -11,7 +11,7 @@ from kb.config import load_config
 from kb.content import load_project, paper_front_matter
 from kb.init import init_course
 from kb.errors import NotFoundError
-from kb.selection import select_papers
+from kb.filters import select_papers
 
 VASWANI = r"""@inproceedings{vaswani2017attention,
   title         = {Attention Is All You Need},

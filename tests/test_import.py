@@ -10,7 +10,7 @@ import pytest
 from conftest import run, snapshot, write
 from kb.config import load_config
 from kb.content import load_project
-from kb.importer import generated_key, import_bib
+from kb.bib.importer import generated_key, import_bib
 from kb.models import Paper
 
 MIXED = r"""@string{nips = "Advances in Neural Information Processing Systems"}

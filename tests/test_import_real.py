@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from conftest import SHARED, run
-from kb.bibread import read_bib
-from kb.bibtex import entry_to_paper, export_bibtex
+from kb.bib.read import read_bib
+from kb.bib.mapping import entry_to_paper, export_bibtex
 from kb.config import load_config
 from kb.content import load_project, paper_front_matter
 from kb.init import init_course

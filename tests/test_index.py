@@ -1,4 +1,4 @@
-"""kb.index: exact and HNSW search against brute force, filters, persistence."""
+"""kb.search.index: exact and HNSW search against brute force, filters, persistence."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.embed import normalize
-from kb.index import VectorIndex, fingerprint
+from kb.search.embed import normalize
+from kb.search.index import VectorIndex, fingerprint
 
 
 def random_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:

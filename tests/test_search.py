@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import kb.search
+import kb.search.engine
 from conftest import paper, run, write
 from kb.config import load_config
-from kb.embed import HashingEmbedder
+from kb.search.embed import HashingEmbedder
 from kb.errors import KbError, NotFoundError
-from kb.search import Filters, Hit, open_kb, rrf
+from kb.search.engine import Filters, Hit, open_kb, rrf
 
 LIBRARY: dict[str, dict[str, object]] = {
     "ouyang2022training": dict(
@@ -101,7 +101,7 @@ def make_library(root: Path) -> Path:
 @pytest.fixture
 def library(course: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The course with LIBRARY, and the CLI using the hashing embedder instead of the model."""
-    monkeypatch.setattr(kb.search, "default_embedder", lambda model: HashingEmbedder(256))
+    monkeypatch.setattr(kb.search.engine, "default_embedder", lambda model: HashingEmbedder(256))
     return make_library(course)
 
 
@@ -138,8 +138,8 @@ def test_hybrid_fuses_both_rankings(library: Path) -> None:
     hybrid = base.search("reward model preferences", k=8)
     keyword = base.search("reward model preferences", mode="keyword", k=100)
     semantic = base.search("reward model preferences", mode="semantic", k=100)
-    expected = rrf([keys(keyword), keys(semantic)], [kb.search.KEYWORD_WEIGHT,
-                                                    kb.search.SEMANTIC_WEIGHT])
+    expected = rrf([keys(keyword), keys(semantic)], [kb.search.engine.KEYWORD_WEIGHT,
+                                                    kb.search.engine.SEMANTIC_WEIGHT])
     assert keys(hybrid) == [key for key, _ in expected[:8]]
 
 
@@ -285,7 +285,7 @@ def test_cli_related_and_suggest(library: Path) -> None:
 
 
 def test_cli_empty_knowledge_base(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kb.search, "default_embedder", lambda model: HashingEmbedder(64))
+    monkeypatch.setattr(kb.search.engine, "default_embedder", lambda model: HashingEmbedder(64))
     (course / "papers" / "vaswani2017attention.md").unlink()
     empty = "the knowledge base has no papers yet: add papers/<key>.md files (see kb init)\n"
     for args in (("search", "attention"), ("related", "x"), ("suggest", "--session", "1")):

@@ -11,7 +11,7 @@ from conftest import run
 from kb.config import load_config
 from kb.content import load_project
 from kb.init import init_course
-from kb.search import Filters, KnowledgeBase, open_kb
+from kb.search.engine import Filters, KnowledgeBase, open_kb
 from test_search import LIBRARY, make_library
 
 pytestmark = pytest.mark.model
@@ -55,7 +55,7 @@ def test_paraphrase_finds_the_paper_in_top_three(base: KnowledgeBase, query: str
 
 
 def test_paraphrases_share_few_words_with_titles() -> None:
-    from kb.keyword import query_terms
+    from kb.search.keyword import query_terms
 
     for query, key in PARAPHRASES:
         shared = set(query_terms(query)) & set(query_terms(str(LIBRARY.get(key, {}).get(

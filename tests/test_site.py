@@ -220,7 +220,7 @@ def test_serve_watches_the_papers_folder(rlhf: Path) -> None:
 
 
 def test_paper_page_bibtex_block_with_copy_button(rlhf: Path) -> None:
-    from kb.bibtex import export_bibtex
+    from kb.bib.mapping import export_bibtex
     from kb.config import load_config as load_kb
     from kb.content import load_project
 
@@ -258,7 +258,7 @@ def test_session_and_whole_bibliography_downloads_import_back(rlhf: Path, tmp_pa
 
 
 def test_related_papers_come_from_the_search_index(rlhf: Path) -> None:
-    from kb.embed import HashingEmbedder
+    from kb.search.embed import HashingEmbedder
 
     set_option(rlhf, "related", "2")
     site = build_site(rlhf, embedder=HashingEmbedder())

@@ -1,4 +1,4 @@
-"""kb.store: incremental sync from the files, FTS5, rebuilding a broken cache, database URLs."""
+"""kb.search.store: incremental sync from the files, FTS5, rebuilding a broken cache, database URLs."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from conftest import paper, write
 from kb.config import Config, KbOptions, load_config
 from kb.content import load_project
 from kb.errors import MissingDependencyError, StoreError
-from kb.store import Store
-from kb.tables import SCHEMA_VERSION
+from kb.search.store import Store
+from kb.search.tables import SCHEMA_VERSION
 
 
 def store_of(root: Path) -> Store:
@@ -46,13 +46,13 @@ def test_first_sync_loads_papers_sessions_posters(course: Path) -> None:
 
 def test_unchanged_repository_parses_nothing(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store_of(course).sync()
-    import kb.store
+    import kb.search.store
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("an unchanged file was parsed")
 
-    monkeypatch.setattr(kb.store, "load_paper", refuse)
-    monkeypatch.setattr(kb.store, "load_project", refuse)
+    monkeypatch.setattr(kb.search.store, "load_paper", refuse)
+    monkeypatch.setattr(kb.search.store, "load_project", refuse)
     report = store_of(course).sync()
     assert not report.dirty and report.unchanged == 1
 
@@ -85,10 +85,10 @@ def test_session_change_reloads_sessions(course: Path) -> None:
 def test_project_given_is_used_instead_of_parsing(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(course)
     project = load_project(config)
-    import kb.store
+    import kb.search.store
 
-    monkeypatch.setattr(kb.store, "load_paper", lambda *a, **k: pytest.fail("parsed again"))
-    monkeypatch.setattr(kb.store, "load_project", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr(kb.search.store, "load_paper", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr(kb.search.store, "load_project", lambda *a, **k: pytest.fail("parsed again"))
     assert Store.open(config).sync(project).added == ["vaswani2017attention"]
 
 
@@ -132,8 +132,8 @@ def test_damaged_cache_is_rebuilt(course: Path, damage: str) -> None:
         path.unlink()
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    from kb.search import open_kb
-    from kb.embed import HashingEmbedder
+    from kb.search.engine import open_kb
+    from kb.search.embed import HashingEmbedder
 
     base = open_kb(load_config(course), embedder=HashingEmbedder())
     assert base.report.added == ["vaswani2017attention"]
@@ -170,8 +170,8 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 
 def test_keyword_fallback_without_fts(course: Path) -> None:
     """Another database than SQLite has no FTS5: keyword search ranks with in-memory BM25."""
-    from kb.embed import HashingEmbedder
-    from kb.search import Filters, open_kb
+    from kb.search.embed import HashingEmbedder
+    from kb.search.engine import Filters, open_kb
 
     write(course, "papers/rl2020.md", paper("rl2020", title="Policy gradients for robots",
                                              tags=["rl"]))
@@ -185,13 +185,13 @@ def test_keyword_fallback_without_fts(course: Path) -> None:
 def test_touched_file_is_hashed_not_parsed(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    import kb.store
+    import kb.search.store
 
     store_of(course).sync()
     path = course / "papers" / "vaswani2017attention.md"
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
-    monkeypatch.setattr(kb.store, "load_paper", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr(kb.search.store, "load_paper", lambda *a, **k: pytest.fail("parsed again"))
     report = store_of(course).sync()
     assert not report.dirty and report.unchanged == 1
     assert db(course).execute("SELECT mtime_ns FROM paper").fetchone() == (

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from kb.bibtex import export_bibtex
+from kb.bib.mapping import export_bibtex
 from kb.cli.app import State, cli, echo_json, pass_state
 from kb.content import atomic_write, load_project
-from kb.csl import export_csl
-from kb.importer import ImportReport, Outcome, Progress, import_bib
-from kb.selection import select_papers
+from kb.bib.csl import export_csl
+from kb.bib.importer import ImportReport, Outcome, Progress, import_bib
+from kb.filters import select_papers
 
 _COLUMNS = ("read", "imported", "merged", "duplicates", "failed")
 

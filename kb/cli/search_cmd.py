@@ -16,13 +16,13 @@ from kb.cli.app import State, cli, echo_json, pass_state
 from kb.names import lead_authors
 
 if TYPE_CHECKING:
-    from kb.search import Hit, KnowledgeBase
+    from kb.search.engine import Hit, KnowledgeBase
 
 _EMPTY = "the knowledge base has no papers yet: add papers/<key>.md files (see kb init)"
 
 
 def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
-    from kb.search import open_kb
+    from kb.search.engine import open_kb
 
     kb = open_kb(state.config, progress=sys.stderr.isatty(), embed=embed)
     if kb.report.broken:
@@ -97,7 +97,7 @@ def search_command(state: State, query: str, mode: str, k: int, session: int | N
     The cache in .kb/ is brought up to date with the files first; only changed papers are
     embedded again.
     """
-    from kb.search import Filters
+    from kb.search.engine import Filters
 
     filters = Filters(session=session, tag=tag, year_from=year_from, year_to=year_to,
                       type=entry_type)

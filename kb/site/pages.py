@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from kb.bibtex import export_bibtex
+from kb.bib.mapping import export_bibtex
 from kb.models import READING_KINDS, Paper, Poster, Project, Session
 from kb.site.render import SafeMarkdown, fence, fragment, md_escape
 from kb.validate import TAG_RE

@@ -31,9 +31,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from kb.bibtex import export_bibtex
+from kb.bib.mapping import export_bibtex
 from kb.config import Config, KbOptions, options_from_mapping
-from kb.embed import Embedder
+from kb.search.embed import Embedder
 from kb.errors import KbError
 from kb.models import Issue, Project
 from kb.site import pages as P

@@ -9,7 +9,7 @@ from kb.models import Project
 from kb.site.pages import Related
 
 if TYPE_CHECKING:
-    from kb.embed import Embedder
+    from kb.search.embed import Embedder
 
 
 def related_papers(config: Config, project: Project, *,
@@ -21,7 +21,7 @@ def related_papers(config: Config, project: Project, *,
     k = config.options.related
     if k <= 0 or not project.papers:
         return {}
-    from kb.search import open_kb
+    from kb.search.engine import open_kb
 
     kb = open_kb(config, project, embedder=embedder, progress=False)
     found = kb.related_many(sorted(project.papers), k=k)  # one index pass for all pages

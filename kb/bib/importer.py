@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from kb.bibread import BibEntry, BibFailure, read_bib
-from kb.bibtex import EntryError, entry_to_paper
+from kb.bib.read import BibEntry, BibFailure, read_bib
+from kb.bib.mapping import EntryError, entry_to_paper
 from kb.config import Config
 from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_paper
 from kb.errors import ContentError

@@ -30,13 +30,13 @@ import numpy as np
 from sqlalchemy.exc import DatabaseError
 
 from kb.config import Config
-from kb.embed import Embedder, default_embedder, normalize, text_hash
+from kb.search.embed import Embedder, default_embedder, normalize, text_hash
 from kb.errors import KbError, NotFoundError
-from kb.index import HNSW_THRESHOLD, VectorIndex, fingerprint
-from kb.keyword import Bm25
+from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint
+from kb.search.keyword import Bm25
 from kb.models import Project
-from kb.store import Store, SyncReport
-from kb.tables import PaperRow, ReadingRow, SessionRow, row_paper
+from kb.search.store import Store, SyncReport
+from kb.search.tables import PaperRow, ReadingRow, SessionRow, row_paper
 
 MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 1

@@ -39,9 +39,9 @@ from collections.abc import Collection, Iterable
 
 from pydantic import ValidationError
 
-from kb.bibread import MONTHS, BibEntry, read_bib
+from kb.bib.read import MONTHS, BibEntry, read_bib
 from kb.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
-from kb.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
+from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
 from kb.models import Paper
 from kb.validate import TAG_RE
 

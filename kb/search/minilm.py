@@ -2,7 +2,7 @@
 
 A ``kb search`` process embeds one query. Importing sentence-transformers (with torch,
 transformers and scikit-learn) takes 5-9 s on the 2-core machine, a hundred times longer than
-the query itself, so :class:`~kb.embed.SentenceTransformerEmbedder` hands a small batch to this
+the query itself, so :class:`~kb.search.embed.SentenceTransformerEmbedder` hands a small batch to this
 module while the full model is not loaded yet. It runs the same network (a BERT encoder, mean
 pooling, L2 normalisation) from the model folder's own files, ``model.safetensors`` and
 ``tokenizer.json``, with numpy and the ``tokenizers`` package, which import in a fraction of a

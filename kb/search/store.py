@@ -1,9 +1,9 @@
 """The cache database: tables synced from the content files, and an FTS5 keyword index.
 
-The files are the truth; everything here is rebuilt from them. Tables (kb/tables.py)::
+The files are the truth; everything here is rebuilt from them. Tables (kb/search/tables.py)::
 
     paper    one row per loadable papers/<key>.md: metadata, prose, the file's content hash,
-             time and size, and the hash of the text that is embedded (kb.embed.embed_text)
+             time and size, and the hash of the text that is embedded (kb.search.embed.embed_text)
     author   (paper_key, position, name)          tag      (paper_key, tag)
     session  one row per session page             reading  (session, position, key, kind, note)
     poster   one row per poster                   vector   (model, text_hash) -> float32 bytes
@@ -38,11 +38,11 @@ from sqlmodel import Session as DbSession
 
 from kb.config import Config
 from kb.content import INDEX_PAGES, load_paper, load_project, scan_folder
-from kb.embed import embed_text, text_hash
+from kb.search.embed import embed_text, text_hash
 from kb.errors import MissingDependencyError, StoreError
-from kb.keyword import fts_query
+from kb.search.keyword import fts_query
 from kb.models import Paper, Project
-from kb.tables import (REGISTRY, SCHEMA_VERSION, AuthorRow, MetaRow, PaperRow, PosterRow,
+from kb.search.tables import (REGISTRY, SCHEMA_VERSION, AuthorRow, MetaRow, PaperRow, PosterRow,
                        ReadingRow, SessionRow, TagRow, VectorRow, row_paper)
 
 FTS_COLUMNS = ("title", "authors", "abstract", "summary", "notes", "tags")

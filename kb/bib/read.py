@@ -13,7 +13,7 @@ either in ``entries`` or in ``failures``, never nowhere:
 - a block that cannot be parsed (``ParsingFailedBlock``) or an unknown entry type: a failure
   with the line number.
 
-Values keep their LaTeX; decoding display fields is the job of :mod:`kb.bibtex`.
+Values keep their LaTeX; decoding display fields is the job of :mod:`kb.bib.mapping`.
 """
 
 from __future__ import annotations

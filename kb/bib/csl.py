@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kb.latex import latex_to_text
+from kb.bib.latex import latex_to_text
 from kb.models import Paper
 
 CSL_TYPES = {

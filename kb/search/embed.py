@@ -13,7 +13,7 @@ repository whose texts have not changed, never loads torch. Another model name o
 path (the ``model`` option) is handed to sentence-transformers as given, still offline.
 
 A query (a batch of at most :data:`SMALL_BATCH` texts) embedded while sentence-transformers is
-not loaded goes through :mod:`kb.minilm` instead: the same network and weights in numpy, the
+not loaded goes through :mod:`kb.search.minilm` instead: the same network and weights in numpy, the
 same vectors, without the seconds it takes to import torch; ``kb search`` stays quick.
 """
 
@@ -91,7 +91,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self._model: Any = None
         self._dim: int | None = _KNOWN_DIMS.get(name)
-        self._light: Any = None  # kb.minilm.MiniEncoder, False when the model does not fit it
+        self._light: Any = None  # kb.search.minilm.MiniEncoder, False when the model does not fit it
 
     @property
     def loaded(self) -> bool:
@@ -141,9 +141,9 @@ class SentenceTransformerEmbedder:
                     "sentence-transformers model") from None
 
     def light_encoder(self) -> Any:
-        """The numpy encoder of :mod:`kb.minilm` for this model, or None where it does not fit."""
+        """The numpy encoder of :mod:`kb.search.minilm` for this model, or None where it does not fit."""
         if self._light is None:
-            from kb import minilm
+            from kb.search import minilm
 
             location = model_location(self.name)
             try:

@@ -1,7 +1,7 @@
 """The cache's tables (SQLModel), and turning a stored paper row back into a Paper.
 
 Numbered schema: a cache written with another :data:`SCHEMA_VERSION` is dropped and rebuilt
-from the files by :class:`kb.store.Store` (it is a cache, so a rebuild is the migration).
+from the files by :class:`kb.search.store.Store` (it is a cache, so a rebuild is the migration).
 """
 
 from __future__ import annotations
