@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kb.errors import ConfigError
+from kb.privacy import DEFAULT_PRIVATE_FIELDS
 
 CONFIG_FILE = "mkdocs.yml"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -43,6 +44,13 @@ class KbOptions(BaseModel):
     )
     max_file_size: int = Field(
         1_048_576, ge=1024, description="largest content file kb reads, in bytes"
+    )
+    private_fields: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PRIVATE_FIELDS),
+        description="BibTeX fields never published on the site nor exported without --private",
+    )
+    bib_curator_fields: bool = Field(
+        False, description="the site's BibTeX also carries kb's summary and keywords fields"
     )
 
     @field_validator("not_duplicates")

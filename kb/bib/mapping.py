@@ -184,8 +184,11 @@ def _braced(value: str) -> str:
     return "{" + value + "}"
 
 
-def paper_to_fields(paper: Paper) -> list[tuple[str, str]]:
-    """The BibTeX fields of ``paper`` in export order, as (name, written value) pairs."""
+def paper_to_fields(paper: Paper, omit: Collection[str] = ()) -> list[tuple[str, str]]:
+    """The BibTeX fields of ``paper`` in export order, as (name, written value) pairs.
+
+    Fields named in ``omit`` (lower case) are left out, wherever their value comes from.
+    """
     fields: dict[str, str] = {}
     fields["title"] = _braced(protect_title(paper.title))
     if paper.authors:
@@ -222,20 +225,25 @@ def paper_to_fields(paper: Paper) -> list[tuple[str, str]]:
             fields[name] = MONTHS[int(value) - 1][:3]
         else:
             fields[name] = _braced(value)
+    for name in omit:
+        fields.pop(name, None)
     first = [n for n in _FIRST if n in fields]
     last = [n for n in _LAST if n in fields]
     middle = sorted(n for n in fields if n not in first and n not in last)
     return [(n, fields[n]) for n in (*first, *middle, *last)]
 
 
-def export_bibtex(papers: Iterable[Paper]) -> str:
+def export_bibtex(papers: Iterable[Paper], *, omit: Collection[str] = (),
+                  sort: bool = True) -> str:
     """A .bib file of ``papers`` (sorted by key, fields in a fixed order); pure, no I/O.
 
-    The text is UTF-8; `kb import` reads it back to the same papers.
+    ``omit`` names fields to leave out (see :mod:`kb.privacy`); ``sort=False`` keeps the
+    order given (a session's reading order). The text is UTF-8; `kb import` reads it back to
+    the same papers (less the omitted fields).
     """
     chunks = []
-    for paper in sorted(papers, key=lambda p: p.key):
-        fields = paper_to_fields(paper)
+    for paper in sorted(papers, key=lambda p: p.key) if sort else papers:
+        fields = paper_to_fields(paper, omit)
         width = max(len(name) for name, _ in fields)
         body = ",\n".join(f"  {name:<{width}} = {value}" for name, value in fields)
         chunks.append(f"@{paper.type}{{{paper.key},\n{body}\n}}\n")

@@ -16,6 +16,7 @@ from kb.content import atomic_write, load_project
 from kb.bib.csl import export_csl
 from kb.bib.importer import ImportReport, Outcome, Progress, import_bib
 from kb.filters import select_papers
+from kb.privacy import public_paper
 
 _COLUMNS = ("read", "imported", "merged", "duplicates", "failed")
 
@@ -124,16 +125,23 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
 @click.option("--key", "keys", multiple=True, metavar="KEY", help="Only the paper with this key; repeatable.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
+@click.option("--private", "include_private", is_flag=True,
+              help="Also write the private fields (the private_fields option: file, annote, "
+                   "...), e.g. for a backup; left out by default.")
 @pass_state
 def export_command(state: State, fmt: str, session: int | None, tags: tuple[str, ...],
-                   keys: tuple[str, ...], output: Path | None) -> None:
+                   keys: tuple[str, ...], output: Path | None, include_private: bool) -> None:
     """Export papers as BibTeX (bib) or CSL-JSON (csl) for LaTeX, Pandoc and Zotero.
 
     Without filters every paper is exported; --session, --tag and --key narrow the choice.
     The BibTeX is sorted by key with a fixed field order, and imports back unchanged.
+    Private fields (local PDF paths, personal notes: the private_fields option in mkdocs.yml)
+    are left out unless --private is given.
     """
     project = load_project(state.config)
     papers = select_papers(project, session=session, tags=tags, keys=keys)
+    if not include_private:
+        papers = [public_paper(p, state.config.options.private_fields) for p in papers]
     if fmt == "bib":
         text = export_bibtex(papers)
     else:

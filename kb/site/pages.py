@@ -69,6 +69,7 @@ class SiteData:
     notes: SafeMarkdown | None = None
     readers: dict[str, list[tuple[Session, str, str | None]]] = field(default_factory=dict)
     discussed: dict[str, list[Poster]] = field(default_factory=dict)
+    bib_omit: frozenset[str] = frozenset()      # BibTeX fields the site leaves out (kb.privacy)
 
     def __post_init__(self) -> None:
         readers: dict[str, list[tuple[Session, str, str | None]]] = defaultdict(list)
@@ -127,7 +128,7 @@ def paper_page(data: SiteData, paper: Paper, href: Href, notes: str) -> str:
         items = [{"href": href(paper_src(r.key)), "title": r.title, "authors": r.authors,
                   "year": r.year} for r in related]
         parts += ["## Related papers", render("related.html", items=items)]
-    parts += ["## BibTeX", fence(export_bibtex([paper]), "bibtex")]
+    parts += ["## BibTeX", fence(export_bibtex([paper], omit=data.bib_omit), "bibtex")]
     return "\n\n".join(parts) + "\n"
 
 

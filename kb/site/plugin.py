@@ -36,6 +36,7 @@ from kb.config import Config, KbOptions, options_from_mapping
 from kb.search.embed import Embedder
 from kb.errors import KbError
 from kb.models import Issue, Project
+from kb.privacy import public_project, site_omitted
 from kb.site import pages as P
 from kb.site.citations import Citations
 from kb.site.related import related_papers
@@ -65,6 +66,8 @@ class KbPluginConfig(MkConfig):
     not_duplicates = c.Type(list, default=_default("not_duplicates"))
     title_similarity = c.Type((int, float), default=_default("title_similarity"))
     max_file_size = c.Type(int, default=_default("max_file_size"))
+    private_fields = c.Type(list, default=_default("private_fields"))
+    bib_curator_fields = c.Type(bool, default=_default("bib_curator_fields"))
 
 
 def format_issue(issue: Issue) -> str:
@@ -83,6 +86,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def __init__(self) -> None:
         self.kb: Config | None = None
         self.project: Project | None = None
+        self.public: Project | None = None  # what the site publishes (see kb.privacy)
         self.data: P.SiteData | None = None
         self.citations: Citations | None = None
         self._auto_nav = False
@@ -107,6 +111,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             raise PluginError(f"kb found {len(errors)} error(s) in the content; "
                               f"`kb check` lists them too:\n{listing}")
         self.project = project
+        self.public = public_project(project, options.private_fields)
         self._auto_nav = config.nav is None
         for name in ASSETS:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -115,8 +120,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.kb is not None and self.project is not None
-        project, kb = self.project, self.kb
+        assert self.kb is not None and self.project is not None and self.public is not None
+        project, kb = self.public, self.kb
         self._roles = {}
         docs = Path(config.docs_dir).resolve()
         session_src = self._content_pages(files, config, docs, kb.sessions_dir, "session",
@@ -127,10 +132,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                                          {p.slug: p.title for p in project.posters})
         notes = SafeMarkdown(list(config.markdown_extensions), dict(config.mdx_configs))
         try:
-            related = related_papers(kb, project, embedder=self.embedder)
+            related = related_papers(kb, self.project, embedder=self.embedder)
         except KbError as exc:
             raise PluginError(f"kb: related papers: {exc}") from None
-        self.data = P.SiteData(project, session_src, poster_src, related, notes)
+        omit = site_omitted(kb.options.private_fields, kb.options.bib_curator_fields)
+        self.data = P.SiteData(project, session_src, poster_src, related, notes, bib_omit=omit)
         self.citations = Citations(project.papers)
 
         for key, paper in project.papers.items():
@@ -150,9 +156,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                                                              config.site_description), ("home", ""))
         for session in project.sessions:
             keys = dict.fromkeys(r.key for r in session.readings if r.key in project.papers)
-            text = export_bibtex(project.papers[k] for k in keys)
+            text = export_bibtex((project.papers[k] for k in keys), omit=omit, sort=False)
             files.append(File.generated(config, P.session_bib(session), content=text))
-        files.append(File.generated(config, P.ALL_BIB, content=export_bibtex(project.papers.values())))
+        files.append(File.generated(config, P.ALL_BIB,
+                                    content=export_bibtex(project.papers.values(), omit=omit)))
         assets = resources.files("kb.site").joinpath("assets")
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",

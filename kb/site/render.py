@@ -20,6 +20,7 @@ import markdown as markdown_lib
 
 from kb.models import Paper
 from kb.names import lead_authors, name_list, short_authors
+from kb.venues import short_venue
 
 CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -39,6 +40,7 @@ def environment() -> jinja2.Environment:
     env.filters["short_authors"] = short_authors
     env.filters["name_list"] = name_list
     env.filters["paragraphs"] = paragraphs
+    env.filters["short_venue"] = short_venue
     env.globals["safe_url"] = safe_url
     return env
 
