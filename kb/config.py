@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kb.codes import validate_settings
 from kb.errors import ConfigError
 from kb.privacy import DEFAULT_PRIVATE_FIELDS
 
@@ -52,6 +53,10 @@ class KbOptions(BaseModel):
     bib_curator_fields: bool = Field(
         False, description="the site's BibTeX also carries kb's summary and keywords fields"
     )
+    checks: dict[str, str] = Field(
+        default_factory=dict,
+        description="issue code -> error, warning or off (kb check --list-codes lists the codes)",
+    )
 
     @field_validator("not_duplicates")
     @classmethod
@@ -60,6 +65,15 @@ class KbOptions(BaseModel):
             if len(pair) != 2:
                 raise ValueError(f"each entry must be a pair of keys, got {pair!r}")
         return value
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _checks(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError("write one 'code: error|warning|off' per line")
+        return validate_settings(value)
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -88,6 +102,11 @@ class Config:
     @property
     def posters_dir(self) -> Path:
         return self.root / self.options.posters_dir
+
+    @property
+    def docs_dir(self) -> Path:
+        """mkdocs' docs_dir (default docs/): the home page and any other page of the site."""
+        return self.root / str(self.site.get("docs_dir") or "docs")
 
     @property
     def cache_dir(self) -> Path:
@@ -163,7 +182,7 @@ def options_from_mapping(values: dict[str, Any], *, path: str = CONFIG_FILE) -> 
                 fix=f"remove it or use one of: {known}",
             ) from None
         raise ConfigError(
-            err["msg"], path=path, field=f"plugins.kb.{field}",
+            err["msg"].removeprefix("Value error, "), path=path, field=f"plugins.kb.{field}",
             fix=f"see the option's description: {KbOptions.model_fields[str(err['loc'][0])].description}",
         ) from None
 

@@ -122,7 +122,9 @@ def parse_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, Sourc
     if not isinstance(data, dict):
         raise ContentError("the front matter must be a mapping of fields (name: value)",
                            path=path, line=2, fix="write one 'field: value' per line")
-    source = Source(path=path, lines={(): 1})
+    rest = lines[end + 1:]
+    lead = next((i for i, line in enumerate(rest) if line), len(rest))
+    source = Source(path=path, lines={(): 1}, body_line=end + 2 + lead)
     dupes: list[tuple[str, int]] = []
     _walk(node, (), 1, source.lines, dupes)
     issues = [Issue("error", path, f"the field {name!r} is given twice; only the last one counts",
@@ -302,13 +304,20 @@ def load_project(config: Config) -> Project:
     for kind, model, folder, hint, loaded in pages:
         for path in _markdown_files(folder, config, project, INDEX_PAGES):
             read = _read(path, config, project)
-            if read is None:
-                continue
-            data, body, source = read
-            project.sources[(kind, path.stem)] = source
-            page = _load(model, data, {"slug": path.stem, "body": body}, source, hint, project)
+            page = None
+            if read is not None:
+                data, body, source = read
+                project.sources[(kind, path.stem)] = source
+                page = _load(model, data, {"slug": path.stem, "body": body}, source, hint, project)
             if page is not None:
                 loaded.append(page)
+            elif kind == "session":  # its error is reported; posters naming it are not, again
+                number = read[0].get("session") if read is not None else None
+                prefix = re.match(r"\d+", path.stem)
+                if isinstance(number, int):
+                    project.broken_sessions.add(number)
+                elif prefix:
+                    project.broken_sessions.add(int(prefix.group(0)))
     project.sessions.sort(key=lambda s: (s.session, s.slug))
     return project
 

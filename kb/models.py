@@ -167,6 +167,7 @@ class Source:
 
     path: str
     lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    body_line: int = 1  # the line on which the body (after the front matter) starts
 
     def line(self, *loc: str | int) -> int | None:
         """The line of a field, or of its nearest enclosing field that has one."""
@@ -188,6 +189,7 @@ class Project:
     sources: dict[tuple[str, str], Source] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # keys of paper files that failed to load
+    broken_sessions: set[int] = field(default_factory=set)  # numbers of session files that failed
     files_read: int = 0
 
     def source(self, kind: str, name: str) -> Source:

@@ -7,11 +7,14 @@ runs them all and sorts the result by file and line, so a report reads top to bo
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
+from kb.cite import check_citations
+from kb.codes import apply_settings
 from kb.config import Config
 from kb.content import key_problem, load_project
 from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
@@ -195,8 +198,11 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
         problem = key_problem(key)
         message = f"{what} {key!r} is not a valid key: {problem}" if problem else \
             f"{what} {key!r} names no paper in {config.options.papers_dir}/"
+        close = difflib.get_close_matches(key, list(project.papers), n=1)
+        hint = f"did you mean {close[0]!r}? If not, c" if close else "c"
         return Issue("error", source.path, message,
-                     fix=f"correct the key, or add {config.options.papers_dir}/<key>.md (e.g. with kb import)",
+                     fix=hint + f"orrect the key, or add {config.options.papers_dir}/<key>.md "
+                     "(e.g. with kb import)",
                      field=field, line=source.line(*loc), code="dangling-reference")
 
     numbers: dict[int, str] = {}
@@ -240,14 +246,15 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
             issue = key_issue("poster", poster.slug, key, ("papers", i), "paper")
             if issue:
                 yield issue
-        if poster.session is not None and poster.session not in numbers:
+        if poster.session is not None and poster.session not in numbers \
+                and poster.session not in project.broken_sessions:
             yield Issue("error", source.path, f"session {poster.session} does not exist",
                         fix="use the number of a session in " + config.options.sessions_dir,
                         field="session", line=source.line("session"), code="dangling-session")
 
 
 CHECKS: tuple[Callable[[Project, Config], Iterable[Issue]], ...] = (
-    check_ids, check_text, check_duplicates, check_references,
+    check_ids, check_text, check_duplicates, check_references, check_citations,
 )
 
 
@@ -256,6 +263,7 @@ def check_project(project: Project, config: Config) -> list[Issue]:
     issues = list(project.issues)
     for check in CHECKS:
         issues.extend(check(project, config))
+    issues = apply_settings(issues, config.options.checks)
     return sorted(issues, key=lambda i: (i.path, i.line or 0, i.severity != "error", i.code))
 
 

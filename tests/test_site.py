@@ -140,16 +140,17 @@ def test_values_from_paper_files_are_escaped(rlhf: Path) -> None:
 
 def test_unknown_citation_key_stops_the_build_naming_the_page(rlhf: Path, caplog) -> None:
     write(rlhf, "docs/index.md", "# Home\n\nSee `[@nobody]` in code, and\n[@nobody2020].\n")
-    assert build_error(rlhf, caplog).endswith(
-        "kb: docs/index.md:4: [@nobody2020] names no paper; "
-        "correct the key or add the paper to papers/ (kb import)")
+    assert build_error(rlhf, caplog) == (
+        "kb found 1 error(s) in the content; `kb check` lists them too:\n"
+        "kb: docs/index.md:4: error [@nobody2020] names no paper (unknown-citation; "
+        "fix: correct the key or add the paper to papers/ (kb import))")
 
 
 def test_unknown_citation_in_paper_notes_names_the_paper_file(rlhf: Path, caplog) -> None:
     text = (rlhf / "papers/christiano2017deep.md").read_text().replace("Notes.", "Builds on\n[@gone].")
     write(rlhf, "papers/christiano2017deep.md", text)
     line = text.split("\n").index("[@gone].") + 1
-    assert f"kb: papers/christiano2017deep.md:{line}: [@gone] names no paper" in build_error(rlhf, caplog)
+    assert f"kb: papers/christiano2017deep.md:{line}: error [@gone] names no paper" in build_error(rlhf, caplog)
 
 
 def test_content_error_stops_the_build_with_file_line_and_field(rlhf: Path, caplog) -> None:
@@ -318,8 +319,9 @@ def test_unknown_citation_in_a_session_names_the_file_line(rlhf: Path, caplog) -
     write(rlhf, "docs/sessions/02-human-feedback.md", text)
     line = text.split("\n").index("[@christiano2016].") + 1
     assert build_error(rlhf, caplog).endswith(
-        f"kb: docs/sessions/02-human-feedback.md:{line}: [@christiano2016] names no paper; "
-        "correct the key or add the paper to papers/ (kb import)")
+        f"kb: docs/sessions/02-human-feedback.md:{line}: error [@christiano2016] names no paper "
+        "(unknown-citation; fix: did you mean [@christiano2017deep]? If not, correct the key or "
+        "add the paper to papers/ (kb import))")
 
 
 def test_poster_and_session_titles_and_tags_are_escaped(rlhf: Path) -> None:

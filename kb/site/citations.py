@@ -7,14 +7,19 @@ from collections.abc import Callable
 
 from mkdocs.exceptions import PluginError
 
-from kb.content import key_problem
+from kb.cite import CITE_RE, cited_keys, outside_code, unknown_citation
 from kb.models import Paper
 from kb.site.pages import paper_src
-from kb.site.render import CITE_RE, cite_label, cited_keys, md_escape, outside_code
+from kb.site.render import cite_label, md_escape
 
 
 class Citations:
-    """Replaces citations outside code with Markdown links; an unknown key stops the build."""
+    """Replaces citations outside code with Markdown links.
+
+    The build's check (:func:`kb.cite.check_citations`, the same as kb check's) has already
+    stopped the build for a citation that names no paper; should one reach a page anyway
+    (a page kb check does not see), the same issue stops it here.
+    """
 
     def __init__(self, papers: dict[str, Paper]):
         self.papers = papers
@@ -33,11 +38,8 @@ class Citations:
                 for key in cited_keys(match):
                     paper = self.papers.get(key)
                     if paper is None:
-                        problem = key_problem(key)
-                        why = f" ({problem})" if problem else ""
-                        raise PluginError(
-                            f"kb: {where}:{line + first_line - 1}: [@{key}] names no paper{why}; "
-                            "correct the key or add the paper to papers/ (kb import)")
+                        issue = unknown_citation(where, line + first_line - 1, key, self.papers)
+                        raise PluginError("kb: " + issue.format(one_line=True))
                     links.append(f"[{md_escape(cite_label(paper))}]({target(paper_src(key))})")
                 return "; ".join(links)
 

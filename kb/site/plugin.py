@@ -68,6 +68,7 @@ class KbPluginConfig(MkConfig):
     max_file_size = c.Type(int, default=_default("max_file_size"))
     private_fields = c.Type(list, default=_default("private_fields"))
     bib_curator_fields = c.Type(bool, default=_default("bib_curator_fields"))
+    checks = c.Type(dict, default=_default("checks"))
 
 
 def format_issue(issue: Issue) -> str:
@@ -98,7 +99,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         root = Path(config.config_file_path or ".").resolve().parent
         try:
             options = options_from_mapping(dict(self.config))
-            self.kb = Config(root, options)
+            self.kb = Config(root, options, {"docs_dir": config.docs_dir})
             project, issues = check(self.kb)
         except KbError as exc:
             raise PluginError(f"kb: {exc}") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
@@ -22,9 +22,6 @@ from kb.models import Paper
 from kb.names import lead_authors, name_list, short_authors
 from kb.venues import short_venue
 
-CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
-_FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
-_CODE_SPAN_RE = re.compile(r"(`+)(.+?)\1")
 FILE_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
 _HEADING_RE = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
@@ -75,39 +72,6 @@ def paragraphs(text: str | None) -> list[str]:
     if not text:
         return []
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
-
-
-def outside_code(markdown: str, replace: Callable[[str, int], str]) -> str:
-    """Apply ``replace(text, line_number)`` to every line of ``markdown`` outside code.
-
-    Fenced blocks are left alone, and so are inline code spans within a line.
-    """
-    out: list[str] = []
-    fence: str | None = None
-    for number, line in enumerate(markdown.split("\n"), start=1):
-        found = _FENCE_RE.match(line)
-        if fence is not None:
-            if found and found.group(1)[0] == fence[0] and len(found.group(1)) >= len(fence):
-                fence = None
-            out.append(line)
-            continue
-        if found:
-            fence = found.group(1)
-            out.append(line)
-            continue
-        pieces, last = [], 0
-        for span in _CODE_SPAN_RE.finditer(line):
-            pieces.append(replace(line[last:span.start()], number))
-            pieces.append(span.group(0))
-            last = span.end()
-        pieces.append(replace(line[last:], number))
-        out.append("".join(pieces))
-    return "\n".join(out)
-
-
-def cited_keys(match: re.Match[str]) -> list[str]:
-    """The keys of one ``[@a; @b]`` citation."""
-    return [part.strip().lstrip("@") for part in match.group(1).split(";")]
 
 
 def fence(code: str, lang: str = "") -> str:

@@ -1,0 +1,221 @@
+"""`kb check` on a course with hundreds of warnings and a few errors: errors first, warnings
+grouped by code, filters by code, the checks: setting, and the registry of codes."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from big_course import copy_course, make_big_course
+from conftest import paper, run, write
+from kb.codes import CODES, markdown_table
+
+ROOT = Path(__file__).resolve().parents[1]
+NEXT_YEAR = dt.date.today().year + 1
+
+ERRORS = f"""\
+docs/posters/attention.md:4: error [session] session 9 does not exist (dangling-session)
+    fix: use the number of a session in docs/sessions
+docs/sessions/02-attention.md:10: error [readings[2].key] reading 'Devlin.Chang.Lee.2018' names no paper in papers/ (dangling-reference)
+    fix: did you mean 'Devlin.Chang.Lee.ea.2018'? If not, correct the key, or add papers/<key>.md (e.g. with kb import)
+docs/sessions/02-attention.md:13: error [@Bahdanau.Cho.Bengio.2015] names no paper (unknown-citation)
+    fix: did you mean [@Bahdanau.Cho.Bengio.2014]? If not, correct the key or add the paper to papers/ (kb import)
+papers/future3020.md:6: error [year] year 3020 is outside 1600-{NEXT_YEAR} (year-range)
+    fix: write the four-digit publication year
+"""
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_big_course(tmp_path_factory.mktemp("big") / "course")
+
+
+@pytest.fixture
+def big_copy(big: Path, tmp_path: Path) -> Path:
+    return copy_course(big, tmp_path / "course")
+
+
+def test_a_long_report_leads_with_errors_and_groups_warnings(big: Path) -> None:
+    result = run(big, "check")
+    assert result.exit_code == 1
+    assert result.output == ERRORS + """
+478 warnings by code (kb check --code CODE lists one code's in full, --ignore CODE hides it):
+  475 no-text: a paper with no abstract and no summary: papers/Abadi.Barham.Chen.ea.2016.md, papers/Abdel-Hamid.Mohamed.Jiang.ea.2014.md, papers/Ahmed.Aly.Gonzalez.ea.2012.md and 472 more
+    1 tag-format: a tag that is not lowercase-with-hyphens: papers/future3020.md
+    1 unknown-field: a front-matter field kb does not know (kept, unused): papers/future3020.md
+    1 unknown-tag: a tag outside the tag vocabulary: papers/future3020.md
+checked 477 papers, 2 sessions, 2 posters: 4 errors, 478 warnings
+"""
+    assert len(result.output.splitlines()) <= 24  # one screen
+
+
+def test_errors_only_and_ignore(big: Path) -> None:
+    result = run(big, "check", "--errors-only")
+    assert result.exit_code == 1
+    assert result.output == ERRORS + "checked 477 papers, 2 sessions, 2 posters: 4 errors, 0 warnings\n"
+    result = run(big, "check", "--ignore", "no-text", "--ignore", "year-range", "--ignore",
+                 "unknown-citation", "--ignore", "dangling-reference", "--ignore", "dangling-session")
+    assert result.exit_code == 0
+    assert result.output.startswith("papers/future3020.md:9: warning [tags[0]] tag 'Attention' is not ")
+    assert result.output.endswith("checked 477 papers, 2 sessions, 2 posters: 0 errors, 3 warnings\n")
+
+
+def test_code_lists_one_code_in_full(big: Path) -> None:
+    result = run(big, "check", "--code", "no-text")
+    lines = result.output.splitlines()
+    assert len(lines) == 2 * 475 + 1
+    assert lines[:2] == ["papers/Abadi.Barham.Chen.ea.2016.md:1: warning [summary] no abstract and no summary (no-text)",
+                         "    fix: add a summary (search and the site are weaker without text)"]
+    assert lines[-1] == "checked 477 papers, 2 sessions, 2 posters: 0 errors, 475 warnings"
+    assert result.exit_code == 0
+    assert run(big, "check", "--code", "no-text", "--strict").exit_code == 1
+
+
+def test_json_counts_codes_and_follows_the_filters(big: Path) -> None:
+    data = json.loads(run(big, "check", "--format", "json").output)
+    assert data["codes"] == {"dangling-reference": 1, "dangling-session": 1, "no-text": 475,
+                             "tag-format": 1, "unknown-citation": 1, "unknown-field": 1,
+                             "unknown-tag": 1, "year-range": 1}
+    data = json.loads(run(big, "check", "--format", "json", "--code", "year-range").output)
+    assert [i["code"] for i in data["issues"]] == ["year-range"]
+    assert data["counts"]["errors"] == 1 and data["counts"]["warnings"] == 0
+
+
+def test_an_unknown_code_is_an_error_with_a_suggestion(big: Path) -> None:
+    result = run(big, "check", "--code", "no-txt")
+    assert result.exit_code == 2
+    assert ("Invalid value for '--code': unknown issue code 'no-txt' (did you mean 'no-text'?); "
+            "kb check --list-codes lists them") in result.output
+
+
+def test_checks_setting_switches_off_and_changes_severity(big_copy: Path) -> None:
+    path = big_copy / "mkdocs.yml"
+    path.write_text(path.read_text().replace(
+        "  - kb:\n", "  - kb:\n      checks:\n        no-text: off\n        unknown-tag: error\n"))
+    result = run(big_copy, "check", "--ignore", "year-range")
+    assert "no-text" not in result.output
+    assert ("papers/future3020.md:10: error [tags[1]] tag 'nlp' is not in the tag vocabulary "
+            "(unknown-tag)") in result.output
+    assert result.output.endswith("checked 477 papers, 2 sessions, 2 posters: 4 errors, 2 warnings\n")
+
+
+@pytest.mark.parametrize("setting,message", [
+    ("no-txt: off", "unknown issue code 'no-txt' (did you mean 'no-text'?)"),
+    ("no-text: never", "checks.no-text: 'never' is not one of error, warning, off"),
+    ("dangling-reference: warning",
+     "checks.dangling-reference cannot be warning: the site cannot be built with this problem"),
+])
+def test_a_bad_checks_setting_names_the_option(course: Path, setting: str, message: str) -> None:
+    path = course / "mkdocs.yml"
+    path.write_text(path.read_text().replace("  - kb:\n", f"  - kb:\n      checks:\n        {setting}\n"))
+    result = run(course, "check")
+    assert result.exit_code == 2
+    assert f"Error: mkdocs.yml: [plugins.kb.checks] {message}" in result.output
+
+
+def test_list_codes_prints_the_registry(course: Path) -> None:
+    result = run(course, "check", "--list-codes")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["code", "severity", "meaning;", "fix"]
+    assert len(lines) == len(CODES) + 1
+    assert "no-text             warning   a paper with no abstract and no summary; add a summary" in result.output
+    data = json.loads(run(course, "check", "--list-codes", "--format", "json").output)
+    assert {c["code"] for c in data} == set(CODES)
+
+
+def test_the_readme_lists_every_code() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, "regenerate the README's table with kb.codes.markdown_table()"
+
+
+def _codes_in_source() -> set[str]:
+    """Every code a check can emit: code= keywords, and the code arguments of validate.py's helpers."""
+    found: set[str] = set()
+    for path in (ROOT / "kb").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            for kw in node.keywords:
+                if kw.arg == "code" and isinstance(kw.value, ast.Constant):
+                    found.add(kw.value.value)
+            name = getattr(node.func, "id", "")
+            if name == "_paper_issue" and isinstance(node.args[-1], ast.Constant):
+                found.add(node.args[-1].value)
+            if name == "pairs" and isinstance(node.args[2], ast.Constant):
+                found.add(node.args[2].value)
+    return found
+
+
+def test_every_code_the_checks_emit_is_registered() -> None:
+    emitted = _codes_in_source()
+    assert len(emitted) > 25
+    assert emitted - set(CODES) == set(), "add these codes to kb/codes.py"
+    assert set(CODES) - emitted == set(), "these registered codes are never emitted"
+
+
+def test_a_session_that_fails_to_load_is_reported_once(course: Path) -> None:
+    session = (course / "docs/sessions/01-introduction.md").read_text()
+    write(course, "docs/sessions/01-introduction.md", session.replace("title:", "titel:"))
+    result = run(course, "check", "--errors-only")
+    assert result.output == (
+        "docs/sessions/01-introduction.md:1: error [title] required field is missing (schema)\n"
+        "    fix: add the field\n"
+        "checked 1 paper, 0 sessions, 1 poster: 1 error, 0 warnings\n")
+
+
+def test_a_paper_that_fails_to_load_is_not_reported_as_dangling(course: Path) -> None:
+    write(course, "papers/vaswani2017attention.md", paper("vaswani2017attention", year="soon"))
+    write(course, "docs/index.md", "# Home\n\nStart with [@vaswani2017attention].\n")
+    result = run(course, "check", "--errors-only")
+    assert result.output == (
+        "papers/vaswani2017attention.md:6: error [year] Input should be a valid integer, unable "
+        "to parse string as an integer (schema)\n"
+        "    fix: write a whole number\n"
+        "checked 0 papers, 1 session, 1 poster: 1 error, 0 warnings\n")
+
+
+def test_citations_in_every_kind_of_page_are_checked(course: Path) -> None:
+    write(course, "docs/index.md", "# Home\n\n`[@nobody]` in code is fine\n\n[@vaswani2017atention]\n")
+    write(course, "docs/extra/page.md", "# More\n\n```\n[@incode]\n```\n[@a; @vaswani2017attention]\n")
+    poster = course / "docs/posters/transformer-basics.md"
+    write(course, "docs/posters/transformer-basics.md", poster.read_text() + "\n\nSee [@x1].\n")
+    notes = course / "papers/vaswani2017attention.md"
+    write(course, "papers/vaswani2017attention.md", notes.read_text() + "\n[@self2020]\n")
+    data = json.loads(run(course, "check", "--format", "json", "--code", "unknown-citation").output)
+    places = [(i["path"], i["line"], i["message"]) for i in data["issues"]]
+    poster_line = len(poster.read_text().splitlines())
+    notes_line = len(notes.read_text().splitlines())
+    assert places == [
+        ("docs/extra/page.md", 6, "[@a] names no paper"),
+        ("docs/index.md", 5, "[@vaswani2017atention] names no paper"),
+        ("docs/posters/transformer-basics.md", poster_line, "[@x1] names no paper"),
+        ("papers/vaswani2017attention.md", notes_line, "[@self2020] names no paper"),
+    ]
+    assert data["issues"][1]["fix"].startswith("did you mean [@vaswani2017attention]?")
+
+
+def test_a_checks_setting_lets_a_strict_build_pass(big_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from mkdocs.exceptions import Abort
+
+    from kb.search.embed import HashingEmbedder
+    from site_helpers import build_site
+
+    for rel in ("docs/sessions/02-attention.md", "docs/posters/attention.md", "papers/future3020.md"):
+        (big_copy / rel).unlink()  # the errors: a build stops on them whatever the setting
+    assert run(big_copy, "check", "--errors-only").exit_code == 0
+    with pytest.raises(Abort, match="strict mode"):
+        build_site(big_copy, embedder=HashingEmbedder())
+    assert caplog.text.count("(no-text; fix:") == 475
+    path = big_copy / "mkdocs.yml"
+    path.write_text(path.read_text().replace("  - kb:\n", "  - kb:\n      checks:\n        no-text: off\n"))
+    assert run(big_copy, "check", "--strict").output == \
+        "checked 476 papers, 1 session, 1 poster: no problems\n"
+    caplog.clear()
+    site = build_site(big_copy, embedder=HashingEmbedder())
+    assert (site / "papers/Abadi.Barham.Chen.ea.2016/index.html").is_file()
+    assert "no-text" not in caplog.text
