@@ -92,6 +92,8 @@ _ALL = (
          "write it in lowercase with hyphens"),
     Code("unknown-tag", "warning", "a tag outside the tag vocabulary",
          "use a tag of the vocabulary, or add it under plugins.kb.tags in mkdocs.yml"),
+    Code("too-many-tags", "error", "more than 50 tags on one paper or poster",
+         "keep the few tags that describe it", locked=True),
     # duplicates
     Code("duplicate-doi", "error", "two papers with the same DOI",
          "merge them, or list the pair under plugins.kb.not_duplicates"),

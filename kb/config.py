@@ -57,6 +57,10 @@ class KbOptions(BaseModel):
         default_factory=dict,
         description="issue code -> error, warning or off (kb check --list-codes lists the codes)",
     )
+    trust_html: bool = Field(
+        True, description="session, home and other docs/ pages may use raw HTML (false: they "
+        "are sanitised like papers and posters, which always are)"
+    )
 
     @field_validator("not_duplicates")
     @classmethod

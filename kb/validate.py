@@ -26,6 +26,7 @@ HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")
 YEAR_MIN = 1600
+MAX_TAGS = 50  # per paper or poster; the site's tags index grows with the square beyond sense
 
 
 def _loc(field: str) -> tuple[str | int, ...]:
@@ -124,6 +125,11 @@ def check_text(project: Project, config: Config) -> Iterable[Issue]:
 def _tag_issues(project: Project, where: tuple[str, str], tags: list[str],
                 vocabulary: dict[str, str]) -> Iterable[Issue]:
     source = project.source(*where)
+    if len(tags) > MAX_TAGS:
+        yield Issue("error", source.path, f"{len(tags)} tags, more than the {MAX_TAGS} kb accepts",
+                    fix="keep the few tags that describe it", field="tags",
+                    line=source.line("tags"), code="too-many-tags")
+        return
     for i, tag in enumerate(tags):
         if not TAG_RE.match(tag):
             yield Issue("warning", source.path, f"tag {tag!r} is not lowercase-with-hyphens",

@@ -229,7 +229,7 @@ def test_paper_page_bibtex_block_with_copy_button(rlhf: Path) -> None:
     site = build_site(rlhf)
     page = article(read(site, "papers/ouyang2022training/index.html"))
     assert '<h2 id="bibtex">BibTeX' in page
-    assert '<h2 id="bibtex">BibTeX<a class="headerlink" href="#bibtex" title="Permanent link">&para;</a></h2>\n<div class="highlight"><pre><span></span><code><span class="nc">@article</span>' in page
+    assert '<h2 id="bibtex">BibTeX<a class="headerlink" href="#bibtex" title="Permanent link">¶</a></h2>\n<div class="highlight"><pre><span></span><code><span class="nc">@article</span>' in page
     paper = load_project(load_kb(rlhf)).papers["ouyang2022training"]
     code = re.search(r'<code>(.*?)</code>', page[page.index('id="bibtex"'):], re.S).group(1)  # type: ignore[union-attr]
     import html

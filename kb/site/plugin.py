@@ -41,11 +41,13 @@ from kb.site import pages as P
 from kb.site.citations import Citations
 from kb.site.related import related_papers
 from kb.site.render import SafeMarkdown
+from kb.site.sanitize import clean, clean_text
 from kb.validate import TAG_RE, check
 
 log = logging.getLogger("mkdocs.plugins.kb")
 ASSETS = ("kb.css", "kb.js")
 ASSET_DIR = "assets/kb"
+UNTRUSTED = frozenset({"paper", "poster"})  # pages whose text comes from papers/ and posters
 
 
 def _default(name: str) -> Any:
@@ -69,6 +71,7 @@ class KbPluginConfig(MkConfig):
     private_fields = c.Type(list, default=_default("private_fields"))
     bib_curator_fields = c.Type(bool, default=_default("bib_curator_fields"))
     checks = c.Type(dict, default=_default("checks"))
+    trust_html = c.Type(bool, default=_default("trust_html"))
 
 
 def format_issue(issue: Issue) -> str:
@@ -215,6 +218,18 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if role == "posters-index":
             return markdown + "\n\n" + P.posters_index(data, href)
         return markdown
+
+    @event_priority(-100)  # last: the HTML that ships is the HTML the policy saw
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        role = self._roles.get(page.file.src_uri, ("page", ""))[0]
+        if role not in UNTRUSTED and (self.kb is None or self.kb.options.trust_html):
+            return html
+        stack = list(page.toc)
+        while stack:  # the table of contents prints heading text as HTML
+            link = stack.pop()
+            link.title = clean_text(link.title)
+            stack.extend(link.children)
+        return clean(html)
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         if self.kb is not None:

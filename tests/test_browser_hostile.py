@@ -1,0 +1,84 @@
+"""A course with every planted payload, built and opened page by page in headless Chromium.
+
+Any dialog (alert, confirm, prompt) fails the test, and so does any element of any page whose
+URL attribute holds a javascript: or data: URL or that carries an event handler attribute.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from kb.init import init_course
+from planted import plant_site_payloads
+from site_helpers import build_site, require_chromium, set_option
+from test_browser import CHROMIUM, FLAGS, _Quiet
+
+pytestmark = pytest.mark.browser
+
+# Run in each page: what could still execute, found in the live DOM (not the HTML text).
+FIND_LIVE = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll("*")) {
+    for (const attr of el.attributes) {
+      const value = attr.value.replace(/\\s+/g, "").toLowerCase();
+      if (attr.name.startsWith("on")) bad.push(el.tagName + " " + attr.name);
+      if (["href", "src", "action", "formaction", "data", "srcdoc"].includes(attr.name) &&
+          /^(javascript|data|vbscript):/.test(value)) bad.push(el.tagName + " " + attr.name + "=" + value);
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture(scope="module")
+def planted_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
+    root = tmp_path_factory.mktemp("planted") / "course"
+    init_course(root, title="Planted")
+    set_option(root, "related", "0")
+    plant_site_payloads(root)
+    site = build_site(root, strict=False)
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", pages
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_no_planted_payload_runs_on_any_page(planted_site: tuple[str, list[str]],
+                                             tmp_path: Path) -> None:
+    base, pages = planted_site
+    assert "papers/evil2024notes/index.html" in pages and "posters/evil-poster/index.html" in pages
+    require_chromium(CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            tab = context.new_page()
+            tab.on("dialog", lambda d: (dialogs.append(f"{tab.url}: {d.message}"), d.dismiss()))
+            for rel in pages:
+                tab.goto(base + rel.removesuffix("index.html"), wait_until="load")
+                tab.wait_for_timeout(50)
+                for link in tab.locator("article a, article img, article details").all()[:80]:
+                    link.hover(timeout=2000, force=True)   # mouseover / focus payloads
+                live = tab.evaluate(FIND_LIVE)
+                assert live == [], f"{rel}: {live}"
+            tab.goto(base + "posters/evil-poster/", wait_until="load")
+            tab.keyboard.press("Tab")                        # autofocus / onfocus payloads
+            tab.locator("input[name=query]").first.fill("alert")  # search results render text
+            tab.wait_for_timeout(800)
+            assert tab.evaluate(FIND_LIVE) == []
+        finally:
+            context.close()
+    assert dialogs == []
