@@ -15,10 +15,14 @@ setup: $(STAMP)
 
 # torch's CPU build lies on this machine's disk; installing it first keeps pip from
 # pulling the multi-GB CUDA build as a dependency of sentence-transformers.
-$(STAMP): pyproject.toml
+# The search page's browser files come from the npm registry at pinned versions (sha256
+# checked, kept in .kb/browser/, not in git); its query encoder is exported once from the
+# bundled model (kb/site/vendor.py, kb/search/onnx_export.py).
+$(STAMP): pyproject.toml kb/site/vendor.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python scripts/vendor_browser.py --export-model
 	touch $(STAMP)
 
 serve: setup
@@ -46,6 +50,7 @@ bench: setup
 	$(BIN)/python scripts/eval_search.py
 	$(BIN)/python scripts/bench_search.py
 	$(BIN)/python scripts/bench_site.py
+	$(BIN)/python scripts/bench_site_search.py
 
 clean:
 	rm -rf $(VENV) .kb site test-output

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -362,15 +362,19 @@ def dump_paper(paper: Paper) -> str:
     return dump_front_matter(paper_front_matter(paper), paper.notes)
 
 
-def atomic_write(path: Path, text: str, *, overwrite: bool = True) -> None:
+def atomic_write(path: Path, text: str | bytes, *, overwrite: bool = True) -> None:
     """Write ``text`` to ``path`` all at once: a reader sees the old file or the new, never half.
+
+    ``text`` as str is written as UTF-8 with "\\n" line ends; bytes are written as they are.
 
     With ``overwrite=False`` an existing file is left untouched and ContentError is raised.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        handle: IO[Any] = (os.fdopen(fd, "wb") if isinstance(text, bytes)
+                           else os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
+        with handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -14,6 +14,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The search page's pinned browser files and ONNX query encoder: fetched and exported once into
+# this checkout's .kb/browser/ and shared by every course a test builds.
+os.environ.setdefault("KB_BROWSER_CACHE",
+                      str(Path(__file__).resolve().parents[1] / ".kb" / "browser"))
 
 
 @pytest.fixture

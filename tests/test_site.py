@@ -101,7 +101,8 @@ def test_navigation_sessions_in_order_and_no_paper_pages(rlhf: Path) -> None:
     home = read(site, "index.html")
     links = re.findall(r'href="([^"]*)" class="md-nav__link', home)
     assert links == [".", "sessions/01-introduction/", "sessions/02-human-feedback/", "posters/",
-                     "posters/transformer-basics/", "posters/reward-models/", "papers/", "tags/"]
+                     "posters/transformer-basics/", "posters/reward-models/", "papers/", "search/",
+                     "tags/"]
     assert not any(link.startswith("papers/") and link != "papers/" for link in links)
     assert (site / "assets/kb/kb.js").is_file() and 'src="assets/kb/kb.js"' in home
     assert 'href="assets/kb/kb.css"' in home

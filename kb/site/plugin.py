@@ -38,6 +38,7 @@ from kb.errors import KbError
 from kb.models import Issue, Project
 from kb.privacy import public_project, site_omitted
 from kb.site import pages as P
+from kb.site import semantic
 from kb.site.citations import Citations
 from kb.site.related import related_papers
 from kb.site.render import SafeMarkdown
@@ -45,7 +46,7 @@ from kb.site.sanitize import clean, clean_text
 from kb.validate import TAG_RE, check
 
 log = logging.getLogger("mkdocs.plugins.kb")
-ASSETS = ("kb.css", "kb.js")
+ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js")
 ASSET_DIR = "assets/kb"
 UNTRUSTED = frozenset({"paper", "poster"})  # pages whose text comes from papers/ and posters
 
@@ -155,6 +156,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                       ("posters-index", ""))
         else:
             self._roles[P.POSTERS_INDEX] = ("posters-index", "")
+        self._add(files, config, semantic.SEARCH_PAGE,
+                  semantic.search_page(get_relative_url(P.PAPERS_INDEX, semantic.SEARCH_PAGE)),
+                  ("search", ""))
         if files.get_file_from_path("index.md") is None:
             self._add(files, config, "index.md", P.home_page(config.site_name,
                                                              config.site_description), ("home", ""))
@@ -168,6 +172,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",
                                         content=assets.joinpath(name).read_text("utf-8")))
+        self._add_search_files(files, config, session_src)
         if self._auto_nav:
             config.nav = self._navigation(files, session_src, poster_src)
         return files
@@ -251,6 +256,27 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         files.append(File.generated(config, src, content=content, inclusion=inclusion))
         self._roles[src] = role
 
+    def _add_search_files(self, files: Files, config: MkDocsConfig,
+                          session_src: dict[str, str]) -> None:
+        """The search page's data, query encoder and runtime (see :mod:`kb.site.semantic`)."""
+        assert self.kb is not None and self.project is not None
+
+        def url_of(src: str) -> str:
+            file = files.get_file_from_path(src)
+            return file.url if file is not None else src
+
+        numbers = {s.session: session_src[s.slug] for s in self.project.sessions
+                   if s.slug in session_src}
+        try:
+            found = semantic.site_search_files(self.kb, self.project, self.embedder, url_of,
+                                               numbers)
+        except KbError as exc:
+            raise PluginError(f"kb: search page: {exc}") from None
+        for src, content in found.content.items():
+            files.append(File.generated(config, src, content=content))
+        for src, path in found.copies.items():
+            files.append(File.generated(config, src, abs_src_path=str(path)))
+
     def _content_pages(self, files: Files, config: MkDocsConfig, docs: Path, folder: Path,
                        role: str, bodies: dict[str, str], titles: dict[str, str]) -> dict[str, str]:
         """Site source path of each session (or poster); generated when its folder is outside docs/."""
@@ -281,8 +307,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                    if p.slug in poster_src]
         nav.append({"Posters": [{"Overview": P.POSTERS_INDEX}, *posters]})
         nav.append({"Papers": P.PAPERS_INDEX})
+        nav.append({"Search": semantic.SEARCH_PAGE})
         nav.append({"Tags": P.TAGS_PAGE})
-        listed = {"index.md", P.POSTERS_INDEX, P.PAPERS_INDEX, P.TAGS_PAGE,
+        listed = {"index.md", P.POSTERS_INDEX, P.PAPERS_INDEX, P.TAGS_PAGE, semantic.SEARCH_PAGE,
                   *session_src.values(), *poster_src.values()}
         others = sorted(f.src_uri for f in files.documentation_pages()
                         if f.src_uri not in listed and f.inclusion.is_in_nav()

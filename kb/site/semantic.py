@@ -1,0 +1,221 @@
+"""Search by meaning in the built site: the files the page's script searches, made at build time.
+
+The browser is a third reader of the knowledge base (after the CLI and the site's pages): the
+plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, with the rule of
+:mod:`kb.search.engine` (the constants travel in the payload, so there is one rule):
+
+``assets/kb/search/index.json``
+    ``rules``: the fusion constants (RRF_K, weights, FUSION_DEPTH), the query's stop words, the
+    bm25 parameters and column weights of the keyword index; ``papers``: what a result shows
+    (key, title, authors, year, venue, type, tags, sessions, url); ``sessions``; ``keyword``:
+    the postings of SQLite's FTS5 index of the same papers (porter-stemmed terms, per paper the
+    column-weighted term count and the token count), which is what FTS5's bm25 reads, so the
+    page ranks words exactly as ``kb search --mode keyword``; ``model``: where the query
+    encoder lies.
+``assets/kb/search/vectors.bin``
+    The papers' vectors from the ``.kb/`` cache (the CLI's vectors), int8 with one float32 scale
+    per paper: ``N`` little-endian float32 scales, then ``N x dim`` int8 values.
+``assets/kb/model/<name>/``
+    The query encoder: :func:`kb.search.onnx_export.ensure_onnx_model`'s int8 ONNX export.
+``assets/kb/vendor/``
+    transformers.js and ONNX Runtime Web's wasm, pinned (:mod:`kb.site.vendor`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import text
+
+from kb.config import Config
+from kb.errors import KbError
+from kb.models import Project
+from kb.names import display_name
+from kb.search import engine
+from kb.search.keyword import STOP_WORDS
+from kb.search.onnx_export import DTYPE, ensure_onnx_model
+from kb.search.store import FTS_COLUMNS, FTS_WEIGHTS
+from kb.site.pages import front_matter
+from kb.site.render import fragment
+from kb.site.vendor import ensure_vendor, licence_notes
+
+if TYPE_CHECKING:
+    from kb.search.embed import Embedder
+
+SEARCH_PAGE = "search.md"
+SEARCH_DIR = "assets/kb/search"
+MODEL_DIR = "assets/kb/model"
+VENDOR_DIR = "assets/kb/vendor"
+FORMAT = 1
+# FTS5's bm25 constants (fts5_aux.c); the keyword index is FTS5's, so these are fixed.
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def browser_cache(config: Config) -> Path:
+    """Where the pinned browser files and the ONNX export are kept between builds.
+
+    ``.kb/browser/`` of the course by default; ``$KB_BROWSER_CACHE`` names another folder
+    (several courses, or a test session's many small courses, can share one).
+    """
+    override = os.environ.get("KB_BROWSER_CACHE")
+    return Path(override) if override else config.cache_dir / "browser"
+
+
+@dataclass
+class SearchFiles:
+    """What the plugin adds to the site: generated content and copies of cached files."""
+
+    content: dict[str, str | bytes]   # site path -> bytes or text
+    copies: dict[str, Path]           # site path -> file to copy
+
+
+def rules() -> dict[str, Any]:
+    """The ranking rule the page applies, taken from the library (one rule, two readers)."""
+    columns = dict(zip(("key", *FTS_COLUMNS), FTS_WEIGHTS))
+    return {"rrf_k": engine.RRF_K, "keyword_weight": engine.KEYWORD_WEIGHT,
+            "semantic_weight": engine.SEMANTIC_WEIGHT, "fusion_depth": engine.FUSION_DEPTH,
+            "modes": list(engine.MODES), "stop_words": sorted(STOP_WORDS),
+            "bm25": {"k1": BM25_K1, "b": BM25_B, "column_weights": columns}}
+
+
+def quantize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows as int8 with one scale each: ``row ~= scale * q`` (max error scale / 2)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    peak = np.abs(matrix).max(axis=1) if len(matrix) else np.zeros(0, dtype=np.float32)
+    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    q = np.clip(np.rint(matrix / scale[:, None]), -127, 127).astype(np.int8)
+    return q, scale
+
+
+def vectors_file(matrix: np.ndarray) -> bytes:
+    q, scale = quantize(matrix)
+    return scale.astype("<f4").tobytes() + q.tobytes()
+
+
+def keyword_postings(kb: engine.KnowledgeBase, keys: list[str]) -> dict[str, Any]:
+    """The FTS5 index of ``keys`` as the page's bm25 reads it (see the module docstring)."""
+    store = kb.store
+    if not store.has_fts:
+        raise KbError("the site's search page reads SQLite's FTS5 index, and this cache is "
+                      "not SQLite", field="plugins.kb.database_url",
+                      fix="build the site with the default SQLite cache (remove database_url)")
+    position = {key: i for i, key in enumerate(keys)}
+    weights = dict(zip(FTS_COLUMNS, FTS_WEIGHTS[1:]))
+    terms: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    lengths = [0] * len(keys)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_fts_instance "
+                             "USING fts5vocab(main, paper_fts, instance)")
+        rowid_key = dict(conn.execute(text("SELECT rowid, key FROM paper_fts")).all())
+        rows = conn.execute(text("SELECT term, doc, col, count(*) FROM temp.kb_fts_instance "
+                                 "GROUP BY term, doc, col")).all()
+    for term, doc, col, count in rows:
+        at = position.get(rowid_key.get(doc, ""))
+        if at is None:
+            continue
+        lengths[at] += count
+        terms[term][at] += weights.get(col, 1.0) * count
+    postings = {term: [x for at, f in sorted(docs.items()) for x in (at, _num(f))]
+                for term, docs in sorted(terms.items())}
+    return {"rows": len(keys), "lengths": lengths, "terms": postings}
+
+
+def _num(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
+def encoder_folder(embedder: Embedder) -> Path | None:
+    """The model folder the browser's encoder is exported from, or None when there is none.
+
+    Only a sentence-transformers BERT model with mean pooling (the bundled all-MiniLM-L6-v2 or
+    a local folder like it) can be exported; with any other embedder the page searches by
+    keyword and says that search by meaning is not available.
+    """
+    from kb.search import minilm
+    from kb.search.embed import SentenceTransformerEmbedder, model_location
+
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        return None
+    location = Path(model_location(embedder.name))
+    return location if minilm.supported(location) else None
+
+
+def search_page(papers_href: str) -> str:
+    """The Markdown of the search page: front matter and the form kb-search.js brings to life."""
+    meta = {"title": "Search papers", "hide": ["toc"], "search": {"exclude": True}}
+    return (front_matter(meta) + "# Search papers\n\n"
+            + fragment("search_page.html", papers_href=papers_href) + "\n")
+
+
+def site_search_files(config: Config, project: Project, embedder: Embedder | None,
+                      url_of: Callable[[str], str], sessions: Mapping[int, str]) -> SearchFiles:
+    """Everything the search page needs, for the site paths named in the module docstring.
+
+    ``url_of`` maps a site source path (``papers/<key>.md``) to its URL relative to the site
+    root; ``sessions`` maps a session number to its page's source path. The vectors come from
+    the ``.kb/`` cache (embedding only papers whose text changed since the last build).
+    """
+    kb = engine.open_kb(config, project, embedder=embedder, progress=False)
+    try:
+        return _search_files(config, project, kb, url_of, sessions)
+    finally:
+        kb.close()
+
+
+def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
+                  url_of: Callable[[str], str], sessions: Mapping[int, str]) -> SearchFiles:
+    cache = browser_cache(config)
+    model_dir = encoder_folder(kb.embedder)
+    content: dict[str, str | bytes] = {}
+    copies: dict[str, Path] = {}
+    model: dict[str, str] | None = None
+    if model_dir is not None:
+        vendor = ensure_vendor(cache / "vendor")
+        exported = ensure_onnx_model(model_dir, cache / "onnx")
+        model = {"name": exported.name, "dtype": DTYPE}
+        content[f"{VENDOR_DIR}/LICENSES.txt"] = licence_notes(cache / "vendor")
+        copies.update({f"{VENDOR_DIR}/{name}": path for name, path in vendor.items()})
+        for path in sorted(exported.rglob("*")):
+            if path.is_file() and path.name != "export.json":
+                rel = path.relative_to(exported).as_posix()
+                copies[f"{MODEL_DIR}/{exported.name}/{rel}"] = path
+    keys = [key for key in sorted(project.papers) if key in kb.index.positions]
+    matrix = kb.index.matrix[[kb.index.positions[key] for key in keys]] if keys else \
+        np.zeros((0, kb.embedder.dim), dtype=np.float32)
+    readers: dict[str, list[int]] = defaultdict(list)
+    for session in project.sessions:
+        for reading in session.readings:
+            if session.session not in readers[reading.key]:
+                readers[reading.key].append(session.session)
+    papers = []
+    for key in keys:
+        paper = project.papers[key]
+        papers.append({"key": key, "title": paper.title,
+                       "authors": [display_name(a) for a in paper.authors],
+                       "year": paper.year, "venue": paper.venue, "type": paper.type,
+                       "tags": list(dict.fromkeys(paper.tags)),
+                       "sessions": sorted(readers.get(key, [])),
+                       "url": url_of(f"papers/{key}.md")})
+    session_list = [{"number": s.session, "title": s.title, "url": url_of(sessions[s.session])}
+                    for s in sorted(project.sessions, key=lambda s: s.session)
+                    if s.session in sessions]
+    payload = {
+        "format": FORMAT, "rules": rules(), "papers": papers, "sessions": session_list,
+        "keyword": keyword_postings(kb, keys),
+        "vectors": {"file": "vectors.bin", "count": len(keys), "dim": int(matrix.shape[1]),
+                    "model": kb.embedder.name} if model else None,
+        "model": model,
+    }
+    content[f"{SEARCH_DIR}/index.json"] = json.dumps(payload, ensure_ascii=False,
+                                                     separators=(",", ":"))
+    if model:
+        content[f"{SEARCH_DIR}/vectors.bin"] = vectors_file(matrix)
+    return SearchFiles(content, copies)

@@ -1,0 +1,378 @@
+"""Search by meaning in the built site, in headless Debian Chromium, with no server but files.
+
+This repository's site is built once with ``site_url`` under a sub-path and served by a plain
+``python -m http.server`` from the folder above it, so every page lives below /course/. Every
+request to another host is blocked and recorded, and each test checks that there was none.
+Screenshots of the search page go to test-output/.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+
+from conftest import paper, write
+from kb.config import load_config as load_kb
+from kb.content import load_project
+from kb.init import init_course
+from kb.search.embed import HashingEmbedder
+from site_helpers import build_site, require_chromium, set_option
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "test-output"
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DONE_QUERY = "teaching a chatbot to follow instructions from people's rankings"
+QUERIES = [DONE_QUERY, "efficient attention for long sequences",
+           "when the proxy reward stops tracking what people want",
+           "policy gradient with a clipped objective", "do language models know what they know",
+           "exploration driven by curiosity", "rotary position embedding"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (localhost)
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """This repository's site for https://host/course/, served by `python -m http.server`."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    www = tmp_path_factory.mktemp("www")
+    config = load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(www / "course"),
+                         site_url="https://host.example/course/")
+    build(config)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                               "127.0.0.1", "--directory", str(www)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/course/"
+    try:
+        wait_http(base)
+        yield base
+    finally:
+        stop(server)
+
+
+def launch(p, profile: Path, extra: list[str] | None = None):  # type: ignore[no-untyped-def]
+    return p.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=FLAGS + (extra or []), headless=True,
+        viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[object]:
+    require_chromium(CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = launch(playwright, tmp_path_factory.mktemp("profile"))
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+def guard(context, origin: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Block and record every request that is not to ``origin`` (blob: and data: stay local)."""
+    blocked: list[str] = []
+
+    def route(r):  # type: ignore[no-untyped-def]
+        url = r.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and \
+                f"{parsed.scheme}://{parsed.netloc}" != origin:
+            blocked.append(url)
+            r.abort()
+        else:
+            r.continue_()
+
+    context.route("**/*", route)
+    return blocked
+
+
+@pytest.fixture
+def page(chromium, site: str):  # type: ignore[no-untyped-def]
+    blocked = guard(chromium, site.split("/course/")[0])
+    tab = chromium.new_page()
+    tab.errors = []
+    tab.requests = []
+    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    tab.on("request", lambda r: tab.requests.append(r.url))
+    yield tab
+    tab.close()
+    chromium.unroute("**/*")
+    assert blocked == [], f"requests to other hosts: {blocked}"
+
+
+def search(tab, query: str, **options: object) -> list[dict]:  # type: ignore[no-untyped-def]
+    return tab.evaluate("([q, o]) => window.kb.search(q, o)", [query, options])
+
+
+def keys(hits: list[dict]) -> list[str]:
+    return [h["key"] for h in hits]
+
+
+@pytest.fixture(scope="module")
+def cli():  # type: ignore[no-untyped-def]
+    from kb.search.engine import open_kb
+
+    kb = open_kb(load_kb(ROOT))
+    yield kb
+    kb.close()
+
+
+def test_api_finds_by_meaning_what_keywords_miss(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    page.wait_for_load_state("networkidle")
+    loaded = set(page.requests)
+    assert not any("/assets/kb/model/" in u or u.endswith(".wasm") or "/search/index.json" in u
+                   for u in loaded), "a page that does not search loaded search files"
+    hybrid = search(page, DONE_QUERY, k=3)
+    assert "ouyang2022training" in keys(hybrid)
+    first = hybrid[0]
+    assert set(first) >= {"key", "title", "url", "score", "authors", "year", "tags", "sessions"}
+    assert first["url"].startswith(site + "papers/")
+    query = "a chatbot that refuses harmful requests by critiquing itself"
+    words = search(page, query, k=10, mode="keyword")
+    meaning = search(page, query, k=3, mode="semantic")
+    assert "glaese2022improving" not in keys(words)  # Sparrow: "dialogue agents", "judgements"
+    assert keys(meaning)[0] == "glaese2022improving"
+    assert "glaese2022improving" in keys(search(page, query, k=3))
+    models = [u for u in page.requests if u.endswith("model_quantized.onnx")]
+    assert len(models) == 1, models  # later queries reuse the loaded model
+    assert page.evaluate("window.kb.status()") == {"index": "ready", "model": "ready", "error": None}
+    with pytest.raises(Exception, match="unknown search mode"):
+        search(page, "x", mode="fuzzy")
+    assert search(page, "   ") == []
+    assert page.errors == []
+
+
+def test_filters_narrow_the_results(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    project = load_project(load_kb(ROOT))
+    everything = search(page, "reward model", k=40)
+    session = next(s for s in project.sessions if len(s.readings) >= 3)
+    listed = {r.key for r in session.readings}
+    narrowed = search(page, "reward model", k=40, session=session.session)
+    assert narrowed and set(keys(narrowed)) <= listed and len(narrowed) < len(everything)
+    recent = search(page, "reward model", k=40, yearFrom=2022, yearTo=2023)
+    assert recent and all(2022 <= h["year"] <= 2023 for h in recent)
+    tagged = search(page, "reward model", k=40, tag="policy-gradient")
+    assert tagged and all("policy-gradient" in h["tags"] for h in tagged)
+    books = search(page, "reward model", k=40, type="book")
+    assert books and all(project.papers[h["key"]].type == "book" for h in books)
+    assert search(page, "reward model", yearFrom=3000) == []
+
+
+def test_site_and_cli_rank_alike(page, site: str, cli) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    for query in QUERIES:
+        words = search(page, query, k=10, mode="keyword")
+        assert keys(words) == [h.key for h in cli.search(query, mode="keyword", k=10)], query
+        site_top = keys(search(page, query, k=5))
+        cli_top = [h.key for h in cli.search(query, k=5)]
+        assert len(set(site_top) & set(cli_top)) >= 4, (query, site_top, cli_top)
+        browser = np.array(page.evaluate("q => window.kb.embed(q)", query), dtype=np.float32)
+        assert float(browser @ cli.embed_query(query)) >= 0.99, query
+
+
+def test_browser_tokens_are_fts5s(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    words = sorted({w for p in (ROOT / "papers").glob("*.md")
+                    for w in re.findall(r"[a-z]+", p.read_text("utf-8").lower())})
+    words += ["Café", "naïve", "GPT-4", "x", "caresses", "ponies", "hopping", "generalization"]
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61')")
+    db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+    db.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", list(enumerate(words)))
+    want: dict[int, list[str]] = {}
+    for term, doc, _offset in db.execute("SELECT term, doc, offset FROM v ORDER BY doc, offset"):
+        want.setdefault(doc, []).append(term)
+    got = page.evaluate("ws => ws.map(w => window.kb.textTokens(w))", words)
+    wrong = [(w, want.get(i), got[i]) for i, w in enumerate(words) if want.get(i, []) != got[i]]
+    assert wrong == [] and len(words) > 1000
+
+
+def test_search_page_shows_results_with_progress_and_screenshots(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site)
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").fill("chatbot instructions")
+    jump = page.locator(".kb-search-jump")
+    jump.wait_for(timeout=10_000)
+    assert jump.get_attribute("href").startswith(site + "search/?query=chatbot")
+    jump.click()
+    page.wait_for_url(re.compile(r"/course/search/\?query=chatbot"))
+    assert not page.locator("[data-md-toggle=search]").is_checked()  # the overlay closed
+    box = page.locator("[data-kb-search] input[name=q]")
+    page.wait_for_function("document.querySelector('.kb-search__status').textContent"
+                           ".includes('chatbot instructions')", timeout=60_000)
+    box.fill(DONE_QUERY)
+    results = page.locator(".kb-search__result")
+    page.wait_for_function("s => { const t = document.querySelector('.kb-search__status')"
+                           ".textContent; return t.includes(s) && t.includes('words and meaning'); }",
+                           arg=DONE_QUERY, timeout=60_000)
+    top3 = [results.nth(i).get_attribute("data-key") for i in range(3)]
+    assert "ouyang2022training" in top3
+    assert "matches:" in page.locator(".kb-search__result").nth(top3.index("ouyang2022training")).inner_text()
+    assert "query=teaching" in page.url
+    page.locator("select[name=session]").select_option("4")
+    page.wait_for_url(re.compile(r"session=4"))
+    page.wait_for_function("document.querySelector('.kb-search__status').textContent"
+                           ".includes('words and meaning')", timeout=30_000)
+    listed = {r.key for r in next(s for s in load_project(load_kb(ROOT)).sessions
+                                  if s.session == 4).readings}
+    shown = [results.nth(i).get_attribute("data-key") for i in range(results.count())]
+    assert shown and set(shown) <= listed
+    for width, name in ((1280, "desktop"), (390, "phone")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.reload()
+        page.wait_for_function("document.querySelector('.kb-search__status').textContent"
+                               ".includes('words and meaning')", timeout=30_000)
+        for scheme in ("default", "slate"):
+            page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
+            OUTPUT.mkdir(exist_ok=True)
+            path = OUTPUT / f"search-{name}-{'dark' if scheme == 'slate' else 'light'}.png"
+            page.screenshot(path=str(path), full_page=True)
+            assert path.stat().st_size > 10_000
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the search page scrolls sideways on a phone"
+    assert page.errors == []
+
+
+def test_keyword_fallback_without_webassembly(site: str, playwright, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    context = launch(playwright, tmp_path / "profile")
+    # a browser with WebAssembly switched off (V8's --no-expose-wasm is ignored by this build)
+    context.add_init_script("delete globalThis.WebAssembly;")
+    blocked = guard(context, site.split("/course/")[0])
+    try:
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.goto(site + "search/?query=reward+model")
+        assert tab.evaluate("typeof WebAssembly") == "undefined"
+        tab.locator(".kb-search__result").first.wait_for(timeout=20_000)
+        tab.wait_for_function("document.querySelector('.kb-search__status').textContent"
+                              ".includes('not available')", timeout=20_000)
+        status = tab.locator(".kb-search__status").inner_text()
+        assert "WebAssembly" in status and "match your words" in status
+        hits = tab.evaluate("async () => { const r = await window.kb.search('reward model');"
+                            " return {keys: r.map(h => h.key), note: r.note}; }")
+        assert hits["keys"] and "WebAssembly" in hits["note"]
+        assert tab.evaluate("window.kb.status().model") == "unavailable"
+        assert errors == []
+    finally:
+        context.close()
+    assert blocked == []
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def test_results_are_escaped(course: Path, chromium) -> None:  # type: ignore[no-untyped-def]
+    evil = "<img src=x onerror=alert(1)>"
+    set_option(course, "related", "0")
+    write(course, "papers/evil2024title.md",
+          paper("evil2024title", title=evil, authors=["<b>Mallory</b>, Eve"], tags=["rlhf"],
+                summary="A reward model paper with a hostile title."))
+    folder = build_site(course, strict=False, embedder=HashingEmbedder())  # kb check warns
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tab = chromium.new_page()
+    dialogs: list[str] = []
+    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/search/?query=hostile+reward")
+        result = tab.locator(".kb-search__result[data-key=evil2024title]")
+        result.wait_for(timeout=20_000)
+        assert tab.locator(".kb-search__title", has_text=evil).count() == 1
+        assert result.locator("img, b").count() == 0
+        assert "Eve <b>Mallory</b>" in result.inner_text()
+        # this site's embedder has no browser model: keyword results and a note, no failure
+        tab.wait_for_function("document.querySelector('.kb-search__status').textContent"
+                              ".includes('not available')", timeout=20_000)
+        assert dialogs == []
+    finally:
+        tab.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_works_under_mkdocs_serve_with_a_sub_path(tmp_path: Path, chromium) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    course = tmp_path / "course"
+    init_course(course, title="Served Course")
+    set_option(course, "related", "0")
+    text = (course / "mkdocs.yml").read_text("utf-8")
+    (course / "mkdocs.yml").write_text("site_url: https://host.example/sub/\n" + text, "utf-8")
+    port = free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HF_HUB_OFFLINE": "1"}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("mkdocs")), "serve",
+                               "--dev-addr", f"127.0.0.1:{port}"], cwd=course, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/sub/"
+    blocked = guard(chromium, f"http://127.0.0.1:{port}")
+    tab = chromium.new_page()
+    try:
+        wait_http(base + "search/")
+        tab.goto(base + "search/")
+        hits = tab.evaluate("window.kb.search('how transformers replace recurrence', "
+                            "{k: 2, mode: 'semantic'})")
+        assert hits and all(h["url"].startswith(base + "papers/") for h in hits)
+        index = json.loads(urllib.request.urlopen(base + "assets/kb/search/index.json").read())
+        assert index["model"] and index["vectors"]["count"] == len(index["papers"])
+    finally:
+        tab.close()
+        chromium.unroute("**/*")
+        stop(server)
+    assert blocked == []
