@@ -169,6 +169,7 @@
       }
     });
 
+    form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
     form.addEventListener("input", later);
     form.addEventListener("change", later);
     say("Loading the list of papers\u2026");
