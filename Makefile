@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE = 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 export NO_MKDOCS_2_WARNING = 1
 
-.PHONY: setup serve build test test-fast chromium bench clean
+.PHONY: setup serve build lint test test-fast chromium bench clean
 
 setup: $(STAMP)
 
@@ -38,7 +38,12 @@ chromium:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: setup chromium
+# Style and types: ruff over the code, tests and scripts, mypy over the package.
+lint: setup
+	$(BIN)/python -m ruff check kb tests scripts
+	$(BIN)/python -m mypy
+
+test: lint chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Unit tests without the real model or the browser, for a quick loop.

@@ -142,7 +142,8 @@ def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node)
-    return loader.construct_mapping(node)  # type: ignore[arg-type]
+    assert isinstance(node, yaml.MappingNode)  # the third and last kind of YAML node
+    return loader.construct_mapping(node)
 
 
 _TolerantLoader.add_multi_constructor("!", _unknown_tag)

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -61,7 +61,7 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _ContentLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+class _ContentLoader(_SafeLoader):  # type: ignore[misc,valid-type]  # base chosen at run time
     """SafeLoader without implicit floats: ``arxiv: 1909.04490`` stays the string it reads as."""
 
 
@@ -207,8 +207,11 @@ def _unknown_field_issues(data: dict[str, Any], model: type[BaseModel], source: 
     return issues
 
 
-def _load(model: type[BaseModel], data: dict[str, Any], extra: dict[str, Any], source: Source,
-          hint: str, project: Project) -> BaseModel | None:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _load(model: type[M], data: dict[str, Any], extra: dict[str, Any], source: Source,
+          hint: str, project: Project) -> M | None:
     project.issues.extend(_unknown_field_issues(data, model, source, hint))
     try:
         return model(**{**data, **extra})
@@ -282,7 +285,7 @@ def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
                   "remove it, or move it under 'bibtex:' to keep it for export", project)
     if paper is None:
         project.broken.add(key)
-    return paper  # type: ignore[return-value]
+    return paper
 
 
 def load_project(config: Config) -> Project:
@@ -324,7 +327,7 @@ def load_project(config: Config) -> Project:
 
 # ---------------------------------------------------------------- writing files
 
-class _Dumper(_SafeDumper):  # type: ignore[misc,valid-type]
+class _Dumper(_SafeDumper):  # type: ignore[misc,valid-type]  # base chosen at run time
     pass
 
 

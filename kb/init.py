@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from kb.content import atomic_write
@@ -18,7 +19,7 @@ def _template_files() -> list[tuple[str, str]]:
     root = resources.files("kb").joinpath(TEMPLATE)
     out: list[tuple[str, str]] = []
 
-    def walk(node, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    def walk(node: Traversable, prefix: str) -> None:
         for child in sorted(node.iterdir(), key=lambda c: c.name):
             rel = f"{prefix}{child.name}"
             if child.is_dir():

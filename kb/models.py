@@ -46,7 +46,7 @@ ENTRY_TYPES = frozenset(
         "online", "software", "dataset", "thesis", "report", "collection", "mvbook",
         "mvcollection", "mvproceedings", "bookinbook", "suppbook", "suppcollection",
         "suppperiodical", "periodical", "patent", "reference", "mvreference", "inreference",
-        "letter", "misc", "set", "xdata", "artwork", "audio", "image", "movie", "music",
+        "letter", "set", "xdata", "artwork", "audio", "image", "movie", "music",
         "performance", "video", "standard", "legislation", "jurisdiction", "legal",
         "electronic", "www",
     }

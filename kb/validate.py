@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from kb.config import Config
 from kb.content import key_problem, load_project
 from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
-from kb.models import Issue, Paper, Project
+from kb.models import Issue, Paper, Project, Severity
 
 LATEX_RE = re.compile(r"\\[A-Za-z]+|\\[\"'^`~=.]|[{}]|(?<!\\)\$[^$]+\$")
 HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
@@ -35,11 +36,11 @@ def _loc(field: str) -> tuple[str | int, ...]:
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
-def _paper_issue(project: Project, paper: Paper, severity: str, field: str | None, message: str,
+def _paper_issue(project: Project, paper: Paper, severity: Severity, field: str | None, message: str,
                  fix: str, code: str) -> Issue:
     source = project.source("paper", paper.key)
     line = source.line(*_loc(field)) if field else 1
-    return Issue(severity, source.path, message, fix=fix, field=field, line=line, code=code)  # type: ignore[arg-type]
+    return Issue(severity, source.path, message, fix=fix, field=field, line=line, code=code)
 
 
 def check_ids(project: Project, config: Config) -> Iterable[Issue]:
@@ -196,7 +197,8 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
     """Readings and poster papers that name no paper; sessions: numbers, order, posters' session."""
     known = set(project.papers) | project.broken
 
-    def key_issue(source_kind: str, name: str, key: str, loc: tuple[str | int, ...], what: str) -> Issue | None:
+    def key_issue(source_kind: str, name: str, key: str, loc: tuple[str | int, ...],
+                  what: str) -> Issue | None:
         if key in known:
             return None
         source = project.source(source_kind, name)
@@ -234,12 +236,13 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
         prefix = re.match(r"^(\d+)-", session.slug)
         if prefix and int(prefix.group(1)) != session.session:
             yield Issue("warning", source.path,
-                        f"the file name says session {int(prefix.group(1))}, the front matter {session.session}",
+                        f"the file name says session {int(prefix.group(1))},"
+                        f" the front matter {session.session}",
                         fix=f"rename the file to {session.session:02d}-<slug>.md or correct session:",
                         field="session", line=source.line("session"), code="session-filename")
-    dated = [s for s in project.sessions if s.date is not None]
-    for before, after in zip(dated, dated[1:]):
-        if after.session != before.session and after.date < before.date:  # type: ignore[operator]
+    dated = [(s, s.date) for s in project.sessions if s.date is not None]
+    for (before, before_date), (after, after_date) in itertools.pairwise(dated):
+        if after.session != before.session and after_date < before_date:
             source = project.source("session", after.slug)
             yield Issue("error", source.path,
                         f"session {after.session} is dated {after.date}, before session "

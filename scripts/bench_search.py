@@ -97,7 +97,7 @@ class SyntheticVectors:
 
 def ms(values: list[float]) -> tuple[float, float]:
     values = sorted(values)
-    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
     return statistics.median(values) * 1000, p95 * 1000
 
 

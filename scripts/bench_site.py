@@ -29,12 +29,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
-import yaml  # noqa: E402
-from mkdocs.commands.build import build  # noqa: E402
-from mkdocs.config import load_config  # noqa: E402
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
 
-from kb.search.embed import HashingEmbedder  # noqa: E402
-from kb.init import init_course  # noqa: E402
+from kb.search.embed import HashingEmbedder
+from kb.init import init_course
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = (

@@ -34,7 +34,7 @@ INSTRUCTGPT = "Training language models to follow instructions with human feedba
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -138,7 +138,7 @@ def test_session_page_lists_readings_and_its_bib_imports(site: str, page, tmp_pa
     readings = len({r.key for r in session.readings})
     counts = re.search(rf"{re.escape(bib.name)}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", result.output)
     assert counts, result.output
-    read_, imported, merged, duplicates, failed = map(int, counts.groups())
+    read_, imported, _merged, duplicates, failed = map(int, counts.groups())
     assert read_ == readings and failed == 0 and imported + duplicates == readings
     assert "dry run: nothing was written" in result.output
     assert page.errors == []

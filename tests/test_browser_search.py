@@ -57,7 +57,7 @@ def wait_http(url: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (localhost)
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.3)
@@ -314,7 +314,7 @@ def test_keyword_fallback_without_webassembly(site: str, playwright, tmp_path: P
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

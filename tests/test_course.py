@@ -256,7 +256,7 @@ def _source_shingles() -> set[str]:
     """10-word shingles of every abstract under ../shared/data/bib* and of the course pages."""
     abstracts: list[str] = []
     titles: set[str] = set()
-    for folder in sorted(SHARED.glob("bib*")) + [COURSE]:
+    for folder in [*sorted(SHARED.glob("bib*")), COURSE]:
         for path in folder.rglob("*"):
             if path.suffix == ".bib":
                 text = path.read_text(encoding="utf-8", errors="replace")

@@ -184,7 +184,7 @@ def test_hand_checked_fields(imported: Imported) -> None:
 
 
 def test_round_trip_gives_the_same_entries(imported: Imported, tmp_path: Path) -> None:
-    case, root, _, papers = imported
+    _, root, _, papers = imported
     config = load_config(root)
     path = tmp_path / "export.bib"
     path.write_text(export_bibtex(papers.values()), encoding="utf-8")

@@ -17,7 +17,7 @@ from site_helpers import article, build_site, set_option
 class _Live(HTMLParser):
     """Collects every element or attribute of ``html`` that could run script."""
 
-    BANNED = {"script", "iframe", "svg", "object", "embed", "form", "base", "meta", "style", "math"}
+    BANNED = frozenset({"script", "iframe", "svg", "object", "embed", "form", "base", "meta", "style", "math"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -117,7 +117,7 @@ def test_vendor_checks_tarball_and_file_digests(registry: Path, tmp_path: Path) 
     with pytest.raises(vendor.VendorError, match="does not match its pinned sha256"):
         vendor.ensure_package(wrong_file, tmp_path / "third")
     missing = vendor.Package("demo", "2.0.0", good.integrity, "MIT", good.files)
-    with pytest.raises(vendor.VendorError, match="cannot download demo@2.0.0") as caught:
+    with pytest.raises(vendor.VendorError, match=r"cannot download demo@2\.0\.0") as caught:
         vendor.ensure_package(missing, tmp_path / "fourth")
     assert "NPM_CONFIG_REGISTRY" in str(caught.value)
 
@@ -163,6 +163,6 @@ def test_a_model_folder_that_cannot_be_exported_is_named(tmp_path: Path) -> None
     from kb.errors import ConfigError
     from kb.search.onnx_export import ensure_onnx_model
 
-    with pytest.raises(ConfigError, match="holds no model.safetensors") as caught:
+    with pytest.raises(ConfigError, match=r"holds no model\.safetensors") as caught:
         ensure_onnx_model(tmp_path, tmp_path / "cache")
     assert caught.value.fix and "plugins.kb.model" in str(caught.value)

@@ -45,7 +45,7 @@ from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_tit
 from kb.models import Paper
 from kb.validate import TAG_RE
 
-__all__ = ["VENUE_FIELDS", "entry_to_paper", "paper_to_fields", "export_bibtex", "read_bib"]
+__all__ = ["VENUE_FIELDS", "entry_to_paper", "export_bibtex", "paper_to_fields", "read_bib"]
 
 VENUE_FIELDS = ("journaltitle", "journal", "booktitle", "publisher", "school", "institution",
                 "organization")
@@ -129,8 +129,8 @@ def entry_to_paper(entry: BibEntry, key: str | None = None, *,
         used.add("year")
     elif _YEAR_SUFFIX.match(fields.get("year", "")):  # '2023a': the year, the field kept
         data["year"] = int(fields["year"].strip()[:4])
-    elif "year" not in fields and _DATE_YEAR.match(fields.get("date", "")):
-        data["year"] = int(_DATE_YEAR.match(fields["date"]).group(1))  # type: ignore[union-attr]
+    elif "year" not in fields and (date := _DATE_YEAR.match(fields.get("date", ""))):
+        data["year"] = int(date.group(1))
     venue_field = next((n for n in VENUE_FIELDS if fields.get(n, "").strip()), None)
     if venue_field:
         data["venue"] = latex_to_text(fields[venue_field])

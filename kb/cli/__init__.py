@@ -9,8 +9,8 @@ from __future__ import annotations
 from kb.cli.app import cli, main
 
 # Each module registers its commands on ``cli``.
-from kb.cli import check_cmd  # noqa: E402,F401
-from kb.cli import search_cmd  # noqa: E402,F401
-from kb.cli import bib_cmd  # noqa: E402,F401
+from kb.cli import check_cmd  # noqa: F401
+from kb.cli import search_cmd  # noqa: F401
+from kb.cli import bib_cmd  # noqa: F401
 
 __all__ = ["cli", "main"]

@@ -106,8 +106,8 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
     if fmt == "json":
         echo_json(report.as_dict())
     else:
-        for path, line, message in report.file_warnings:
-            click.echo(f"{path}{f':{line}' if line else ''}: warning: {message}")
+        for path, lineno, message in report.file_warnings:
+            click.echo(f"{path}{f':{lineno}' if lineno else ''}: warning: {message}")
         for outcome in report.outcomes:
             for line in format_outcome(outcome, verbose):
                 click.echo(line)
@@ -121,7 +121,8 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
 @cli.command("export")
 @click.argument("fmt", metavar="bib|csl", type=click.Choice(["bib", "csl"]))
 @click.option("--session", type=int, metavar="N", help="Only the readings of session number N.")
-@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only papers with this tag; repeatable (all must match).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Only papers with this tag; repeatable (all must match).")
 @click.option("--key", "keys", multiple=True, metavar="KEY", help="Only the paper with this key; repeatable.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")

@@ -51,8 +51,8 @@ def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
     table.add_column("score", justify="right", no_wrap=True)
     for i, hit in enumerate(hits, start=1):
         byline = ", ".join(str(p) for p in (lead_authors(hit.authors), hit.year) if p)
-        table.add_row(str(i), hit.key, escape(hit.title) + (f"\n[dim]{escape(byline)}[/dim]" if byline else ""),
-                      f"{hit.score:.4f}")
+        title = escape(hit.title) + (f"\n[dim]{escape(byline)}[/dim]" if byline else "")
+        table.add_row(str(i), hit.key, title, f"{hit.score:.4f}")
     Console(soft_wrap=False).print(table)
 
 

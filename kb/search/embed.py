@@ -46,8 +46,11 @@ _KNOWN_DIMS = {DEFAULT_MODEL: 384, "sentence-transformers/" + DEFAULT_MODEL: 384
 class Embedder(Protocol):
     """Turns texts into vectors: float32, one L2-normalised row per text."""
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
@@ -98,7 +101,7 @@ class SentenceTransformerEmbedder:
         return self._model is not None
 
     @property
-    def dim(self) -> int:  # type: ignore[override]
+    def dim(self) -> int:
         if self._dim is None:
             self._dim = int(self.model.get_sentence_embedding_dimension())
         return self._dim
@@ -131,7 +134,7 @@ class SentenceTransformerEmbedder:
         local = Path(location).exists()
         try:
             return SentenceTransformer(location, device="cpu", local_files_only=True)
-        except Exception as exc:  # noqa: BLE001 - any load failure gets one clear message
+        except Exception as exc:
             where = "the folder exists but holds no usable model" if local else (
                 "it is neither the bundled model nor a local folder, and kb never downloads")
             raise ConfigError(

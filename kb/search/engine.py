@@ -318,7 +318,8 @@ def open_kb(config: Config, project: Project | None = None, *, embedder: Embedde
     unreadable cache is rebuilt from the files. With ``embed=False`` the vectors and the index
     wait until a semantic query, related() or suggest() needs them (keyword search never does).
     """
-    embedder = embedder or default_embedder(config.options.model)
+    if embedder is None:
+        embedder = default_embedder(config.options.model)
     store = Store.open(config)
     try:
         report = store.sync(project)

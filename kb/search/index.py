@@ -75,6 +75,7 @@ class VectorIndex:
         import faiss
 
         dim = self.matrix.shape[1] if self.matrix.ndim == 2 else 1
+        index: Any
         if self.approximate:
             index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -169,7 +170,7 @@ class VectorIndex:
             if index.approximate:
                 import faiss
 
-                graph = faiss.read_index(str(faiss_path))
+                graph: Any = faiss.read_index(str(faiss_path))
                 if graph.ntotal != len(keys):
                     return None
                 graph.hnsw.efSearch = HNSW_EF_SEARCH

@@ -35,6 +35,7 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session as DbSession
+from sqlmodel import col
 
 from kb.config import Config
 from kb.content import INDEX_PAGES, load_paper, load_project, scan_folder
@@ -186,7 +187,7 @@ class Store:
         """Create the tables; a cache of another schema version is dropped and recreated."""
         with self.engine.begin() as conn:
             REGISTRY.metadata.create_all(conn)
-            version = conn.execute(select(MetaRow.value).where(MetaRow.name == "schema")).scalar()
+            version = conn.execute(select(col(MetaRow.value)).where(col(MetaRow.name) == "schema")).scalar()
             if version is not None and version != str(SCHEMA_VERSION):
                 if self.sqlite:
                     conn.execute(text("DROP TABLE IF EXISTS paper_fts"))
@@ -224,7 +225,7 @@ class Store:
 
     def _meta(self, name: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(MetaRow.value).where(MetaRow.name == name)).scalar()
+            return conn.execute(select(col(MetaRow.value)).where(col(MetaRow.name) == name)).scalar()
 
     def sync(self, project: Project | None = None) -> SyncReport:
         """Bring the tables in line with the files; only changed files are parsed and written.
@@ -290,7 +291,10 @@ class Store:
         drop = list(papers) + list(gone)
         if not drop:
             return
-        rows, authors, tags, fts = [], [], [], []
+        rows: list[dict[str, Any]] = []
+        authors: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
+        fts: list[dict[str, Any]] = []
         for key, paper in papers.items():
             rows.append({
                 "key": key, "type": paper.type, "title": paper.title,
@@ -312,9 +316,9 @@ class Store:
                         "notes": paper.notes, "tags": " ".join(paper.tags)})
         with self.engine.begin() as conn:
             for chunk in _chunks(drop, 500):
-                conn.execute(delete(PaperRow).where(PaperRow.key.in_(chunk)))  # type: ignore[attr-defined]
-                conn.execute(delete(AuthorRow).where(AuthorRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]
-                conn.execute(delete(TagRow).where(TagRow.paper_key.in_(chunk)))  # type: ignore[attr-defined]
+                conn.execute(delete(PaperRow).where(col(PaperRow.key).in_(chunk)))
+                conn.execute(delete(AuthorRow).where(col(AuthorRow.paper_key).in_(chunk)))
+                conn.execute(delete(TagRow).where(col(TagRow.paper_key).in_(chunk)))
                 if self.has_fts:
                     marks = ",".join("?" * len(chunk))
                     conn.exec_driver_sql(f"DELETE FROM paper_fts WHERE key IN ({marks})", tuple(chunk))
@@ -328,7 +332,9 @@ class Store:
                     [tuple(r[c] for c in cols) for r in fts])
 
     def _write_sessions(self, project: Project, side: str) -> None:
-        sessions, readings, posters = [], [], []
+        sessions: list[dict[str, Any]] = []
+        readings: list[dict[str, Any]] = []
+        posters: list[dict[str, Any]] = []
         for s in project.sessions:
             if any(row["number"] == s.session for row in sessions):
                 continue  # kb check reports the duplicate number; the first one counts here
@@ -346,7 +352,7 @@ class Store:
             for table, values in ((SessionRow, sessions), (ReadingRow, readings), (PosterRow, posters)):
                 if values:
                     conn.execute(insert(table), values)
-            conn.execute(delete(MetaRow).where(MetaRow.name == "side_hash"))  # type: ignore[arg-type]
+            conn.execute(delete(MetaRow).where(col(MetaRow.name) == "side_hash"))
             conn.execute(insert(MetaRow), [{"name": "side_hash", "value": side}])
 
     # ------------------------------------------------------------ reading
@@ -366,7 +372,7 @@ class Store:
         out: dict[str, PaperRow] = {}
         with self.session() as db:
             for chunk in _chunks(list(keys), 500):
-                for row in db.exec(select(PaperRow).where(PaperRow.key.in_(chunk))).scalars():  # type: ignore[attr-defined,call-overload]
+                for row in db.scalars(select(PaperRow).where(col(PaperRow.key).in_(chunk))):
                     out[row.key] = row
         return out
 
@@ -376,20 +382,21 @@ class Store:
 
     def all_keys(self) -> list[str]:
         with self.engine.connect() as conn:
-            return list(conn.execute(select(PaperRow.key).order_by(PaperRow.key)).scalars())
+            return list(conn.execute(select(col(PaperRow.key)).order_by(col(PaperRow.key))).scalars())
 
     def session_row(self, number: int) -> tuple[SessionRow, list[ReadingRow]] | None:
         with self.session() as db:
             row = db.get(SessionRow, number)
             if row is None:
                 return None
-            readings = list(db.exec(select(ReadingRow).where(ReadingRow.session == number)  # type: ignore[call-overload]
-                                    .order_by(ReadingRow.position)).scalars())
+            readings = list(db.scalars(select(ReadingRow).where(col(ReadingRow.session) == number)
+                                       .order_by(col(ReadingRow.position))))
             return row, readings
 
     def session_numbers(self) -> list[int]:
         with self.engine.connect() as conn:
-            return list(conn.execute(select(SessionRow.number).order_by(SessionRow.number)).scalars())
+            numbers = select(col(SessionRow.number)).order_by(col(SessionRow.number))
+            return list(conn.execute(numbers).scalars())
 
     def filter_sql(self, *, session: int | None = None, tag: str | None = None,
                    year_from: int | None = None, year_to: int | None = None,
@@ -429,8 +436,8 @@ class Store:
         out: dict[str, np.ndarray] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(list(dict.fromkeys(hashes)), 500):
-                rows = conn.execute(select(VectorRow.text_hash, VectorRow.data).where(
-                    VectorRow.model == model, VectorRow.text_hash.in_(chunk)))  # type: ignore[attr-defined]
+                rows = conn.execute(select(col(VectorRow.text_hash), col(VectorRow.data)).where(
+                    col(VectorRow.model) == model, col(VectorRow.text_hash).in_(chunk)))
                 for h, data in rows:
                     out[h] = np.frombuffer(data, dtype=np.float32)
         return out
@@ -444,8 +451,8 @@ class Store:
         with self.engine.begin() as conn:
             for chunk in _chunks(rows, 500):
                 conn.execute(delete(VectorRow).where(
-                    VectorRow.model == model,
-                    VectorRow.text_hash.in_([r["text_hash"] for r in chunk])))  # type: ignore[attr-defined]
+                    col(VectorRow.model) == model,
+                    col(VectorRow.text_hash).in_([r["text_hash"] for r in chunk])))
                 conn.execute(insert(VectorRow), chunk)
 
 

@@ -145,7 +145,8 @@ def session_additions(data: SiteData, session: Session, href: Href) -> tuple[str
     if session.readings:
         parts.append("## Readings")
         for kind in READING_KINDS:
-            entries = [(r.key, None, r.note) for r in session.readings if r.kind == kind]
+            entries: list[tuple[str, str | None, str | None]] = [
+                (r.key, None, r.note) for r in session.readings if r.kind == kind]
             if entries:
                 parts += [f"### {kind.capitalize()}", _cards(data, entries, href)]
         parts.append(render("download.html", href=href(session_bib(session)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse

@@ -114,7 +114,7 @@ def keyword_postings(kb: engine.KnowledgeBase, keys: list[str]) -> dict[str, Any
     with store.engine.connect() as conn:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_fts_instance "
                              "USING fts5vocab(main, paper_fts, instance)")
-        rowid_key = dict(conn.execute(text("SELECT rowid, key FROM paper_fts")).all())
+        rowid_key: dict[int, str] = dict(conn.execute(text("SELECT rowid, key FROM paper_fts")).all())
         rows = conn.execute(text("SELECT term, doc, col, count(*) FROM temp.kb_fts_instance "
                                  "GROUP BY term, doc, col")).all()
     for term, doc, col, count in rows:

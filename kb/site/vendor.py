@@ -103,7 +103,7 @@ def sri_sha512(data: bytes) -> str:
 def _download(package: Package, timeout: float = 120) -> bytes:
     url = package.tarball
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - https registry
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             data: bytes = response.read()
     except OSError as exc:
         raise VendorError(f"cannot download {package.name}@{package.version} from {url}: {exc}",
