@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -53,6 +53,9 @@ class KbOptions(BaseModel):
     bib_curator_fields: bool = Field(
         False, description="the site's BibTeX also carries kb's summary and keywords fields"
     )
+    report: Literal["off", "hidden", "nav"] = Field(
+        "hidden", description="the instructor's page report/: off, hidden (not in the "
+        "navigation) or nav")
     checks: dict[str, str] = Field(
         default_factory=dict,
         description="issue code -> error, warning or off (kb check --list-codes lists the codes)",
@@ -78,6 +81,13 @@ class KbOptions(BaseModel):
         if not isinstance(value, dict):
             raise ValueError("write one 'code: error|warning|off' per line")
         return validate_settings(value)
+
+    @field_validator("report", mode="before")
+    @classmethod
+    def _report(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML reads a bare off (or on) as a boolean
+            return "hidden" if value else "off"
+        return value
 
     @field_validator("tags", mode="before")
     @classmethod

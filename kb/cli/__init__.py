@@ -12,5 +12,6 @@ from kb.cli.app import cli, main
 from kb.cli import check_cmd  # noqa: F401
 from kb.cli import search_cmd  # noqa: F401
 from kb.cli import bib_cmd  # noqa: F401
+from kb.cli import report_cmd  # noqa: F401
 
 __all__ = ["cli", "main"]

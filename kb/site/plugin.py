@@ -7,7 +7,8 @@ warning goes to the mkdocs log (so ``mkdocs build --strict`` fails on it).
 
 Pages it generates (virtual files, nothing is written into ``docs/``): one per paper under
 ``papers/``, the papers index, the tags index, the posters overview when ``docs/`` has none,
-the .bib downloads (one per session, one for everything), and its CSS and JS. It extends the
+the .bib downloads (one per session, one for everything), the instructor's course report
+(``report/``, unless the ``report`` option is off), and its CSS and JS. It extends the
 session and poster pages with their readings and papers, turns ``[@key]`` into links, builds
 the navigation (home, sessions in order, posters, papers, tags) when mkdocs.yml has no
 ``nav:``, and keeps the paper pages out of it.
@@ -36,6 +37,7 @@ from kb.config import Config, KbOptions, options_from_mapping
 from kb.search.embed import Embedder
 from kb.errors import KbError
 from kb.models import Issue, Project
+from kb.report import course_report
 from kb.privacy import public_project, site_omitted
 from kb.site import pages as P
 from kb.site import semantic
@@ -43,6 +45,7 @@ from kb.site.citations import Citations
 from kb.site.related import related_papers
 from kb.site.render import SafeMarkdown
 from kb.site.sanitize import clean, clean_text
+from kb.site.report_page import REPORT_META, REPORT_PAGE, report_page
 from kb.validate import TAG_RE, check
 
 log = logging.getLogger("mkdocs.plugins.kb")
@@ -73,6 +76,7 @@ class KbPluginConfig(MkConfig):
     bib_curator_fields = c.Type(bool, default=_default("bib_curator_fields"))
     checks = c.Type(dict, default=_default("checks"))
     trust_html = c.Type(bool, default=_default("trust_html"))
+    report = c.Type((str, bool), default=_default("report"))  # YAML reads a bare off as False
 
 
 def format_issue(issue: Issue) -> str:
@@ -150,6 +154,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._add(files, config, P.PAPERS_INDEX, P.front_matter(P.PAPERS_INDEX_META),
                   ("papers-index", ""))
         self._add(files, config, P.TAGS_PAGE, P.tags_page(kb.options.tags), ("tags", ""))
+        if kb.options.report != "off":
+            self._add(files, config, REPORT_PAGE, REPORT_META, ("report", ""),
+                      InclusionLevel.UNDEFINED if kb.options.report == "nav"
+                      else InclusionLevel.NOT_IN_NAV)
         existing = files.get_file_from_path(P.POSTERS_INDEX)
         if existing is None:
             self._add(files, config, P.POSTERS_INDEX, "---\ntitle: Posters\n---\n",
@@ -203,6 +211,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return P.paper_page(data, paper, href, notes)
         if role == "papers-index":
             return P.papers_index(data, href)
+        if role == "report":
+            numbers = {s.session: data.session_src[s.slug] for s in data.project.sessions
+                       if s.slug in data.session_src}
+            assert self.project is not None  # load counts may come from private fields
+            return report_page(course_report(self.project, kb), data.papers, numbers, md_link)
         if role in ("session", "poster"):
             where = data.project.source(role, name).path
             path = kb.root / where
@@ -309,7 +322,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         nav.append({"Papers": P.PAPERS_INDEX})
         nav.append({"Search": semantic.SEARCH_PAGE})
         nav.append({"Tags": P.TAGS_PAGE})
+        if self.kb is not None and self.kb.options.report == "nav":
+            nav.append({"Course report": REPORT_PAGE})
         listed = {"index.md", P.POSTERS_INDEX, P.PAPERS_INDEX, P.TAGS_PAGE, semantic.SEARCH_PAGE,
+                  REPORT_PAGE,
                   *session_src.values(), *poster_src.values()}
         others = sorted(f.src_uri for f in files.documentation_pages()
                         if f.src_uri not in listed and f.inclusion.is_in_nav()

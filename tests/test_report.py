@@ -1,0 +1,147 @@
+"""`kb report` and the instructor's page: readings per kind, load per session (pages, or words
+of abstract, said which), tags covered, and what the course leaves out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from big_course import copy_course, make_big_course
+from conftest import paper, run, write
+from kb.models import Paper
+from kb.report import paper_load
+
+SESSION_3 = """---
+session: 3
+date: 2025-10-29
+title: Neural language models
+readings:
+- key: Bengio.Ducharme.Vincent.ea.2003
+  kind: required
+- key: mikolov2013counted
+  kind: required
+- key: Ba.Kiros.Hinton.2016
+  kind: background
+- key: vaswani2017attention
+  kind: optional
+---
+"""
+SESSION_4 = """---
+session: 4
+date: 2025-11-05
+title: Reading week
+readings:
+- key: Bahdanau.Cho.Bengio.2014
+  kind: presentation
+- key: summarised2020
+  kind: optional
+---
+"""
+
+
+@pytest.fixture(scope="module")
+def weeks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 477-paper course without its errors, and two more sessions."""
+    root = make_big_course(tmp_path_factory.mktemp("weeks") / "course")
+    for rel in ("docs/sessions/02-attention.md", "docs/posters/attention.md"):
+        (root / rel).unlink()
+    write(root, "docs/sessions/02-attention.md", (Path(__file__).parent / "big_course.py").read_text()
+          .split('SESSION_2 = """')[1].split('"""')[0].replace("Devlin.Chang.Lee.2018", "Devlin.Chang.Lee.ea.2018")
+          .replace(", then [@Bahdanau.Cho.Bengio.2015]", ""))
+    write(root, "docs/sessions/03-neural-lms.md", SESSION_3)
+    write(root, "docs/sessions/04-reading-week.md", SESSION_4)
+    write(root, "papers/mikolov2013counted.md", paper(
+        "mikolov2013counted", tags=["nlp"], bibtex={"comment": "12 pages, 3 figures"}))
+    write(root, "papers/summarised2020.md", paper(
+        "summarised2020", summary="Four words of summary.", tags=["language-models"]))
+    return root
+
+
+def test_report_table_shows_load_per_week_and_unused_papers(weeks: Path) -> None:
+    result = run(weeks, "report")
+    assert result.exit_code == 0
+    lines = [line.rstrip() for line in result.output.splitlines()]
+    assert lines[:9] == [
+        "4 sessions, 479 papers",
+        "",
+        "  #   date         req   opt   bg   pres     load req     load all   tags",
+        " " + "─" * 73,
+        "  1   2025-10-15     1     0    0      0         11 p         11 p      1",
+        "  2   2025-10-22     2     1    0      0   11 p + 1 ?   11 p + 2 ?      1",
+        "  3   2025-10-29     2     1    1      0         31 p   42 p + 1 ?      2",
+        "  4   2025-11-05     0     1    0      1            -    4 w + 1 ?      1",
+        "",
+    ]
+    assert lines[14:23] == [
+        "", "sessions and the tags their readings cover:",
+        "  1. Introduction", "     architecture",
+        "  2. Attention and transformers", "     architecture",
+        "  3. Neural language models", "     architecture, nlp",
+        "  4. Reading week",
+    ]
+    text = result.output
+    assert "sessions without a required reading (1): 4\n" in text
+    assert ("papers read in several sessions (2): Bahdanau.Cho.Bengio.2014 (2, 4), "
+            "vaswani2017attention (1, 2, 3)\n") in text
+    assert ("papers no session or poster uses (472): Abadi.Barham.Chen.ea.2016, "
+            "Abdel-Hamid.Mohamed.Jiang.ea.2014,") in text
+    assert text.rstrip().endswith("vocabulary tags no session covers (1): rlhf")
+    assert "and 442 more (kb report --all lists them)" in text
+    assert "and 442 more" not in run(weeks, "report", "--all").output
+
+
+def test_report_json(weeks: Path) -> None:
+    data = json.loads(run(weeks, "report", "--json").output)
+    three = data["sessions"][2]
+    assert three["kinds"] == {"required": 2, "optional": 1, "background": 1, "presentation": 0}
+    assert three["required"] == {"pages": 31, "paged": 2, "words": 0, "worded": 0, "unknown": 0,
+                                 "text": "31 p"}
+    assert three["tags"] == ["architecture", "nlp"]
+    assert data["loads"]["mikolov2013counted"] == {"pages": 12, "words": 3, "source": "arxiv-comment"}
+    assert data["loads"]["Bengio.Ducharme.Vincent.ea.2003"]["source"] == "pages"
+    assert data["loads"]["summarised2020"] == {"pages": None, "words": 4, "source": "summary"}
+    assert len(data["unused"]) == 472 and data["no_required"] == [4]
+    assert data["repeated"] == {"Bahdanau.Cho.Bengio.2014": [2, 4],
+                                "vaswani2017attention": [1, 2, 3]}
+    assert data["uncovered_tags"] == ["rlhf"]
+
+
+@pytest.mark.parametrize("bibtex,abstract,expected", [
+    ({"pages": "1877--1901"}, None, (25, "pages")),
+    ({"pages": "12–20"}, None, (9, "pages")),
+    ({"numpages": "14", "pages": "1--2"}, None, (14, "numpages")),
+    ({"pages": "e1234"}, "one two three", (None, "abstract")),
+    ({"pages": "20--10"}, None, (None, "summary")),
+    ({"comments": "Accepted at ICLR; 9 pages"}, None, (9, "arxiv-comment")),
+    ({}, None, (None, "summary")),
+])
+def test_paper_load_sources(bibtex: dict[str, str], abstract: str | None,
+                            expected: tuple[int | None, str]) -> None:
+    p = Paper(key="k", title="T", bibtex=bibtex, abstract=abstract, summary="a short one")
+    load = paper_load(p)
+    assert (load.pages, load.source) == expected
+
+
+def test_report_page_in_the_site(weeks: Path, tmp_path: Path) -> None:
+    from kb.search.embed import HashingEmbedder
+    from site_helpers import article, build_site, set_option, text_of
+
+    root = copy_course(weeks, tmp_path / "course")
+    set_option(root, "checks", "{no-text: off, year-range: warning}")
+    site = build_site(root, strict=False, embedder=HashingEmbedder())
+    page = article((site / "report/index.html").read_text(encoding="utf-8"))
+    text = text_of(page)
+    assert "3. Neural language models 2025-10-29 2 1 1 0 31 p 42 p + 1 ?" in text
+    assert '<td style="text-align: right;">42\u00a0p\u00a0+\u00a01\u00a0?</td>' in page
+    assert '<a href="../sessions/03-neural-lms/">3. Neural language models</a>' in page
+    assert "Papers no session or poster uses (472)" in text
+    assert '<a href="../papers/Abadi.Barham.Chen.ea.2016/">' in page
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "report/" not in home  # hidden: not in the navigation
+    set_option(root, "report", "nav")
+    home = (build_site(root, strict=False, embedder=HashingEmbedder()) / "index.html").read_text(encoding="utf-8")
+    assert 'href="report/"' in home
+    set_option(root, "report", "off")
+    assert not (build_site(root, strict=False, embedder=HashingEmbedder()) / "report").exists()
