@@ -67,7 +67,8 @@ def report_command(state: State, as_json: bool, show_all: bool) -> None:
                       str(row.required), str(row.total), str(len(row.tags)))
     Console(soft_wrap=False).print(table)
     width = max((len(str(row.session)) for row in report.sessions), default=1)
-    lines = textwrap.wrap(KINDS_LEGEND + " " + LOAD_LEGEND, 80) + ["", "sessions and the tags their readings cover:"]
+    lines = [*textwrap.wrap(KINDS_LEGEND + " " + LOAD_LEGEND, 80), "",
+             "sessions and the tags their readings cover:"]
     for row in report.sessions:
         lines.append(f"  {row.session:>{width}}. {row.title}")
         lines += textwrap.wrap(", ".join(row.tags) or "no tags", 80, initial_indent=" " * (width + 4),
