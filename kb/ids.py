@@ -10,7 +10,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
@@ -108,6 +109,96 @@ def same_work(a: Work, b: Work) -> bool:
     if (arxiv_a and arxiv_b and arxiv_a != arxiv_b) or (doi_a and doi_b and doi_a != doi_b):
         return False
     return a.year is None or b.year is None or abs(a.year - b.year) <= 1
+
+
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _title_words(title: str) -> list[str]:
+    return [w for w in title_key(title).split() if w not in _ARTICLES]
+
+
+def trivially_different(a: str, b: str) -> bool:
+    """Whether two titles differ only in case, punctuation, accents, articles ('the') or a
+    subtitle (the part after a colon, a dash or a question mark) that one of them leaves out."""
+    words_a, words_b = _title_words(a), _title_words(b)
+    if words_a == words_b:
+        return True
+    for long, short in ((a, b), (b, a)):
+        head = re.split(r"\s*(?::|\?|\s[-–—]\s)\s*", long, maxsplit=1)[0]
+        if head != long and _title_words(head) == _title_words(short) and _title_words(short):
+            return True
+    return False
+
+
+class Described(Work, Protocol):
+    """What :func:`title_verdict` reads of a paper beyond :class:`Work`."""
+
+    authors: list[str]
+    venue: str | None
+    url: str | None
+
+
+def _first_author(paper: Described) -> tuple[str, frozenset[str]]:
+    """The first author's last name and all the words of the name, compared loosely."""
+    if not paper.authors:
+        return "", frozenset()
+    name = paper.authors[0]
+    return title_key(name.split(",")[0]), frozenset(title_key(name).split())
+
+
+def _same_person(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]]) -> bool:
+    """'Collaboration, Open Science' is 'Open Science Collaboration'; 'Smith, J.' is 'Smith, Jane'."""
+    return a[0] == b[0] or a[1] == b[1]
+
+
+def evidence(a: Described, b: Described) -> tuple[list[str], list[str]]:
+    """(fields that agree, fields that disagree) among first author, year, venue and the
+    page of a same-site URL, for two papers whose titles are alike."""
+    agree: list[str] = []
+    disagree: list[str] = []
+    author_a, author_b = _first_author(a), _first_author(b)
+    if author_a[0] and author_b[0]:
+        (agree if _same_person(author_a, author_b) else disagree).append("first author")
+    pairs: list[tuple[str, object, object]] = [
+        ("year", a.year, b.year),
+        ("venue", title_key(a.venue or ""), title_key(b.venue or "")),
+    ]
+    url_a, url_b = urlsplit(a.url or ""), urlsplit(b.url or "")
+    if url_a.netloc and url_a.netloc.lower() == url_b.netloc.lower():
+        pairs.append(("url", url_a.path.rstrip("/"), url_b.path.rstrip("/")))
+    for name, x, y in pairs:
+        if x in (None, "") or y in (None, ""):
+            continue
+        (agree if x == y else disagree).append(name)
+    return agree, disagree
+
+
+Verdict = Literal["same", "possible", "different"]
+
+
+def title_verdict(a: Described, b: Described) -> tuple[Verdict, str]:
+    """Whether two papers with near-identical titles are one work, and why.
+
+    "different" when :func:`same_work` rules it out (numbers in the titles, years apart,
+    different ids); "same" when the titles differ only trivially, or when the first author
+    and the year or venue agree, and neither the first author nor a same-site URL says
+    otherwise (a preprint's year or venue may differ from the published version's); otherwise "possible": both are kept
+    and the pair is reported for a curator to confirm or allow.
+    """
+    if not same_work(a, b):
+        return "different", "ids, years or numbers in the titles differ"
+    agree, disagree = evidence(a, b)
+    blocking = [d for d in disagree if d in ("first author", "url")]
+    if trivially_different(a.title, b.title) and not blocking:
+        return "same", "the titles differ only in case, punctuation, articles or a subtitle"
+    if "first author" in agree and ({"year", "venue"} & set(agree)) and not blocking:
+        return "same", "the " + " and ".join(agree) + " agree"
+    if disagree:
+        return "possible", "the " + " and ".join(disagree) + (" differ" if len(disagree) > 1 else " differs")
+    if not agree:
+        return "possible", "nothing but the title to compare"
+    return "possible", "only the " + " and ".join(agree) + (" agree" if len(agree) > 1 else " agrees")
 
 
 class DuplicateIndex:

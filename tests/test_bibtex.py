@@ -209,9 +209,16 @@ def test_biblatex_date_and_journaltitle() -> None:
     assert paper.bibtex == {"date": "2021-06-01", "journal": "other"}
 
 
-def test_keywords_outside_the_tag_vocabulary_stay_in_bibtex() -> None:
-    paper = entry_to_paper(entry({"title": "T", "keywords": "rlhf, unknown"}), tag_vocabulary={"rlhf"})
-    assert paper.tags == [] and paper.bibtex == {"keywords": "rlhf, unknown"}
+def test_keywords_outside_the_tag_vocabulary_stay_in_bibtex(tmp_path: Path) -> None:
+    paper = entry_to_paper(entry({"title": "T", "keywords": "RLHF, unknown; Reward_Model"}),
+                           tag_vocabulary={"rlhf", "reward-model"})
+    assert paper.tags == ["rlhf", "reward-model"] and paper.bibtex == {"keywords": "unknown"}
+    none = entry_to_paper(entry({"title": "T", "keywords": "unknown, other"}), tag_vocabulary={"rlhf"})
+    assert none.tags == [] and none.bibtex == {"keywords": "unknown, other"}
+    path = tmp_path / "out.bib"
+    path.write_text(export_bibtex([paper]), encoding="utf-8")
+    [again] = read_bib([path])[0].entries
+    assert entry_to_paper(again, tag_vocabulary={"rlhf", "reward-model"}) == paper
 
 
 def test_entry_without_title_is_an_entry_error() -> None:

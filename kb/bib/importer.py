@@ -7,8 +7,16 @@ Each entry of each file gets exactly one outcome, so for every file
 imported    a new paper file was written (or would be, with ``dry_run``)
 merged      a duplicate whose missing fields filled the existing paper (``update=True``)
 duplicate   the same work as a paper in the knowledge base or earlier in the files
-            (same DOI, same arXiv id, or a near-identical title); nothing written
+            (same DOI, same arXiv id, or a near-identical title that other evidence
+            confirms, see :func:`kb.ids.title_verdict`); nothing written
 failed      the entry could not be read or has no title; the line number says where
+
+A near-identical title without agreeing evidence is imported and reported as a possible
+duplicate (a warning naming the other paper), never dropped. ``keys`` and ``match`` pick
+entries from a big file; only picked entries are counted.
+
+:class:`Library` holds the rules every way into the knowledge base shares (``kb import``,
+``kb add``): key choice, duplicate checks, --update merges, and writes that never overwrite.
 
 Keys: the file's key when it is a valid file name and free; otherwise
 ``lastname + year + first meaningful title word`` (a letter suffix on collision). An existing
@@ -18,6 +26,7 @@ existing file with the missing fields added (atomically, its notes kept).
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -25,12 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from kb.bib.read import BibEntry, BibFailure, read_bib
+from kb.bib.read import BibEntry, BibFailure, BibFile, read_bib
 from kb.bib.mapping import EntryError, entry_to_paper
 from kb.config import Config
 from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_paper
-from kb.errors import ContentError
-from kb.ids import DuplicateIndex, Match, same_work, title_key
+from kb.models import Project
+from kb.errors import ContentError, NotFoundError
+from kb.ids import DuplicateIndex, Match, title_key, title_verdict
 from kb.models import Paper
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
@@ -83,6 +93,7 @@ class ImportReport:
     file_warnings: list[tuple[str, int | None, str]] = field(default_factory=list)
     dry_run: bool = False
     update: bool = False
+    picked: tuple[int, int] | None = None  # (entries picked, entries in the files)
 
     def counts(self, path: str | None = None) -> Counts:
         """Counts of one file (or of all); read is always the sum of the other four."""
@@ -100,6 +111,7 @@ class ImportReport:
     def as_dict(self) -> dict[str, object]:
         return {
             "ok": self.ok, "dry_run": self.dry_run, "update": self.update,
+            "picked": ({"picked": self.picked[0], "of": self.picked[1]} if self.picked else None),
             "files": [{"path": p, **self.counts(p).as_dict()} for p in self.files],
             "total": self.counts().as_dict(),
             "entries": [o.as_dict() for o in self.outcomes],
@@ -192,37 +204,155 @@ def merge_missing(target: Paper, source: Paper) -> list[str]:
     return changes
 
 
+@dataclass
+class Placement:
+    """Where an incoming paper went: imported under ``key``, merged into it, or a duplicate."""
+
+    status: Status
+    key: str | None
+    message: str = ""
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+_WHY = {"doi": "same DOI {doi}", "arxiv": "same arXiv id {arxiv}", "title": "title {score:.0f}% similar"}
+
+
+class Library:
+    """The papers of the knowledge base as a way in sees them, plus what it adds.
+
+    One place for the rules of ``kb import`` and ``kb add``: a free key (the wanted one, or
+    ``lastname + year + word`` with a letter suffix), duplicates by DOI, arXiv id or a
+    near-identical title that other evidence confirms, ``update`` merges of missing fields,
+    and :meth:`write`, which never overwrites a file it did not read.
+    """
+
+    def __init__(self, config: Config, project: Project | None = None) -> None:
+        project = project if project is not None else load_project(config)
+        self.config = config
+        self.index = DuplicateIndex(threshold=config.options.title_similarity)
+        self.known: dict[str, Paper] = dict(project.papers)
+        self.short = _ShortTitles(self.index.min_title_length)
+        for paper in self.known.values():
+            self.index.add(paper.key, title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
+            self.short.add(paper)
+        self.keys = _Keys(config, [*self.known, *project.broken])
+        self.new: dict[str, Paper] = {}
+        self.touched: dict[str, Paper] = {}  # existing papers changed by update
+
+    def place(self, paper: Paper, wanted: str, *, update: bool = False) -> Placement:
+        """Decide what ``paper`` (wanting the key ``wanted``) becomes, and remember it."""
+        match = self.index.match(title=paper.title, doi=paper.doi, arxiv=paper.arxiv) \
+            or self.short.match(paper)
+        warnings: list[str] = []
+        if match is not None and self.config.not_duplicate(wanted, match.key):
+            match = None
+        if match is not None and match.reason == "title":
+            verdict, reason = title_verdict(paper, self.known[match.key])
+            if verdict == "possible":
+                warnings.append(
+                    f"possible duplicate of {match.key} (title {match.score:.0f}% similar, "
+                    f"{reason}); both kept: delete one if they are the same work, or list the "
+                    "two keys under plugins.kb.not_duplicates in mkdocs.yml")
+            if verdict != "same":
+                match = None
+        if match is not None:
+            return self._duplicate(paper, match, update)
+        key, reason = self.keys.claim(wanted, paper)
+        paper.key = key
+        self.new[key] = self.known[key] = paper
+        self.index.add(key, title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
+        self.short.add(paper)
+        warnings = [w.replace("both kept:", f"kept as {key}:") for w in warnings]
+        return Placement("imported", key, f"as {key} ({reason})" if reason else "",
+                         warnings=warnings)
+
+    def _duplicate(self, paper: Paper, match: Match, update: bool) -> Placement:
+        why = _WHY[match.reason].format(doi=paper.doi, arxiv=paper.arxiv, score=match.score)
+        where = "earlier in the import" if match.key in self.new else "in the knowledge base"
+        target = self.known[match.key]
+        changes = merge_missing(target, paper) if update else []
+        if changes:
+            if match.key not in self.new:
+                self.touched[match.key] = target
+            self.index.add(match.key, title=target.title, doi=target.doi, arxiv=target.arxiv)
+            return Placement("merged", match.key,
+                             f"into {match.key} ({why}): filled " + ", ".join(changes), changes)
+        return Placement("duplicate", match.key, f"duplicate of {match.key} {where} ({why})"
+                         + ("; nothing new to merge" if update else ""))
+
+    def write(self) -> dict[str, str]:
+        """Write new papers (never over an existing file) and rewrite updated ones atomically;
+        the keys whose new file could not be written, with the reason."""
+        failed = {}
+        for key, paper in self.new.items():
+            try:
+                write_paper(self.config, paper, overwrite=False)
+            except ContentError as exc:  # the file appeared meanwhile: left alone, reported
+                failed[key] = f"not written: {exc.message}"
+        for paper in self.touched.values():
+            write_paper(self.config, paper, overwrite=True)
+        return failed
+
+
+def _picked(item: BibEntry | BibFailure, keys: set[str], pattern: re.Pattern[str] | None) -> bool:
+    if keys and item.key not in keys:
+        return False
+    if pattern is not None:
+        if not isinstance(item, BibEntry):
+            return False
+        from kb.bib.latex import latex_to_text
+
+        return bool(pattern.search(latex_to_text(item.fields.get("title", ""))))
+    return True
+
+
+def _check_picks(files: list[BibFile], keys: list[str]) -> None:
+    """Every --key names an entry of the files; otherwise say which, and what is close."""
+    present = {item.key for bib in files for item in (*bib.entries, *bib.failures) if item.key}
+    missing = [k for k in keys if k not in present]
+    if missing:
+        close = difflib.get_close_matches(missing[0], sorted(present), n=3)
+        hint = ("did you mean " + ", ".join(close) + "?") if close else \
+            "use a key as written after @type{ in the file"
+        raise NotFoundError(f"no entry with the key {missing[0]!r} in "
+                            + ", ".join(f.path for f in files), field="key", fix=hint)
+
+
 def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Path, ...] = (),
                update: bool = False, dry_run: bool = False,
-               progress: Progress | None = None) -> ImportReport:
+               progress: Progress | None = None, keys: list[str] | tuple[str, ...] = (),
+               match: str | None = None, tags: list[str] | tuple[str, ...] = ()) -> ImportReport:
     """Import the entries of ``paths`` into ``config``'s papers folder.
 
     ``refs`` are read for @string macros and crossref targets only. With ``update`` a
     duplicate fills the missing fields of the paper it duplicates; with ``dry_run`` nothing
-    is written but the report is the same. ``progress(done, total)`` is called per entry.
-    Raises BibError only when a file cannot be read at all.
+    is written but the report is the same. ``keys`` (entry keys) and ``match`` (a regular
+    expression searched in titles) pick entries, all others are left alone; ``tags`` are
+    added to every imported paper. ``progress(done, total)`` is called per entry.
+    Raises BibError only when a file cannot be read at all, NotFoundError for a key that
+    no file holds, ValueError for a bad ``match`` expression.
     """
+    pattern = re.compile(match, re.IGNORECASE) if match else None
     files = read_bib(list(paths), refs)
-    project = load_project(config)
+    _check_picks(files, list(keys))
+    library = Library(config)
     report = ImportReport([f.path for f in files], dry_run=dry_run, update=update)
-    index = DuplicateIndex(threshold=config.options.title_similarity)
-    known: dict[str, Paper] = dict(project.papers)
-    short = _ShortTitles(index.min_title_length)
-    for paper in known.values():
-        index.add(paper.key, title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
-        short.add(paper)
-    keys = _Keys(config, [*known, *project.broken])
-    new: dict[str, Paper] = {}
-    touched: dict[str, Paper] = {}  # existing papers changed by --update
-    total = sum(f.read for f in files)
-    done = 0
+    wanted = set(keys)
+    batches = []
     for bib in files:
-        report.file_warnings.extend((bib.path, line, message) for line, message in bib.warnings)
         items: list[BibEntry | BibFailure] = sorted([*bib.entries, *bib.failures],
                                                     key=lambda x: x.line or 0)
+        batches.append((bib, [i for i in items if _picked(i, wanted, pattern)]))
+    total = sum(len(items) for _, items in batches)
+    if wanted or pattern is not None:
+        report.picked = (total, sum(f.read for f in files))
+    done = 0
+    for bib, items in batches:
+        report.file_warnings.extend((bib.path, line, message) for line, message in bib.warnings)
         for item in items:
             if isinstance(item, BibEntry):
-                outcome = _one(item, config, index, short, known, keys, new, touched, update)
+                outcome = _one(item, library, update, tags)
             else:
                 outcome = Outcome(item.path, item.line, item.key, "failed", message=item.message)
             report.outcomes.append(outcome)
@@ -230,60 +360,30 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
             if progress:
                 progress(done, total)
     if not dry_run:
-        _write(config, report, new, touched)
+        for key, message in library.write().items():
+            for outcome in report.outcomes:
+                if outcome.key == key and outcome.status == "imported":
+                    outcome.status, outcome.message = "failed", message
     return report
 
 
-def _one(entry: BibEntry, config: Config, index: DuplicateIndex, short: _ShortTitles,
-         known: dict[str, Paper], keys: _Keys, new: dict[str, Paper], touched: dict[str, Paper],
-         update: bool) -> Outcome:
+def add_tags(paper: Paper, tags: list[str] | tuple[str, ...]) -> list[str]:
+    """Add ``tags`` that ``paper`` lacks, in order; the tags added."""
+    added = [t for t in dict.fromkeys(tags) if t not in paper.tags]
+    paper.tags.extend(added)
+    return added
+
+
+def _one(entry: BibEntry, library: Library, update: bool, tags: list[str] | tuple[str, ...]) -> Outcome:
     outcome = Outcome(entry.path, entry.line, entry.key, "failed", warnings=list(entry.warnings))
     try:
-        paper = entry_to_paper(entry, tag_vocabulary=config.options.tags)
+        paper = entry_to_paper(entry, tag_vocabulary=library.config.options.tags)
     except EntryError as exc:
         outcome.message = str(exc)
         return outcome
-    match = index.match(title=paper.title, doi=paper.doi, arxiv=paper.arxiv) or short.match(paper)
-    if match is not None and (config.not_duplicate(entry.key, match.key)
-                              or (match.reason == "title" and not same_work(paper, known[match.key]))):
-        match = None
-    if match is not None:
-        outcome.key = match.key
-        why = {"doi": f"same DOI {paper.doi}", "arxiv": f"same arXiv id {paper.arxiv}",
-               "title": f"title {match.score:.0f}% similar"}[match.reason]
-        where = "earlier in the import" if match.key in new else "in the knowledge base"
-        target = known[match.key]
-        changes = merge_missing(target, paper) if update else []
-        if changes:
-            outcome.status, outcome.changes = "merged", changes
-            outcome.message = f"into {match.key} ({why}): filled " + ", ".join(changes)
-            if match.key not in new:
-                touched[match.key] = target
-            index.add(match.key, title=target.title, doi=target.doi, arxiv=target.arxiv)
-        else:
-            outcome.status = "duplicate"
-            outcome.message = f"duplicate of {match.key} {where} ({why})" + \
-                ("; nothing new to merge" if update else "")
-        return outcome
-    key, reason = keys.claim(entry.key, paper)
-    paper.key = key
-    outcome.status, outcome.key = "imported", key
-    outcome.message = f"as {key} ({reason})" if reason else ""
-    new[key] = known[key] = paper
-    index.add(key, title=paper.title, doi=paper.doi, arxiv=paper.arxiv)
-    short.add(paper)
+    add_tags(paper, tags)
+    placed = library.place(paper, entry.key, update=update)
+    outcome.status, outcome.key, outcome.message = placed.status, placed.key, placed.message
+    outcome.changes = placed.changes
+    outcome.warnings.extend(placed.warnings)
     return outcome
-
-
-def _write(config: Config, report: ImportReport, new: dict[str, Paper],
-           touched: dict[str, Paper]) -> None:
-    """Write new papers (never over an existing file) and rewrite updated ones atomically."""
-    for key, paper in new.items():
-        try:
-            write_paper(config, paper, overwrite=False)
-        except ContentError as exc:  # the file appeared meanwhile: left alone, reported
-            for outcome in report.outcomes:
-                if outcome.key == key and outcome.status == "imported":
-                    outcome.status, outcome.message = "failed", f"not written: {exc.message}"
-    for paper in touched.values():
-        write_paper(config, paper, overwrite=True)

@@ -21,8 +21,9 @@ url           ``url`` when it is an http(s) link
 abstract      ``abstract`` (decoded, paragraphs kept)
 summary       ``summary`` (decoded; kb's own field, ignored by BibTeX styles)
 pdf           ``pdf`` when it is an http(s) link
-tags          ``keywords`` when every keyword is a kb tag (lowercase-hyphenated, in the
-              tag vocabulary if mkdocs.yml has one)
+tags          ``keywords`` that name a tag of the vocabulary in mkdocs.yml (case and
+              dashes aside; the other keywords stay in ``bibtex``); without a vocabulary,
+              the keywords when every one is written as a tag (lowercase-hyphenated)
 bibtex        every other field, verbatim (macros expanded, ``month`` as a number 1-12)
 ============  ==========================================================================
 
@@ -45,7 +46,8 @@ from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_tit
 from kb.models import Paper
 from kb.validate import TAG_RE
 
-__all__ = ["VENUE_FIELDS", "entry_to_paper", "export_bibtex", "paper_to_fields", "read_bib"]
+__all__ = ["VENUE_FIELDS", "entry_to_paper", "export_bibtex", "keywords_to_tags", "paper_to_fields",
+           "read_bib"]
 
 VENUE_FIELDS = ("journaltitle", "journal", "booktitle", "publisher", "school", "institution",
                 "organization")
@@ -104,12 +106,41 @@ def _doi(fields: dict[str, str], used: set[str]) -> str | None:
     return None
 
 
+def _tag_form(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", latex_to_text(text).lower())
+
+
+def keywords_to_tags(keywords: str, vocabulary: Collection[str] = ()) -> tuple[list[str], list[str]]:
+    """A BibTeX ``keywords`` field -> (tags, keywords left over).
+
+    With a tag vocabulary, each keyword that names a tag of it, case and dashes aside
+    ('Reinforcement Learning' for ``reinforcement-learning``, 'RLHF' for ``rlhf``), becomes
+    that tag and the others are left over. Without one, the keywords become tags only when
+    every one of them is already written as a tag (lowercase-with-hyphens).
+    """
+    words = [k.strip() for k in re.split(r"[,;]", keywords) if k.strip()]
+    if not words:
+        return [], []
+    if not vocabulary:
+        return (words, []) if all(TAG_RE.match(k) for k in words) else ([], words)
+    forms = {_tag_form(tag): tag for tag in vocabulary}
+    tags: list[str] = []
+    rest: list[str] = []
+    for word in words:
+        tag = forms.get(_tag_form(word))
+        if tag is None:
+            rest.append(word)
+        elif tag not in tags:
+            tags.append(tag)
+    return tags, rest
+
+
 def entry_to_paper(entry: BibEntry, key: str | None = None, *,
                    tag_vocabulary: Collection[str] = ()) -> Paper:
     """The paper an entry describes (key: the entry's own unless given). Raises EntryError.
 
-    ``keywords`` become tags only when each is a valid tag and, if a tag vocabulary is
-    given, in it; otherwise they are kept under ``bibtex``.
+    ``keywords`` become tags through :func:`keywords_to_tags`; the keywords that are no
+    tag are kept under ``bibtex``.
     """
     fields = entry.fields
     used: set[str] = set()
@@ -148,11 +179,13 @@ def entry_to_paper(entry: BibEntry, key: str | None = None, *,
     if re.match(r"^https?://\S+$", fields.get("pdf", "").strip()):
         data["pdf"] = fields["pdf"].strip()
         used.add("pdf")
-    keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
-    if keywords and all(TAG_RE.match(k) and (not tag_vocabulary or k in tag_vocabulary)
-                        for k in keywords):
-        data["tags"] = keywords
-        used.add("keywords")
+    tags, rest = keywords_to_tags(fields.get("keywords", ""), tag_vocabulary)
+    if tags:
+        data["tags"] = tags
+        if rest:
+            fields = {**fields, "keywords": ", ".join(rest)}
+        else:
+            used.add("keywords")
     data["bibtex"] = {name: normalize_space(value) for name, value in fields.items()
                       if name not in used}
     try:
@@ -209,8 +242,9 @@ def paper_to_fields(paper: Paper, omit: Collection[str] = ()) -> list[tuple[str,
             fields["archiveprefix"] = "{arXiv}"
     if paper.url:
         fields["url"] = _braced(paper.url)
-    if paper.tags and "keywords" not in paper.bibtex:
-        fields["keywords"] = _braced(", ".join(paper.tags))
+    if paper.tags:  # the tags first, then keywords that were no tag
+        kept = [k.strip() for k in re.split(r"[,;]", paper.bibtex.get("keywords", "")) if k.strip()]
+        fields["keywords"] = _braced(", ".join([*paper.tags, *kept]))
     if paper.pdf:
         fields["pdf"] = _braced(paper.pdf)
     if paper.summary:
