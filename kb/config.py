@@ -64,6 +64,17 @@ class KbOptions(BaseModel):
         True, description="session, home and other docs/ pages may use raw HTML (false: they "
         "are sanitised like papers and posters, which always are)"
     )
+    arxiv_api: str = Field(
+        "http://export.arxiv.org/api/query",
+        description="arXiv API endpoint queried as ?id_list=... (env KB_ARXIV_API wins)",
+    )
+    crossref_api: str = Field(
+        "https://api.crossref.org",
+        description="Crossref REST API base queried as /works/{doi} (env KB_CROSSREF_API wins)",
+    )
+    contact: str = Field(
+        "", description="an e-mail address sent in kb's User-Agent (Crossref's polite pool)"
+    )
 
     @field_validator("not_duplicates")
     @classmethod

@@ -21,8 +21,11 @@ def select_papers(project: Project, *, session: int | None = None, tags: Iterabl
     if wanted_keys:
         missing = [k for k in wanted_keys if k not in papers]
         if missing:
+            from kb.hints import did_you_mean
+
             raise NotFoundError(f"no paper with the key {missing[0]!r}", field="key",
-                                fix="use a key from the papers folder (the file name without .md)")
+                                fix=did_you_mean(missing[0], [*papers, *project.broken])
+                                or "use a key from the papers folder (the file name without .md)")
         papers = {k: papers[k] for k in wanted_keys}
     if session is not None:
         found = project.session(session)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -309,7 +309,8 @@ def _picked(item: BibEntry | BibFailure, keys: set[str], pattern: re.Pattern[str
 
 def _check_picks(files: list[BibFile], keys: list[str]) -> None:
     """Every --key names an entry of the files; otherwise say which, and what is close."""
-    present = {item.key for bib in files for item in (*bib.entries, *bib.failures) if item.key}
+    present = {e.key for bib in files for e in bib.entries} | \
+        {f.key for bib in files for f in bib.failures if f.key}
     missing = [k for k in keys if k not in present]
     if missing:
         close = difflib.get_close_matches(missing[0], sorted(present), n=3)
@@ -367,7 +368,7 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
     return report
 
 
-def add_tags(paper: Paper, tags: list[str] | tuple[str, ...]) -> list[str]:
+def add_tags(paper: Paper, tags: Sequence[str]) -> list[str]:
     """Add ``tags`` that ``paper`` lacks, in order; the tags added."""
     added = [t for t in dict.fromkeys(tags) if t not in paper.tags]
     paper.tags.extend(added)

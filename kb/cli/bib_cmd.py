@@ -86,23 +86,45 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
               help="Fill the missing fields of an existing paper from its duplicate, and report them.")
 @click.option("--dry-run", is_flag=True, help="Show the same report but write nothing.")
 @click.option("--verbose", is_flag=True, help="Also list every entry imported under its own key.")
+@click.option("--key", "keys", multiple=True, metavar="KEY",
+              help="Import only the entry with this key (as in the file); repeatable.")
+@click.option("--match", "match", metavar="REGEX",
+              help="Import only entries whose title matches this regular expression "
+                   "(case-insensitive).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Add this tag to every imported paper; repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format: text for people, json for scripts.")
 @pass_state
 def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...], update: bool,
-                   dry_run: bool, verbose: bool, fmt: str) -> None:
+                   dry_run: bool, verbose: bool, keys: tuple[str, ...], match: str | None,
+                   tags: tuple[str, ...], fmt: str) -> None:
     """Import the entries of FILE.bib ... as papers/<key>.md files.
 
     @string macros, bare month macros and crossref/xref work across all given files; LaTeX
     becomes Unicode, names "Last, First", arXiv ids and DOIs are found and normalised.
-    Duplicates (same DOI, arXiv id, near-identical title) are reported and not imported
-    twice. Every entry is counted: read = imported + merged + duplicates + failed.
+    Duplicates (same DOI, arXiv id, or a near-identical title that authors, year or venue
+    confirm) are reported and not imported twice; a similar title without such evidence is
+    imported and reported as a possible duplicate. BibTeX keywords that name a tag of the
+    vocabulary (case and dashes aside) become tags. --key and --match pick entries from a big
+    file; every picked entry is counted: read = imported + merged + duplicates + failed.
     Exits 1 when an entry failed, 2 when a file cannot be read.
     """
+    import re
+
+    from kb.hints import check_tags
+
     config = state.config
+    check_tags(config, tags)
+    if match is not None:
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--match")
     with _progress_bar(fmt == "text" and sys.stderr.isatty()) as progress:
         report = import_bib(config, list(files), refs=list(refs), update=update,
-                            dry_run=dry_run, progress=progress)
+                            dry_run=dry_run, progress=progress, keys=keys, match=match,
+                            tags=tags)
     if fmt == "json":
         echo_json(report.as_dict())
     else:
@@ -113,6 +135,8 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
                 click.echo(line)
         for line in summary_table(report):
             click.echo(line)
+        if report.picked is not None:
+            click.echo(f"picked {report.picked[0]} of {report.picked[1]} entries")
         if dry_run:
             click.echo("dry run: nothing was written")
     raise SystemExit(0 if report.ok else 1)

@@ -77,6 +77,9 @@ class KbPluginConfig(MkConfig):
     checks = c.Type(dict, default=_default("checks"))
     trust_html = c.Type(bool, default=_default("trust_html"))
     report = c.Type((str, bool), default=_default("report"))  # YAML reads a bare off as False
+    arxiv_api = c.Type(str, default=_default("arxiv_api"))
+    crossref_api = c.Type(str, default=_default("crossref_api"))
+    contact = c.Type(str, default=_default("contact"))
 
 
 def format_issue(issue: Issue) -> str:

@@ -1,0 +1,148 @@
+"""``kb add``: papers by arXiv id or DOI, with the metadata arXiv and Crossref give.
+
+Each id gets one outcome:
+
+added       a new ``papers/<key>.md`` (or would be, with ``dry_run``)
+merged      the paper was there already; ``update`` filled its missing fields
+duplicate   the paper was there already (same DOI, arXiv id, or title with agreeing
+            evidence); its file is not rewritten
+failed      the id cannot be read, the services do not know it or cannot be reached
+
+The keys and duplicate checks are ``kb import``'s (:class:`kb.bib.importer.Library`). Tags
+and a session's reading list apply to the paper whether it is new or was there already;
+both are edited in place (:mod:`kb.edit`), never by rewriting a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from kb.bib.importer import Library, add_tags, generated_key
+from kb.config import Config
+from kb.content import load_project, paper_front_matter, paper_path
+from kb.edit import edit_file
+from kb.hints import check_tags, unknown_session
+from kb.net import endpoints, look_up, open_client, parse_identifier
+from kb.net.client import PoliteClient
+from kb.readings import ReadingChange, add_reading, check_kind
+
+AddStatus = Literal["added", "merged", "duplicate", "failed"]
+
+
+@dataclass
+class AddOutcome:
+    """What happened to one id."""
+
+    id: str
+    status: AddStatus
+    key: str | None = None
+    message: str = ""
+    changes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tags_added: list[str] = field(default_factory=list)
+    reading: ReadingChange | None = None
+    paper: dict[str, object] | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "status": self.status, "key": self.key, "message": self.message,
+                "changes": self.changes, "notes": self.notes, "tags_added": self.tags_added,
+                "reading": self.reading.as_dict() if self.reading else None,
+                "paper": self.paper}
+
+
+@dataclass
+class AddReport:
+    outcomes: list[AddOutcome]
+    dry_run: bool = False
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status != "failed" for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "dry_run": self.dry_run, "requests": self.requests,
+                "counts": {s: self.count(s) for s in ("added", "merged", "duplicate", "failed")},
+                "papers": [o.as_dict() for o in self.outcomes]}
+
+
+def add_papers(config: Config, ids: Sequence[str], *, tags: Sequence[str] = (),
+               session: int | None = None, kind: str = "required", note: str | None = None,
+               update: bool = False, dry_run: bool = False,
+               client: PoliteClient | None = None) -> AddReport:
+    """Add the papers ``ids`` name. Tags, the session and the kind are checked before any
+    request is sent (NotFoundError / ContentError with the nearest names); an id that
+    cannot be read or found fails on its own and the others carry on."""
+    check_tags(config, tags)
+    check_kind(kind)
+    project = load_project(config)
+    if session is not None and project.session(session) is None:
+        raise unknown_session(project, session)
+    outcomes: list[AddOutcome] = []
+    idents = []
+    for text in ids:
+        try:
+            idents.append(parse_identifier(text))
+            outcomes.append(AddOutcome(text, "added"))
+        except ValueError as exc:
+            outcomes.append(AddOutcome(text, "failed", message=str(exc)))
+    own = client is None
+    client = client or open_client(config)
+    try:
+        found = look_up(client, endpoints(config), idents) if idents else []
+    finally:
+        requests = client.requests
+        if own:
+            client.close()
+    library = Library(config, project)
+    pending = iter(found)
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            continue
+        result = next(pending)
+        outcome.notes = result.notes
+        if result.paper is None:
+            outcome.status, outcome.message = "failed", result.error or "not found"
+            continue
+        paper = result.paper
+        add_tags(paper, tags)
+        placed = library.place(paper, generated_key(paper), update=update)
+        outcome.key, outcome.changes = placed.key, placed.changes
+        outcome.notes.extend(placed.warnings)
+        outcome.status = {"imported": "added", "merged": "merged"}.get(placed.status, "duplicate")  # type: ignore[assignment]
+        outcome.message = placed.message
+        outcome.paper = paper_front_matter(library.known[placed.key or paper.key])
+        if outcome.status == "added":
+            outcome.tags_added = [t for t in tags if t in paper.tags]
+    if not dry_run:
+        failed = library.write()
+        for outcome in outcomes:
+            if outcome.status == "added" and outcome.key in failed:
+                outcome.status, outcome.message = "failed", failed[outcome.key]
+    for outcome in outcomes:
+        if outcome.status in ("merged", "duplicate") and outcome.key:
+            outcome.tags_added = _tag_existing(config, library, outcome.key, tags, dry_run)
+        if session is not None and outcome.status != "failed" and outcome.key:
+            outcome.reading = add_reading(config, project, session, outcome.key, kind, note,
+                                          dry_run=dry_run)
+    return AddReport(outcomes, dry_run=dry_run, requests=requests)
+
+
+def _tag_existing(config: Config, library: Library, key: str, tags: Sequence[str],
+                  dry_run: bool) -> list[str]:
+    """Add ``tags`` to a paper that was there already, editing only its ``tags`` field."""
+    paper = library.known[key]
+    if key in library.new:  # written in this run, with its tags
+        return add_tags(paper, tags)
+    added = [t for t in dict.fromkeys(tags) if t not in paper.tags]
+    if added:
+        path = paper_path(config, key)
+        edit_file(path, config.relative(path), {"tags": [*paper.tags, *added]},
+                  config.options.max_file_size, dry_run=dry_run)
+        paper.tags.extend(added)
+    return added

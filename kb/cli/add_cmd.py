@@ -1,0 +1,177 @@
+"""``kb add``, ``kb enrich`` and ``kb tag``.
+
+The network library (httpx) is imported inside the commands, so ``kb --help`` and
+``kb check`` never pay for it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import click
+
+from kb.cli.app import State, cli, echo_json, pass_state
+
+if TYPE_CHECKING:
+    from kb.add import AddOutcome
+    from kb.enrich import Progress
+
+_json_option = click.option("--json", "as_json", is_flag=True,
+                            help="Print the report as JSON (for scripts).")
+_dry_run_option = click.option("--dry-run", is_flag=True,
+                               help="Show the same report but write nothing.")
+
+
+def _short(value: str, width: int = 70) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[:width - 1].rstrip() + "…"
+
+
+def format_add(outcome: AddOutcome) -> list[str]:
+    """The report lines of one id: what happened, then notes, tags and the reading list."""
+    if outcome.status == "failed":
+        lines = [f"{outcome.id}: failed: {outcome.message}"]
+    elif outcome.status == "added":
+        paper = outcome.paper or {}
+        byline = ", ".join(str(p) for p in (paper.get("year"), paper.get("venue")) if p)
+        lines = [f"{outcome.id}: added papers/{outcome.key}.md: {_short(str(paper.get('title', '')))}"
+                 + (f" ({byline})" if byline else "")]
+        filled = [n for n in ("abstract", "venue", "doi") if paper.get(n)]
+        if filled:
+            lines.append(f"  with {', '.join(filled)}")
+    elif outcome.status == "merged":
+        lines = [f"{outcome.id}: merged {outcome.message}"]
+    else:
+        lines = [f"{outcome.id}: skipped: {outcome.message}"]
+    lines.extend(f"  note: {n}" for n in outcome.notes)
+    if outcome.tags_added and outcome.status != "added":
+        lines.append(f"  tagged {outcome.key}: " + ", ".join(outcome.tags_added))
+    elif outcome.tags_added:
+        lines.append("  tags: " + ", ".join(outcome.tags_added))
+    if outcome.reading is not None:
+        lines.append(f"  {outcome.reading.message}")
+    return lines
+
+
+@cli.command("add")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Tag the paper(s) with TAG (repeatable); it must be in the tag vocabulary.")
+@click.option("--session", type=int, metavar="N",
+              help="Also put the paper(s) on session N's reading list.")
+@click.option("--kind", type=click.Choice(["required", "optional", "background", "presentation"]),
+              default="required", show_default=True, help="The reading kind, with --session.")
+@click.option("--note", help="A note for the reading list entry, with --session.")
+@click.option("--update", is_flag=True,
+              help="For a paper that is there already, fill its missing fields.")
+@_dry_run_option
+@_json_option
+@pass_state
+def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], session: int | None,
+                kind: str, note: str | None, update: bool, dry_run: bool, as_json: bool) -> None:
+    """Add papers by arXiv id or DOI, with metadata from arXiv and Crossref.
+
+    ID is arxiv:2203.02155, 2203.02155, hep-th/9901001, an arxiv.org abs/pdf link,
+    doi:10.1000/xyz, 10.1000/xyz or a doi.org link. Each paper becomes papers/<key>.md with
+    title, authors, year, venue, ids, link and abstract; an arXiv paper with a published
+    version gets its DOI and venue. Keys and duplicate checks are those of kb import; an
+    existing file is never overwritten. Endpoints: KB_ARXIV_API, KB_CROSSREF_API or the
+    arxiv_api / crossref_api options; answers are cached in .kb/net/.
+    Exits 1 when an id failed, 2 when the command cannot run.
+    """
+    if (note is not None or kind != "required") and session is None:
+        raise click.UsageError("--kind and --note need --session N")
+    from kb.add import add_papers
+
+    report = add_papers(state.config, ids, tags=tags, session=session, kind=kind, note=note,
+                        update=update, dry_run=dry_run)
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        for outcome in report.outcomes:
+            for line in format_add(outcome):
+                click.echo(line)
+        counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "merged", "duplicate", "failed")
+                           if report.count(s))
+        click.echo(f"{counts}; {report.requests} request{'s' if report.requests != 1 else ''} sent"
+                   + (" (dry run: nothing was written)" if dry_run else ""))
+    raise SystemExit(0 if report.ok else 1)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+
+    with Bar(TextColumn("enriching"), BarColumn(), MofNCompleteColumn(), transient=True) as bar:
+        task = bar.add_task("enrich", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@cli.command("enrich")
+@click.argument("keys", nargs=-1, metavar="[KEYS...]")
+@_dry_run_option
+@_json_option
+@pass_state
+def enrich_command(state: State, keys: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Fill the missing abstract, venue and DOI of papers that have an arXiv id or a DOI.
+
+    Without KEYS every such paper is looked at. Fields a paper has are never changed; the
+    missing ones are added to its front matter, the rest of the file left as it is. A
+    progress bar shows on a terminal; the report lists what changed per paper.
+    Exits 1 when a paper could not be looked up.
+    """
+    from kb.enrich import enrich
+
+    with _progress_bar(not as_json and sys.stderr.isatty()) as progress:
+        report = enrich(state.config, keys, dry_run=dry_run, progress=progress)
+    if as_json:
+        echo_json(report.as_dict())
+        raise SystemExit(0 if report.ok else 1)
+    for outcome in report.outcomes:
+        if outcome.status == "enriched":
+            click.echo(f"{outcome.key}: filled " + "; ".join(
+                f"{name} ({_short(value, 50)})" for name, value in outcome.filled.items()))
+        elif outcome.status == "unchanged":
+            click.echo(f"{outcome.key}: unchanged: {outcome.message}")
+        else:
+            click.echo(f"{outcome.key}: failed: {outcome.message}")
+    enriched = sum(o.status == "enriched" for o in report.outcomes)
+    click.echo(f"{enriched} enriched, {len(report.outcomes) - enriched} not, {report.skipped} "
+               f"skipped (nothing missing or no id); {report.requests} request"
+               f"{'s' if report.requests != 1 else ''} sent"
+               + (" (dry run: nothing was written)" if dry_run else ""))
+    raise SystemExit(0 if report.ok else 1)
+
+
+@cli.command("tag")
+@click.argument("action", type=click.Choice(["add", "remove"]))
+@click.argument("tag")
+@click.argument("keys", nargs=-1, required=True, metavar="KEYS...")
+@_dry_run_option
+@pass_state
+def tag_command(state: State, action: str, tag: str, keys: tuple[str, ...], dry_run: bool) -> None:
+    """Add TAG to (or remove it from) the papers KEYS.
+
+    Every key is checked first (with the nearest keys when one is unknown); only the tags
+    field of each paper changes. A new tag must be in the tag vocabulary of mkdocs.yml.
+    """
+    from kb.tagging import retag
+
+    changes = retag(state.config, action, tag, keys, dry_run=dry_run)  # type: ignore[arg-type]
+    done = "tagged" if action == "add" else "untagged"
+    for change in changes:
+        state_text = done if change.changed else ("already tagged" if action == "add" else "not tagged")
+        click.echo(f"{change.key}: {state_text} ({', '.join(change.tags) or 'no tags'})")
+    changed = sum(c.changed for c in changes)
+    click.echo(f"{changed} of {len(changes)} papers changed"
+               + (" (dry run: nothing was written)" if dry_run else ""))

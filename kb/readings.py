@@ -1,0 +1,66 @@
+"""Put a paper on a session's reading list, editing only the ``readings`` of its front matter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kb.config import Config
+from kb.content import INDEX_PAGES, parse_front_matter, read_text, scan_folder
+from kb.edit import edit_file
+from kb.errors import ContentError
+from kb.hints import unknown_session
+from kb.models import READING_KINDS, Project
+
+
+@dataclass
+class ReadingChange:
+    """What adding a reading did: the session file, and whether the list changed."""
+
+    session: int
+    path: str
+    key: str
+    kind: str
+    changed: bool
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"session": self.session, "path": self.path, "key": self.key, "kind": self.kind,
+                "changed": self.changed, "message": self.message}
+
+
+def check_kind(kind: str) -> str:
+    if kind not in READING_KINDS:
+        raise ContentError(f"{kind!r} is not a reading kind", field="kind",
+                           fix="use one of: " + ", ".join(READING_KINDS))
+    return kind
+
+
+def add_reading(config: Config, project: Project, number: int, key: str, kind: str,
+                note: str | None = None, *, dry_run: bool = False) -> ReadingChange:
+    """Add ``key`` as a ``kind`` reading (with ``note``) to session ``number``'s page.
+
+    A paper already on the list is left as it is (reported). Raises NotFoundError, with
+    the session numbers there are, when no page has that number.
+    """
+    check_kind(kind)
+    session = project.session(number)
+    if session is None:
+        raise unknown_session(project, number)
+    pages, _ = scan_folder(config.sessions_dir, INDEX_PAGES)
+    path = next(p for p in (config.sessions_dir / e.name for e in pages) if p.stem == session.slug)
+    rel = config.relative(path)
+    data, _, _, _ = parse_front_matter(read_text(path, rel, config.options.max_file_size), rel)
+    readings: list[Any] = list(data.get("readings") or [])
+    listed = next((r for r in readings if isinstance(r, dict) and r.get("key") == key), None)
+    if listed is not None:
+        return ReadingChange(number, rel, key, str(listed.get("kind", "required")), False,
+                             f"already on session {number}'s reading list "
+                             f"(as {listed.get('kind', 'required')}); {rel} left as it was")
+    item: dict[str, Any] = {"key": key, "kind": kind}
+    if note:
+        item["note"] = note
+    edit_file(path, rel, {"readings": [*readings, item]}, config.options.max_file_size,
+              dry_run=dry_run)
+    return ReadingChange(number, rel, key, kind, True,
+                         f"added to session {number}'s reading list as {kind} ({rel})")

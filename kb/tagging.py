@@ -1,0 +1,55 @@
+"""``kb tag add|remove TAG KEYS...``: tag or untag many papers, editing only their ``tags``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from kb.config import Config
+from kb.content import load_project, paper_path
+from kb.edit import edit_file
+from kb.errors import NotFoundError
+from kb.hints import check_keys, check_tags, did_you_mean
+
+Action = Literal["add", "remove"]
+
+
+@dataclass
+class TagChange:
+    key: str
+    changed: bool
+    tags: list[str]  # the paper's tags afterwards
+
+    def as_dict(self) -> dict[str, object]:
+        return {"key": self.key, "changed": self.changed, "tags": self.tags}
+
+
+def retag(config: Config, action: Action, tag: str, keys: Sequence[str], *,
+          dry_run: bool = False) -> list[TagChange]:
+    """Add ``tag`` to (or remove it from) the papers ``keys``; every key is checked before any
+    file changes. A paper that already has (or lacks) the tag is left as it is."""
+    project = load_project(config)
+    check_keys(config, project, keys)
+    if action == "add":
+        check_tags(config, [tag])
+    else:
+        in_use = {t for p in project.papers.values() for t in p.tags}
+        if tag not in in_use:
+            hint = did_you_mean(tag, in_use)
+            raise NotFoundError(f"no paper has the tag {tag!r}", field="tag",
+                                fix=hint or "see the tags in use with kb check or on the site")
+    changes = []
+    for key in dict.fromkeys(keys):
+        paper = project.papers[key]
+        if action == "add":
+            tags = paper.tags if tag in paper.tags else [*paper.tags, tag]
+        else:
+            tags = [t for t in paper.tags if t != tag]
+        changed = tags != paper.tags
+        if changed:
+            path = paper_path(config, key)
+            edit_file(path, config.relative(path), {"tags": tags}, config.options.max_file_size,
+                      dry_run=dry_run)
+        changes.append(TagChange(key, changed, tags))
+    return changes
