@@ -73,7 +73,7 @@ def set_field(text: str, rel: str, name: str, value: Any) -> str:
         return "\n".join(lines[:close] + new + lines[close:])
     key_node, value_node = found
     start = key_node.start_mark.line
-    old = yaml.load("\n".join(body), Loader=_ContentLoader).get(name)  # noqa: S506 - safe loader
+    old = yaml.load("\n".join(body), Loader=_ContentLoader).get(name)
     if (isinstance(value_node, yaml.SequenceNode) and not value_node.flow_style
             and value_node.value and isinstance(old, list) and isinstance(value, list)
             and value[:len(old)] == old and len(value) > len(old)):

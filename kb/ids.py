@@ -183,8 +183,9 @@ def title_verdict(a: Described, b: Described) -> tuple[Verdict, str]:
     "different" when :func:`same_work` rules it out (numbers in the titles, years apart,
     different ids); "same" when the titles differ only trivially, or when the first author
     and the year or venue agree, and neither the first author nor a same-site URL says
-    otherwise (a preprint's year or venue may differ from the published version's); otherwise "possible": both are kept
-    and the pair is reported for a curator to confirm or allow.
+    otherwise (a preprint's year or venue may differ from the published version's);
+    otherwise "possible": both are kept and the pair is reported for a curator to confirm
+    or allow.
     """
     if not same_work(a, b):
         return "different", "ids, years or numbers in the titles differ"

@@ -117,7 +117,7 @@ class NetServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            def do_GET(self) -> None:
                 server.log.append((self.path, dict(self.headers.items())))
                 reply = server._reply_for(self.path)
                 if reply.delay:

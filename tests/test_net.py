@@ -11,7 +11,7 @@ import pytest
 from net_helpers import DATA, NetServer, Reply, crossref_file, start_server
 from kb.net import arxiv, crossref
 from kb.net.client import PoliteClient
-from kb.net.errors import BadResponseError, OfflineError, ServiceError, TimeoutError_
+from kb.net.errors import BadResponseError, OfflineError, ServiceError, NetTimeoutError
 from kb.net.lookup import parse_identifier
 
 ODD_DOI = "10.1002/(SICI)1097-0185(19990415)257:2<73::AID-AR8>3.0.CO;2-B"
@@ -172,7 +172,7 @@ def test_5xx_retried_with_back_off_then_reported(server: NetServer, client: Poli
 def test_timeout(server: NetServer, tmp_path: Path) -> None:
     server.arxiv["1605.08386"] = [Reply(200, "late", delay=1.0)]
     with PoliteClient(timeout=0.2, retries=1, backoff=0.0, sleep=lambda s: None) as client, \
-            pytest.raises(TimeoutError_, match=r"arXiv 1605\.08386: .* did not answer in time "
+            pytest.raises(NetTimeoutError, match=r"arXiv 1605\.08386: .* did not answer in time "
                                                r"\(0\.2 s, 2 tries\)"):
         arxiv.fetch(client, server.arxiv_url, ["1605.08386"])
 

@@ -120,7 +120,8 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
         try:
             re.compile(match)
         except re.error as exc:
-            raise click.BadParameter(f"not a regular expression: {exc}", param_hint="--match")
+            raise click.BadParameter(f"not a regular expression: {exc}",
+                                    param_hint="--match") from None
     with _progress_bar(fmt == "text" and sys.stderr.isatty()) as progress:
         report = import_bib(config, list(files), refs=list(refs), update=update,
                             dry_run=dry_run, progress=progress, keys=keys, match=match,

@@ -28,7 +28,7 @@ import httpx
 
 from kb import __version__
 from kb.content import atomic_write
-from kb.net.errors import NetError, OfflineError, ServiceError, TimeoutError_
+from kb.net.errors import NetError, OfflineError, ServiceError, NetTimeoutError
 
 CACHEABLE = (200, 404)
 RETRIED = frozenset({429, 500, 502, 503, 504})
@@ -146,7 +146,7 @@ class PoliteClient:
                 if attempt < self.retries:
                     self.sleep(self.backoff * 2 ** attempt)
                     continue
-                raise TimeoutError_(f"{what}: {host} did not answer in time "
+                raise NetTimeoutError(f"{what}: {host} did not answer in time "
                                     f"({self._http.timeout.read:g} s, {attempt + 1} tries)",
                                     fix="try again later, or check the network") from None
             except httpx.TransportError as exc:

@@ -2,7 +2,7 @@
 
     NetError                 a metadata service could not give an answer
      ├── OfflineError        the host cannot be reached (no network, wrong endpoint)
-     ├── TimeoutError_       the host did not answer within the timeout, after retries
+     ├── NetTimeoutError     the host did not answer within the timeout, after retries
      ├── ServiceError        HTTP 429 or 5xx after retries, or another unexpected status
      └── BadResponseError    the answer is not the XML or JSON the service documents
 """
@@ -20,7 +20,7 @@ class OfflineError(NetError):
     """The service's host cannot be reached."""
 
 
-class TimeoutError_(NetError):  # noqa: N801 - the builtin name is taken
+class NetTimeoutError(NetError):
     """The service did not answer in time."""
 
 
