@@ -317,3 +317,28 @@ def test_cli_warns_about_unreadable_papers(library: Path) -> None:
     assert result.output.endswith(
         "Error: papers/broken2020.md: [key] the paper file could not be loaded, so it is not "
         "searchable\n  fix: run kb check to see what is wrong\n")
+
+
+def test_suggest_explains_each_suggestion(library: Path) -> None:
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))
+    hits = base.suggest(2, k=3)
+    vectors = {key: base.index.vector(key) for key in ("christiano2017deep", "ouyang2022training")}
+    for hit in hits:
+        mine = base.index.vector(hit.key)
+        expected = sorted(((key, round(float(v @ mine), 4)) for key, v in vectors.items()),
+                          key=lambda kv: (-kv[1], kv[0]))
+        assert hit.closest == expected
+    data = json.loads(run(library, "suggest", "--session", "2", "-k", "1", "--json").output)
+    assert data[0]["key"] == hits[0].key
+    assert data[0]["closest"] == [{"key": k, "score": s} for k, s in hits[0].closest]
+    output = run(library, "suggest", "--session", "2", "-k", "1").output
+    (first, s1), (second, s2) = hits[0].closest
+    assert f"closest to {first} ({s1:.2f}), {second}" in " ".join(output.split())
+    assert "christiano2017deep " not in output.split("closest to")[0]  # listed papers left out
+
+
+def test_suggest_without_readings_says_what_chose(library: Path) -> None:
+    write(library, "docs/sessions/03-open.md",
+          "---\nsession: 3\ntitle: Chain of thought prompting\n---\nReasoning by examples.\n")
+    output = run(library, "suggest", "--session", "3", "-k", "1").output
+    assert "chosen by the session's title and page (no readings to compare)" in " ".join(output.split())

@@ -52,8 +52,20 @@ def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
     for i, hit in enumerate(hits, start=1):
         byline = ", ".join(str(p) for p in (lead_authors(hit.authors), hit.year) if p)
         title = escape(hit.title) + (f"\n[dim]{escape(byline)}[/dim]" if byline else "")
+        why = _closest(hit)
+        title += f"\n{escape(why)}" if why else ""
         table.add_row(str(i), hit.key, title, f"{hit.score:.4f}")
     Console(soft_wrap=False).print(table)
+
+
+def _closest(hit: Hit) -> str:
+    """For a suggestion: the session's readings it is closest to, with their cosine."""
+    closest = getattr(hit, "closest", None)
+    if closest is None:
+        return ""
+    if not closest:
+        return "chosen by the session's title and page (no readings to compare)"
+    return "closest to " + ", ".join(f"{key} ({score:.2f})" for key, score in closest)
 
 
 def _show(state: State, as_json: bool, title: str, nothing: str,
@@ -126,7 +138,9 @@ def related_command(state: State, key: str, k: int, as_json: bool) -> None:
 def suggest_command(state: State, session: int, k: int, as_json: bool) -> None:
     """Suggest papers of the knowledge base for a session that its reading list lacks.
 
-    Ranks papers by closeness to the session's title, page and current readings.
+    Ranks papers by closeness to the session's title, page and current readings, leaving out
+    the papers already on its list, and names under each the two readings of the session it
+    is closest to (cosine similarity), so you can see why it was suggested.
     """
     _show(state, as_json, f"suggestions for session {session}",
           f"nothing to suggest for session {session}: every paper is listed",

@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,20 @@ class Hit:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass
+class Suggestion(Hit):
+    """A suggested paper, with the session's readings it is closest to (key, cosine), best
+    first; empty when the session has no readings to compare with (the title and page alone
+    chose it)."""
+
+    closest: list[tuple[str, float]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["closest"] = [{"key": key, "score": score} for key, score in self.closest]
+        return data
 
 
 @dataclass
@@ -223,26 +237,36 @@ class KnowledgeBase:
         return {key: [_hit(papers[h], score) for h, score in hits if h in papers]
                 for key, hits in zip(keys, found)}
 
-    def suggest(self, session: int, k: int = 10) -> list[Hit]:
+    def suggest(self, session: int, k: int = 10, *, explain: int = 2) -> list[Suggestion]:
         """Papers close to a session's topic and readings that its reading list lacks.
 
         The topic is the mean of two unit vectors: the embedding of the session's title and
         page, and the centroid of its readings' embeddings (either alone when the other is
-        missing).
+        missing). Each suggestion names the ``explain`` readings of the session nearest to it.
         """
         row, readings = self._session(session)
-        listed = [r.key for r in readings]
+        listed = list(dict.fromkeys(r.key for r in readings))
         parts = []
         topic = "\n\n".join(t for t in (row.title, row.body) if t.strip())
         if topic:
             parts.append(self._cached_vector(topic))
-        vectors = [v for v in (self.index.vector(key) for key in listed) if v is not None]
-        if vectors:
-            parts.append(normalize(np.mean(vectors, axis=0, keepdims=True))[0])
+        known = [(key, v) for key, v in ((key, self.index.vector(key)) for key in listed)
+                 if v is not None]
+        if known:
+            parts.append(normalize(np.mean([v for _, v in known], axis=0, keepdims=True))[0])
         if not parts:
             return []
         centre = normalize(np.mean(parts, axis=0, keepdims=True))[0]
-        return self._hits(self.index.search(centre, k, exclude=listed))
+        out = []
+        for hit in self._hits(self.index.search(centre, k, exclude=listed)):
+            vector = self.index.vector(hit.key)
+            closest: list[tuple[str, float]] = []
+            if vector is not None and known:
+                scores = np.stack([v for _, v in known]) @ vector
+                order = sorted(range(len(known)), key=lambda i: (-scores[i], known[i][0]))
+                closest = [(known[i][0], round(float(scores[i]), 4)) for i in order[:explain]]
+            out.append(Suggestion(**asdict(hit), closest=closest))
+        return out
 
     # ------------------------------------------------------------ helpers
 
