@@ -332,7 +332,7 @@ def test_suggest_explains_each_suggestion(library: Path) -> None:
     assert data[0]["key"] == hits[0].key
     assert data[0]["closest"] == [{"key": k, "score": s} for k, s in hits[0].closest]
     output = run(library, "suggest", "--session", "2", "-k", "1").output
-    (first, s1), (second, s2) = hits[0].closest
+    (first, s1), (second, _) = hits[0].closest
     assert f"closest to {first} ({s1:.2f}), {second}" in " ".join(output.split())
     assert "christiano2017deep " not in output.split("closest to")[0]  # listed papers left out
 

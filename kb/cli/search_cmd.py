@@ -7,7 +7,7 @@ The search library (SQLModel, faiss, the model) is imported inside the commands,
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -33,7 +33,7 @@ def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
     return kb
 
 
-def _print_hits(hits: list[Hit], as_json: bool, title: str) -> None:
+def _print_hits(hits: Sequence[Hit], as_json: bool, title: str) -> None:
     if as_json:
         echo_json([h.as_dict() for h in hits])
         return
@@ -69,7 +69,7 @@ def _closest(hit: Hit) -> str:
 
 
 def _show(state: State, as_json: bool, title: str, nothing: str,
-          fetch: Callable[[KnowledgeBase], list[Hit]], *, embed: bool = True) -> None:
+          fetch: Callable[[KnowledgeBase], Sequence[Hit]], *, embed: bool = True) -> None:
     """Open the knowledge base, fetch hits and print them, or say clearly why there are none."""
     kb = _open(state, embed=embed)
     hits = fetch(kb) if len(kb) else []
