@@ -222,3 +222,19 @@ def test_rate_limit_spaces_requests_to_one_host(server: NetServer) -> None:
         arxiv.fetch(client, server.arxiv_url, ["astro-ph/0601001"])
         crossref.fetch(client, server.crossref_url, "10.1371/notarealdoi")  # same host here
     assert sleeps == [2.0, 3.0, 3.0]
+
+
+def test_withdrawn_paper_is_added_with_a_note(server: NetServer, client: PoliteClient) -> None:
+    # No recorded feed of a withdrawn paper was found in public test data: this is the
+    # recorded 1605.08386 feed with its arxiv:comment changed to arXiv's withdrawal wording.
+    from kb.net import Endpoints, look_up
+
+    recorded = server.arxiv["1605.08386"][0].body
+    assert "<arxiv:comment>20 pages, 3 figures</arxiv:comment>" in recorded
+    server.arxiv["1605.08386"] = [Reply(200, recorded.replace(
+        "20 pages, 3 figures", "This paper has been withdrawn by the authors"))]
+    [found] = look_up(client, Endpoints(server.arxiv_url, server.crossref_url),
+                      [parse_identifier("1605.08386")])
+    assert found.paper is not None and found.error is None
+    assert found.notes == ["arXiv marks 1605.08386 as withdrawn: This paper has been withdrawn "
+                           "by the authors"]
