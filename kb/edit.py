@@ -41,7 +41,7 @@ def _node_end(lines: list[str], node: yaml.Node) -> int:
 def _front_matter(text: str, rel: str) -> tuple[list[str], int, int, yaml.MappingNode]:
     """The file's lines, the index of the opening and closing '---', and the YAML node."""
     lines = text.split("\n")
-    if not lines or lines[0].rstrip("\r") .lstrip("\ufeff") != "---":
+    if not lines or lines[0].rstrip("\r").lstrip("\ufeff") != "---":
         raise ContentError("the file does not start with a '---' front matter line", path=rel,
                            line=1, fix="begin the file with '---', the YAML fields, then '---'")
     close = next((i for i in range(1, len(lines)) if lines[i].rstrip("\r") in ("---", "...")), None)

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,11 +33,12 @@ from net_helpers import start_server  # noqa: E402
 
 IDS = ["arxiv:2203.02155", "1605.08386", "astro-ph/0601001", "1111.2011",
        "doi:10.1371/journal.pone.0033693", "10.1145/3184558.3186235"]
+T = TypeVar("T")
 EXPORT = (ROOT.parent / "shared" / "data" / "bib_messy" / "hubeiqiao__Literature-screening"
           / "Exported Items.bib")
 
 
-def timed(step: Callable[[], object]) -> tuple[float, object]:
+def timed(step: Callable[[], T]) -> tuple[float, T]:
     start = time.perf_counter()
     result = step()
     return time.perf_counter() - start, result
@@ -67,11 +69,11 @@ def main() -> None:
             init_course(root)
             config = load_config(root)
             waited.clear()
-            seconds, report = timed(lambda: add_papers(config, IDS, session=1, tags=["rlhf"]))
+            seconds, report = timed(lambda c=config: add_papers(c, IDS, session=1, tags=["rlhf"]))
             cold.append(seconds)
             waits.append(sum(waited))
-            requests = report.requests  # type: ignore[attr-defined]
-            warm.append(timed(lambda: add_papers(config, IDS))[0])
+            requests = report.requests
+            warm.append(timed(lambda c=config: add_papers(c, IDS))[0])
         rows.append((f"kb add, {len(IDS)} ids, cold", min(cold),
                      f"{requests} requests; arXiv's rule would add {min(waits):.0f} s of waiting"))
         rows.append((f"kb add, {len(IDS)} ids, again (cache)", min(warm), "0 requests, all duplicates"))
@@ -83,16 +85,16 @@ def main() -> None:
                 f"---\ntitle: Paper {n}\narxiv: '{arxiv_id}'\n---\n", encoding="utf-8")
         seconds, report = timed(lambda: enrich(config, ["p0", "p1", "p2"], dry_run=True))
         rows.append(("kb enrich, 3 papers, --dry-run", seconds,
-                     f"{report.requests} requests (one arXiv batch + Crossref)"))  # type: ignore[attr-defined]
+                     f"{report.requests} requests (one arXiv batch + Crossref)"))
         if EXPORT.is_file():
             pick, full = [], []
             for i in range(args.repeat):
                 root = work / f"import{i}"
                 init_course(root)
                 config = load_config(root)
-                pick.append(timed(lambda: import_bib(config, [EXPORT], match="reinforcement",
-                                                     dry_run=True))[0])
-                full.append(timed(lambda: import_bib(config, [EXPORT], dry_run=True))[0])
+                pick.append(timed(lambda c=config: import_bib(c, [EXPORT], match="reinforcement",
+                                                               dry_run=True))[0])
+                full.append(timed(lambda c=config: import_bib(c, [EXPORT], dry_run=True))[0])
             picked = import_bib(load_config(work / "import0"), [EXPORT], match="reinforcement",
                                 dry_run=True).picked
             rows.append(("kb import --match reinforcement (Zotero export)", min(pick),

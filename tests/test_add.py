@@ -4,38 +4,16 @@ loopback server answering with recorded arXiv and Crossref responses."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import kb.net
 from conftest import SHARED, paper, run, snapshot, write
-from net_helpers import NetServer, Reply, start_server
+from net_helpers import NetServer, Reply, net_fixture  # noqa: F401 - the net fixture
 from kb.config import load_config
 from kb.content import load_project
 
 SESSION = "docs/sessions/01-introduction.md"
-
-
-@pytest.fixture
-def net(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetServer]:
-    """The recorded services on 127.0.0.1, set as the endpoints; no real waiting."""
-    server = start_server()
-    monkeypatch.setenv("KB_ARXIV_API", server.arxiv_url)
-    monkeypatch.setenv("KB_CROSSREF_API", server.crossref_url)
-    sleeps: list[float] = []
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:  # a clock that moves only when kb waits
-        sleeps.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(kb.net, "CLIENT_OPTIONS", {"sleep": sleep, "clock": lambda: now[0],
-                                                   "backoff": 0.01, "timeout": 2.0})
-    server.sleeps = sleeps  # type: ignore[attr-defined]
-    yield server
-    server.close()
 
 
 @pytest.fixture

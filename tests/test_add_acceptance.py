@@ -6,29 +6,17 @@ about instruction following, among the other papers of the RLHF canon."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import kb.net
 from conftest import SHARED, run
-from net_helpers import NetServer, start_server
+from net_helpers import NetServer, net_fixture  # noqa: F401 - the net fixture
 from kb.bib.read import read_bib
 from kb.config import load_config
 from kb.content import load_project
 
 CANON = SHARED / "bib" / "canon_extract.bib"
-
-
-@pytest.fixture
-def net(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetServer]:
-    server = start_server()
-    monkeypatch.setenv("KB_ARXIV_API", server.arxiv_url)
-    monkeypatch.setenv("KB_CROSSREF_API", server.crossref_url)
-    monkeypatch.setattr(kb.net, "CLIENT_OPTIONS", {"sleep": lambda s: None})
-    yield server
-    server.close()
 
 
 @pytest.mark.model
