@@ -32,7 +32,6 @@ class KbOptions(BaseModel):
     posters_dir: str = Field("docs/posters", description="folder of poster notes")
     related: int = Field(5, ge=0, le=50, description="related papers shown on each paper page")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path")
-    database_url: str = Field("", description="SQLAlchemy URL; empty means .kb/kb.sqlite")
     cache_dir: str = Field(".kb", description="folder of the rebuildable cache")
     tags: dict[str, str] = Field(
         default_factory=dict, description="tag vocabulary: tag -> description (empty: any tag)"
@@ -136,12 +135,6 @@ class Config:
     @property
     def cache_dir(self) -> Path:
         return self.root / self.options.cache_dir
-
-    @property
-    def database_url(self) -> str:
-        if self.options.database_url:
-            return self.options.database_url
-        return f"sqlite:///{self.cache_dir / 'kb.sqlite'}"
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the root where possible."""

@@ -30,7 +30,8 @@ from kb.search.embed import DEFAULT_MODEL, default_embedder  # noqa: E402
 from kb.models import Paper  # noqa: E402
 from kb.search.engine import (FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT,  # noqa: E402
                        KnowledgeBase, rrf)
-from kb.search.store import Store, SyncReport  # noqa: E402
+from kb.search.cache import cache_lock, open_store  # noqa: E402
+from kb.search.sync import SyncReport  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "retrieval" / "scifact-mini"
 K = 10
@@ -75,7 +76,8 @@ def scores(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> tupl
 def build(data: Path, model: str) -> KnowledgeBase:
     cache = ROOT / ".kb" / "eval-scifact"
     config = Config(cache, KbOptions(cache_dir=".", model=model))
-    store = Store.open(config)
+    with cache_lock(config):
+        store = open_store(config)
     corpus = read_jsonl(data / "corpus.jsonl")
     if store.count() != len(corpus):
         store.reset()

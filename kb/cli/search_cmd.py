@@ -25,6 +25,8 @@ def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
     from kb.search.engine import open_kb
 
     kb = open_kb(state.config, progress=sys.stderr.isatty(), embed=embed)
+    for note in kb.report.notes:
+        click.echo(note, err=True)
     if kb.report.broken:
         n = len(kb.report.broken)
         files = "1 paper file could not be read and is" if n == 1 else \
@@ -152,10 +154,10 @@ def suggest_command(state: State, session: int, k: int, as_json: bool) -> None:
 @pass_state
 def sync_command(state: State, rebuild: bool) -> None:
     """Bring the cache in .kb/ (database, embeddings, index) up to date with the files."""
-    import shutil
-
     if rebuild:
-        shutil.rmtree(state.config.cache_dir, ignore_errors=True)
+        from kb.search.cache import clear
+
+        clear(state.config)
     kb = _open(state)
     r = kb.report
     papers = "1 paper" if len(kb) == 1 else f"{len(kb)} papers"

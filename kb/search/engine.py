@@ -27,16 +27,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy.exc import DatabaseError
 
 from kb.config import Config
-from kb.search.embed import Embedder, default_embedder, normalize, text_hash
 from kb.errors import KbError, NotFoundError
-from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint
-from kb.search.keyword import Bm25
 from kb.models import Project
-from kb.search.store import Store, SyncReport
-from kb.search.tables import PaperRow, ReadingRow, SessionRow, row_paper
+from kb.search.cache import open_synced, open_vectors
+from kb.search.embed import Embedder, default_embedder, normalize, text_hash
+from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint, saved_rows
+from kb.search.store import Filter, Store
+from kb.search.sync import SyncReport
+from kb.search.vectors import VectorCache
 
 MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 1
@@ -87,7 +87,7 @@ class Filters:
     year_to: int | None = None
     type: str | None = None  # BibTeX entry type
 
-    def sql(self, store: Store) -> tuple[str, dict[str, Any]] | None:
+    def sql(self, store: Store) -> Filter | None:
         return store.filter_sql(session=self.session, tag=self.tag, year_from=self.year_from,
                                 year_to=self.year_to, type=self.type)
 
@@ -138,7 +138,7 @@ class KnowledgeBase:
         self.embedded = 0  # texts embedded to build the index (the rest came from the cache)
         self._items = store.text_hashes()
         self._index: VectorIndex | None = None
-        self._bm25: Bm25 | None = None
+        self._vectors: VectorCache | None = None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -158,32 +158,38 @@ class KnowledgeBase:
         name = self.embedder.name
         print_ = fingerprint(name, self._items)
         index = VectorIndex.load(self.config.cache_dir, name, print_, self.hnsw_threshold)
-        if index is not None:
+        if index is not None and np.isfinite(index.matrix).all():
             return index
-        matrix, self.embedded = _vectors(self.store, self.embedder, self._items, self.progress)
+        reuse = saved_rows(self.config.cache_dir, name, self.embedder.dim)
+        matrix, self.embedded = _vectors(self.store, self.vectors, self.embedder, self._items,
+                                         self.progress, reuse)
         index = VectorIndex(self.keys, matrix, hnsw_threshold=self.hnsw_threshold)
         try:
-            index.save(self.config.cache_dir, name, print_)
+            index.save(self.config.cache_dir, name, print_, [h for _, h in self._items])
         except OSError:  # a read-only cache folder: search still works, only slower next time
             pass
         return index
 
+    @property
+    def vectors(self) -> VectorCache:
+        """The vector cache, opened on first use."""
+        if self._vectors is None:
+            self._vectors, note = open_vectors(self.config)
+            if note:
+                self.report.notes.append(note)
+        return self._vectors
+
     def close(self) -> None:
         self.store.close()
+        if self._vectors is not None:
+            self._vectors.close()
 
     # ------------------------------------------------------------ rankings
 
-    def _keyword(self, query: str, depth: int, filt: tuple[str, dict[str, Any]] | None
-                 ) -> list[tuple[str, float]]:
-        if self.store.has_fts:
-            return self.store.keyword(query, depth, filt)
-        if self._bm25 is None:  # another database than SQLite: BM25 in memory
-            rows = self.store.papers(self.keys)
-            self._bm25 = Bm25((key, _keyword_text(row)) for key, row in rows.items())
-        allowed = self.store.filter_keys(filt) if filt is not None else None
-        return self._bm25.search(query, depth, allowed)
+    def _keyword(self, query: str, depth: int, filt: Filter | None) -> list[tuple[str, float]]:
+        return self.store.keyword(query, depth, filt)
 
-    def _semantic(self, vector: np.ndarray, depth: int, filt: tuple[str, dict[str, Any]] | None,
+    def _semantic(self, vector: np.ndarray, depth: int, filt: Filter | None,
                   exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
         allowed = self.store.filter_keys(filt) if filt is not None else None
         return self.index.search(vector, depth, allowed=allowed, exclude=exclude)
@@ -233,7 +239,7 @@ class KnowledgeBase:
             return {}
         rows = [self.index.positions[key] for key in keys]
         found = self.index.search_many(self.index.matrix[rows], k, [{key} for key in keys])
-        papers = self.store.papers({hit for hits in found for hit, _ in hits})
+        papers = self.store.rows({hit for hits in found for hit, _ in hits})
         return {key: [_hit(papers[h], score) for h, score in hits if h in papers]
                 for key, hits in zip(keys, found)}
 
@@ -245,9 +251,9 @@ class KnowledgeBase:
         missing). Each suggestion names the ``explain`` readings of the session nearest to it.
         """
         row, readings = self._session(session)
-        listed = list(dict.fromkeys(r.key for r in readings))
+        listed = list(dict.fromkeys(readings))
         parts = []
-        topic = "\n\n".join(t for t in (row.title, row.body) if t.strip())
+        topic = "\n\n".join(t for t in (row["title"], row["body"]) if t.strip())
         if topic:
             parts.append(self._cached_vector(topic))
         known = [(key, v) for key, v in ((key, self.index.vector(key)) for key in listed)
@@ -272,14 +278,14 @@ class KnowledgeBase:
 
     def _cached_vector(self, text: str) -> np.ndarray:
         h = text_hash(text)
-        cached = self.store.get_vectors(self.embedder.name, [h]).get(h)
+        cached = self.vectors.get(self.embedder.name, [h], self.embedder.dim).get(h)
         if cached is not None:
             return cached
         vector = self.embed_query(text)
-        self.store.put_vectors(self.embedder.name, {h: vector})
+        self.vectors.put(self.embedder.name, {h: vector})
         return vector
 
-    def _session(self, number: int) -> tuple[SessionRow, list[ReadingRow]]:
+    def _session(self, number: int) -> tuple[dict[str, Any], list[str]]:
         found = self.store.session_row(number)
         if found is None:
             numbers = self.store.session_numbers()
@@ -299,32 +305,31 @@ class KnowledgeBase:
         return NotFoundError(where, path=path, field="key", fix=fix)
 
     def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
-        rows = self.store.papers(key for key, _ in scored)
+        rows = self.store.rows(key for key, _ in scored)
         return [_hit(rows[key], score) for key, score in scored if key in rows]
 
 
-def _hit(row: PaperRow, score: float) -> Hit:
-    return Hit(key=row.key, title=row.title, authors=json.loads(row.authors), year=row.year,
-               venue=row.venue, arxiv=row.arxiv, doi=row.doi, score=round(float(score), 6))
+def _hit(row: dict[str, Any], score: float) -> Hit:
+    return Hit(key=row["key"], title=row["title"], authors=json.loads(row["authors"]),
+               year=row["year"], venue=row["venue"], arxiv=row["arxiv"], doi=row["doi"],
+               score=round(float(score), 6))
 
 
-def _keyword_text(row: PaperRow) -> str:
-    paper = row_paper(row)
-    return "\n".join([paper.title, "; ".join(paper.authors), paper.abstract or "",
-                      paper.summary or "", paper.notes, " ".join(paper.tags)])
-
-
-def _vectors(store: Store, embedder: Embedder, items: list[tuple[str, str]],
-             progress: bool) -> tuple[np.ndarray, int]:
-    """One vector per (key, text hash): from the cache, embedding only what it lacks."""
-    cached = store.get_vectors(embedder.name, [h for _, h in items])
+def _vectors(store: Store, cache: VectorCache, embedder: Embedder, items: list[tuple[str, str]],
+             progress: bool, reuse: dict[str, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, int]:
+    """One vector per (key, text hash): from ``reuse`` (rows of the last index), then from the
+    vector cache, embedding only what both lack."""
+    cached = dict(reuse or {})
+    cached.update(cache.get(embedder.name, [h for _, h in items if h not in cached],
+                            embedder.dim))
     missing = [(key, h) for key, h in items if h not in cached]
     if missing:
         texts = store.paper_texts(key for key, _ in missing)
         todo = list(dict.fromkeys((h, texts[key]) for key, h in missing if key in texts))
         fresh = _embed_all(embedder, [t for _, t in todo], progress)
         new = {h: fresh[i] for i, (h, _) in enumerate(todo)}
-        store.put_vectors(embedder.name, new)
+        cache.put(embedder.name, new)
         cached.update(new)
     dim = next(iter(cached.values())).shape[0] if cached else embedder.dim
     matrix = np.zeros((len(items), dim), dtype=np.float32)
@@ -344,16 +349,9 @@ def open_kb(config: Config, project: Project | None = None, *, embedder: Embedde
     """
     if embedder is None:
         embedder = default_embedder(config.options.model)
-    store = Store.open(config)
-    try:
-        report = store.sync(project)
-        kb = KnowledgeBase(config, store, embedder, report, progress=progress,
-                           hnsw_threshold=hnsw_threshold)
-    except DatabaseError as exc:  # damaged beyond its header: start again from the files
-        store = store.rebuild(exc)
-        report = store.sync(project)
-        kb = KnowledgeBase(config, store, embedder, report, progress=progress,
-                           hnsw_threshold=hnsw_threshold)
+    store, report = open_synced(config, project)
+    kb = KnowledgeBase(config, store, embedder, report, progress=progress,
+                       hnsw_threshold=hnsw_threshold)
     if embed:
         _ = kb.index
     return kb

@@ -11,9 +11,12 @@ text changes (one changed paper at 100k: 28 s with HNSW, 3.5 s exact), while emb
 query costs 15-30 ms anyway. HNSW pays off only where exact search costs more than the query
 embedding, from about 200k vectors on.
 
-The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes); a saved
-index whose fingerprint differs, or that cannot be read, is rebuilt from the vector cache.
-faiss is imported only when an index is built or read.
+The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes) and the
+text hash of every row. A saved index whose fingerprint matches is used as it is (its vectors
+mapped from the file, not read, until a query needs them); one whose fingerprint differs lends
+the rows of texts that did not change (:func:`saved_rows`), so one changed paper costs one
+vector from the cache, not all of them. A file that cannot be read, or holds values that are
+not finite, is ignored. faiss is imported only when an index is built or read.
 """
 
 from __future__ import annotations
@@ -134,8 +137,10 @@ class VectorIndex:
         base = cache_dir / f"vectors-{_slug(model)}"
         return base.with_suffix(".json"), base.with_suffix(".npy"), base.with_suffix(".faiss")
 
-    def save(self, cache_dir: Path, model: str, print_: str) -> None:
-        """Write keys, vectors and (for HNSW) the graph; the JSON with the fingerprint last."""
+    def save(self, cache_dir: Path, model: str, print_: str, hashes: Sequence[str] = ()) -> None:
+        """Write keys, vectors and (for HNSW) the graph; the JSON with the fingerprint last.
+
+        ``hashes``: the text hash of each row, kept for :func:`saved_rows`."""
         meta_path, npy_path, faiss_path = self.files(cache_dir, model)
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = npy_path.with_name(npy_path.name + ".tmp")
@@ -151,6 +156,7 @@ class VectorIndex:
         else:
             faiss_path.unlink(missing_ok=True)
         atomic_write(meta_path, json.dumps({"fingerprint": print_, "keys": self.keys,
+                                            "hashes": "".join(hashes),
                                             "hnsw_threshold": self.hnsw_threshold}))
 
     @classmethod
@@ -163,8 +169,8 @@ class VectorIndex:
             if meta.get("fingerprint") != print_ or meta.get("hnsw_threshold") != hnsw_threshold:
                 return None
             keys = list(meta["keys"])
-            matrix = np.load(npy_path, allow_pickle=False)
-            if matrix.ndim != 2 or matrix.shape[0] != len(keys):
+            matrix = np.load(npy_path, allow_pickle=False, mmap_mode="r")
+            if matrix.ndim != 2 or matrix.shape[0] != len(keys) or matrix.dtype != np.float32:
                 return None
             index = cls(keys, matrix, hnsw_threshold=hnsw_threshold)
             if index.approximate:
@@ -178,3 +184,20 @@ class VectorIndex:
             return index
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             return None
+
+
+def saved_rows(cache_dir: Path, model: str, dim: int) -> dict[str, np.ndarray]:
+    """text hash -> vector of the rows of a saved index, whatever its fingerprint (empty
+    when there is none, it cannot be read, or its values are not all finite)."""
+    meta_path, npy_path, _ = VectorIndex.files(cache_dir, model)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        joined = str(meta.get("hashes", ""))
+        hashes = [joined[i:i + 64] for i in range(0, len(joined), 64)]
+        matrix = np.load(npy_path, allow_pickle=False)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+    if matrix.ndim != 2 or matrix.shape != (len(hashes), dim) or matrix.dtype != np.float32 \
+            or not np.isfinite(matrix).all():
+        return {}
+    return dict(zip(hashes, matrix))

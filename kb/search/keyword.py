@@ -1,18 +1,29 @@
-"""Keyword search pieces: turning a free-text query into an FTS5 query, and a BM25 fallback.
+"""Keyword search: a free-text query as an FTS5 query, and its top hits by FTS5's bm25.
 
-SQLite's FTS5 (bm25 ranking, Porter stemming) is the keyword index. FTS5 exists only in
-SQLite; on another database (PostgreSQL via ``database_url``) :class:`Bm25` ranks the stored
-paper texts in memory with the same Okapi BM25 formula (k1=1.2, b=0.75) and a Porter-free
-suffix-stripping tokenizer, so ``kb search --mode keyword`` keeps working, only slower on a
-large library.
+SQLite's FTS5 (bm25 ranking, Porter stemming) is the keyword index (:mod:`kb.search.tables`).
+A query matches papers holding any of its words. Ranking every match costs about a
+microsecond per matching paper, which at 100,000 papers and a common word is most of a
+query's time; :func:`bm25_top` avoids it without changing the result.
+
+FTS5's bm25 score of a paper is a sum over the query's words of
+``idf(word) * tf(word, paper)``, where ``tf < k1 + 1`` (k1 = 1.2) and ``idf`` depends only on
+how many papers hold the word. Split the words into rare ones (few papers hold them) and
+frequent ones. A paper holding only frequent words scores at most ``F = (k1 + 1) * sum of
+their idf``; so if the ``k``-th best paper holding a rare word scores more than ``F``, no
+other paper can enter the top ``k``. The candidates (papers with a rare word) are ranked by
+FTS5 in two small queries (rare words alone; rare AND frequent words, scored over all the
+words), and only when the bound does not hold is every match ranked. Either way the hits
+and scores are FTS5's own bm25 (the idea is MaxScore's, Turtle and Flood 1995).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from collections.abc import Iterable
+import sqlite3
+from typing import Any
+
+from kb.search.tables import FTS_WEIGHTS
 
 # Lucene's English stop words: words every paper shares carry no signal in a query.
 STOP_WORDS = frozenset(
@@ -20,6 +31,12 @@ STOP_WORDS = frozenset(
     "then there these they this to was will with".split()
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+K1 = 1.2  # FTS5's bm25 constant
+# Rank only the candidates while they are at most this many papers (or this share).
+CANDIDATES = 5000
+CANDIDATE_SHARE = 0.05
+_BM25 = "bm25(paper_fts, " + ", ".join(str(w) for w in FTS_WEIGHTS) + ")"
+Filter = tuple[str, dict[str, Any]]
 
 
 def query_terms(query: str) -> list[str]:
@@ -29,59 +46,69 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(kept or words))
 
 
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
 def fts_query(query: str) -> str:
     """An FTS5 MATCH expression: any of the query's words (OR), each quoted as a literal.
 
     Quoting keeps FTS5 operators typed by the user (AND, NEAR, ``*``, ``:``) from being read as
     syntax, so no query can be an FTS5 syntax error.
     """
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in query_terms(query))
+    return " OR ".join(_phrase(t) for t in query_terms(query))
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+def idf(hits: int, total: int) -> float:
+    """FTS5's idf of a word that ``hits`` of ``total`` papers hold."""
+    value = math.log((total - hits + 0.5) / (hits + 0.5))
+    return value if value > 0 else 1e-6
 
 
-def tokens(text: str) -> list[str]:
-    return [_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in STOP_WORDS]
+def _scored(conn: sqlite3.Connection, match: str, filt: Filter | None, k: int | None = None
+            ) -> list[tuple[str, float]]:
+    sql = f"SELECT key, round({_BM25}, 9) AS r FROM paper_fts WHERE paper_fts MATCH :q"
+    params: dict[str, Any] = {"q": match}
+    if filt is not None:
+        sql += f" AND key IN ({filt[0]})"
+        params.update(filt[1])
+    if k is not None:
+        sql += " ORDER BY r, key LIMIT :k"
+        params["k"] = k
+    return [(key, -r) for key, r in conn.execute(sql, params)]
 
 
-class Bm25:
-    """Okapi BM25 over documents held in memory (the keyword fallback without FTS5)."""
+def bm25_top(conn: sqlite3.Connection, query: str, k: int, filt: Filter | None = None, *,
+             total: int | None = None) -> list[tuple[str, float]]:
+    """The ``k`` best (key, score) for ``query`` by bm25, best first (ties by key).
 
-    def __init__(self, docs: Iterable[tuple[str, str]], k1: float = 1.2, b: float = 0.75):
-        self.k1, self.b = k1, b
-        self.keys: list[str] = []
-        self.freqs: list[Counter[str]] = []
-        self.lengths: list[int] = []
-        df: Counter[str] = Counter()
-        for key, text in docs:
-            counts = Counter(tokens(text))
-            self.keys.append(key)
-            self.freqs.append(counts)
-            self.lengths.append(sum(counts.values()))
-            df.update(counts.keys())
-        n = len(self.keys)
-        self.avg = (sum(self.lengths) / n) if n else 0.0
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        terms = [_stem(t) for t in query_terms(query)]
-        terms = [t for t in dict.fromkeys(terms) if t in self.idf]
-        scored = []
-        for key, counts, length in zip(self.keys, self.freqs, self.lengths):
-            if allowed is not None and key not in allowed:
-                continue
-            score = 0.0
-            for t in terms:
-                f = counts.get(t, 0)
-                if f:
-                    norm = f + self.k1 * (1 - self.b + self.b * length / (self.avg or 1))
-                    score += self.idf[t] * f * (self.k1 + 1) / norm
-            if score > 0:
-                scored.append((key, score))
-        scored.sort(key=lambda item: (-item[1], item[0]))
-        return scored[:k]
+    ``filt``: a SELECT of the keys allowed, with its parameters. ``total``: the number of
+    papers in the index (when given, the candidate shortcut above may be taken).
+    """
+    terms = [_phrase(t) for t in query_terms(query)]
+    if not terms or k <= 0:
+        return []
+    if total is None or len(terms) == 1:
+        return _scored(conn, " OR ".join(terms), filt, k)
+    hits = {t: conn.execute("SELECT count(*) FROM paper_fts WHERE paper_fts MATCH ?", (t,)
+                            ).fetchone()[0] for t in terms}
+    present = sorted((t for t in terms if hits[t]), key=lambda t: (hits[t], t))
+    if not present:
+        return []
+    cap = max(CANDIDATES, int(CANDIDATE_SHARE * total))
+    rare: list[str] = []
+    for term in present:
+        if rare and sum(hits[t] for t in rare) + hits[term] > cap:
+            break
+        rare.append(term)
+    frequent = present[len(rare):]
+    if not frequent:
+        return _scored(conn, " OR ".join(present), filt, k)
+    any_rare = " OR ".join(rare)
+    scores = dict(_scored(conn, any_rare, filt))
+    scores.update(_scored(conn, f"({any_rare}) AND ({' OR '.join(frequent)})", filt))
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    bound = (K1 + 1) * sum(idf(hits[t], total) for t in frequent)
+    if len(ranked) >= k and ranked[k - 1][1] > bound + 1e-6:
+        return ranked[:k]
+    return _scored(conn, " OR ".join(present), filt, k)

@@ -1,20 +1,46 @@
-"""The cache's tables (SQLModel), and turning a stored paper row back into a Paper.
+"""The cache's tables (SQLModel), its keyword index, and a stored paper row turned back into a Paper.
 
-Numbered schema: a cache written with another :data:`SCHEMA_VERSION` is dropped and rebuilt
-from the files by :class:`kb.search.store.Store` (it is a cache, so a rebuild is the migration).
+Every table here is read by a query; what nothing reads is not stored. Numbered schema: a
+cache written with another :data:`SCHEMA_VERSION` is dropped and rebuilt from the files by
+:mod:`kb.search.cache` (it is a cache, so a rebuild is the migration). The embeddings live
+apart, in :mod:`kb.search.vectors`, with a version of their own, so a new version here never
+re-embeds the library.
+
+::
+
+    paper      one row per loadable papers/<key>.md: the fields a hit shows, the prose the
+               embedded text is made of, the file's path, content hash, time and size, and
+               the hash of the embedded text (kb.search.embed.embed_text)
+    tag        (paper_key, tag)                          filters: --tag
+    session    one row per session page                  suggest: title and page text
+    reading    (session, position, key, kind, note)      filters: --session; suggest
+    meta       schema version, hash of the session and poster files
+    paper_fts  FTS5 over title, authors, abstract, summary, notes and tags
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from kb.models import Paper
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 REGISTRY = registry()
+
+FTS_COLUMNS = ("title", "authors", "abstract", "summary", "notes", "tags")
+# bm25 weights per column (the unindexed key first): a word in the title or the tags says more
+# about the paper than the same word somewhere in the notes.
+FTS_WEIGHTS = (0.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0)
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE paper_fts USING fts5("
+    "key UNINDEXED, " + ", ".join(FTS_COLUMNS) + ", tokenize='porter unicode61')"
+)
+# The columns a search hit shows, in this order (kb.search.engine.Hit).
+HIT_COLUMNS = ("key", "title", "authors", "year", "venue", "arxiv", "doi")
 
 
 class _Table(SQLModel, registry=REGISTRY):
@@ -26,7 +52,7 @@ class PaperRow(_Table, table=True):
     key: str = Field(primary_key=True)
     type: str = "misc"
     title: str = ""
-    authors: str = "[]"  # JSON list, in order (the author table is for queries)
+    authors: str = "[]"  # JSON list, in order
     year: int | None = Field(default=None, index=True)
     venue: str | None = None
     arxiv: str | None = None
@@ -39,14 +65,7 @@ class PaperRow(_Table, table=True):
     file_hash: str = ""
     mtime_ns: int = 0
     size: int = 0
-    text_hash: str = Field(default="", index=True)
-
-
-class AuthorRow(_Table, table=True):
-    __tablename__ = "author"
-    paper_key: str = Field(primary_key=True)
-    position: int = Field(primary_key=True)
-    name: str = Field(index=True)
+    text_hash: str = ""
 
 
 class TagRow(_Table, table=True):
@@ -73,37 +92,21 @@ class ReadingRow(_Table, table=True):
     note: str | None = None
 
 
-class PosterRow(_Table, table=True):
-    __tablename__ = "poster"
-    slug: str = Field(primary_key=True)
-    title: str = ""
-    session: int | None = None
-    authors: str = "[]"
-    papers: str = "[]"
-    tags: str = "[]"
-
-
-class VectorRow(_Table, table=True):
-    __tablename__ = "vector"
-    model: str = Field(primary_key=True)
-    text_hash: str = Field(primary_key=True)
-    dim: int = 0
-    data: bytes = b""
-
-
 class MetaRow(_Table, table=True):
     __tablename__ = "meta"
     name: str = Field(primary_key=True)
     value: str = ""
 
 
-def row_paper(row: PaperRow) -> Paper:
-    """A Paper rebuilt from its row (the fields search needs; extras are not stored).
+TABLES = tuple(REGISTRY.metadata.sorted_tables)
 
-    The row was written from a validated Paper, so it is not validated a second time.
-    """
+
+def paper_of(values: dict[str, Any]) -> Paper:
+    """A Paper rebuilt from the values of its row (the fields search needs; extras are not
+    stored). The row was written from a validated Paper, so it is not validated again."""
     return Paper.model_construct(
-        key=row.key, type=row.type, title=row.title, authors=json.loads(row.authors),
-        editors=[], year=row.year, venue=row.venue, arxiv=row.arxiv, doi=row.doi, url=None,
-        pdf=None, tags=json.loads(row.tags), abstract=row.abstract, summary=row.summary,
-        bibtex={}, notes=row.notes)
+        key=values["key"], type=values["type"], title=values["title"],
+        authors=json.loads(str(values["authors"])), editors=[], year=values["year"],
+        venue=values["venue"], arxiv=values["arxiv"], doi=values["doi"], url=None, pdf=None,
+        tags=json.loads(str(values["tags"])), abstract=values["abstract"],
+        summary=values["summary"], bibtex={}, notes=values["notes"])

@@ -66,7 +66,6 @@ class KbPluginConfig(MkConfig):
     posters_dir = c.Type(str, default=_default("posters_dir"))
     related = c.Type(int, default=_default("related"))
     model = c.Type(str, default=_default("model"))
-    database_url = c.Type(str, default=_default("database_url"))
     cache_dir = c.Type(str, default=_default("cache_dir"))
     tags = c.Type((dict, list), default=_default("tags"))
     not_duplicates = c.Type(list, default=_default("not_duplicates"))

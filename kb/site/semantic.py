@@ -32,16 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import text
 
 from kb.config import Config
-from kb.errors import KbError
 from kb.models import Project
 from kb.names import display_name
 from kb.search import engine
 from kb.search.keyword import STOP_WORDS
 from kb.search.onnx_export import DTYPE, ensure_onnx_model
-from kb.search.store import FTS_COLUMNS, FTS_WEIGHTS
+from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
 from kb.site.pages import front_matter
 from kb.site.render import fragment
 from kb.site.vendor import ensure_vendor, licence_notes
@@ -102,21 +100,16 @@ def vectors_file(matrix: np.ndarray) -> bytes:
 
 def keyword_postings(kb: engine.KnowledgeBase, keys: list[str]) -> dict[str, Any]:
     """The FTS5 index of ``keys`` as the page's bm25 reads it (see the module docstring)."""
-    store = kb.store
-    if not store.has_fts:
-        raise KbError("the site's search page reads SQLite's FTS5 index, and this cache is "
-                      "not SQLite", field="plugins.kb.database_url",
-                      fix="build the site with the default SQLite cache (remove database_url)")
+    conn = kb.store.conn
     position = {key: i for i, key in enumerate(keys)}
     weights = dict(zip(FTS_COLUMNS, FTS_WEIGHTS[1:]))
     terms: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     lengths = [0] * len(keys)
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_fts_instance "
-                             "USING fts5vocab(main, paper_fts, instance)")
-        rowid_key: dict[int, str] = dict(conn.execute(text("SELECT rowid, key FROM paper_fts")).all())
-        rows = conn.execute(text("SELECT term, doc, col, count(*) FROM temp.kb_fts_instance "
-                                 "GROUP BY term, doc, col")).all()
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.kb_fts_instance "
+                 "USING fts5vocab(main, paper_fts, instance)")
+    rowid_key: dict[int, str] = dict(conn.execute("SELECT rowid, key FROM paper_fts").fetchall())
+    rows = conn.execute("SELECT term, doc, col, count(*) FROM temp.kb_fts_instance "
+                        "GROUP BY term, doc, col").fetchall()
     for term, doc, col, count in rows:
         at = position.get(rowid_key.get(doc, ""))
         if at is None:
