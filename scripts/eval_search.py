@@ -10,7 +10,13 @@ weights were chosen there and checked on the test claims.
 The store lives in .kb/eval-scifact/ (a cache): the first run embeds the abstracts (about
 1.5 minutes on 2 cores), later runs reuse the vectors.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_search.py [--data DIR] [--model NAME]
+The course set (scripts/course_questions.py: questions in a student's words over this
+repository's papers, each naming its paper) measures how often each mode finds the named
+paper, in ``kb search`` and in the built site's search (headless Chromium, the int8 ONNX
+query encoder in the browser), and how far the two agree: the overlap of their top 5 and the
+cosine of their query vectors.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_search.py [--set scifact|course|all]
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from kb.config import Config, KbOptions  # noqa: E402
 from kb.search.embed import DEFAULT_MODEL, default_embedder  # noqa: E402
@@ -94,11 +101,86 @@ def build(data: Path, model: str) -> KnowledgeBase:
     return base
 
 
+def ranks(found: list[str], key: str) -> int | None:
+    return found.index(key) + 1 if key in found else None
+
+
+def found_row(label: str, positions: list[int | None]) -> str:
+    n = len(positions)
+    hit = {k: sum(1 for r in positions if r is not None and r <= k) / n for k in (1, 3, 5)}
+    mrr = sum(1 / r for r in positions if r is not None) / n
+    return f"| {label} | {hit[1]:.2f} | {hit[3]:.2f} | {hit[5]:.2f} | {mrr:.3f} |"
+
+
+def course(model: str) -> None:
+    """The course set in `kb search` and in the site's search, and their agreement."""
+    import numpy as np
+
+    from course_questions import QUESTIONS
+    from kb.config import load_config
+    from kb.search.engine import open_kb
+    from site_browser import chromium, search, served_site
+
+    kb = open_kb(load_config(ROOT))
+    modes = ("hybrid", "semantic", "keyword")
+    cli: dict[str, list[int | None]] = {m: [] for m in modes}
+    site: dict[str, list[int | None]] = {m: [] for m in modes}
+    overlap: dict[str, list[float]] = {m: [] for m in modes}
+    cosines: list[float] = []
+    missed: list[str] = []
+    with served_site(ROOT) as url, chromium() as context:
+        page = context.new_page()
+        page.goto(url + "search/")
+        page.evaluate("window.kb.loadModel()")
+        for question, key in QUESTIONS:
+            for mode in modes:
+                mine = [h.key for h in kb.search(question, mode=mode, k=5)]
+                theirs = [h["key"] for h in search(page, question, k=5, mode=mode)]
+                cli[mode].append(ranks(mine, key))
+                site[mode].append(ranks(theirs, key))
+                overlap[mode].append(len(set(mine) & set(theirs)) / 5)
+                if mode == "hybrid" and key not in theirs:
+                    missed.append(f"{key} for {question!r}: site top 5 {theirs}")
+            vector = np.asarray(page.evaluate("q => window.kb.embed(q)", question), np.float32)
+            cosines.append(float(vector @ kb.embed_query(question)))
+    kb.close()
+    print(f"\nCourse set: {len(QUESTIONS)} questions in a student's words over this repository's "
+          f"{len(kb)} papers, each naming its paper (model {model}; the site's query encoder is "
+          "the int8 ONNX export in headless Chromium)")
+    print("| search | found @1 | found @3 | found @5 | MRR@5 |")
+    print("| --- | --- | --- | --- | --- |")
+    for mode in modes:
+        print(found_row(f"kb search, {mode}", cli[mode]))
+        print(found_row(f"site, {mode}", site[mode]))
+    print("\nCLI and site agreement on the course set (target: top-5 overlap >= 80%, cosine >= 0.99)")
+    print("| mode | top-5 overlap, mean | top-5 overlap, min | questions with identical top 5 |")
+    print("| --- | --- | --- | --- |")
+    for mode in modes:
+        same = sum(1 for o in overlap[mode] if o == 1.0)
+        print(f"| {mode} | {100 * np.mean(overlap[mode]):.1f}% | {100 * min(overlap[mode]):.0f}% "
+              f"| {same} of {len(QUESTIONS)} |")
+    print(f"\nquery vectors, browser (int8 ONNX) against kb search: cosine min {min(cosines):.4f}, "
+          f"mean {np.mean(cosines):.4f}")
+    if missed:
+        print("\nnamed paper not in the site's hybrid top 5:")
+        for line in missed:
+            print(f"- {line}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="BEIR folder")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model")
+    parser.add_argument("--set", choices=("scifact", "course", "all"), default="all",
+                        help="which evaluation to run")
     args = parser.parse_args()
+    if args.set in ("scifact", "all"):
+        scifact(args)
+    if args.set in ("course", "all"):
+        course(args.model)
+
+
+def scifact(args: argparse.Namespace) -> None:
     base = build(args.data, args.model)
     queries = {q["_id"]: q["text"] for q in read_jsonl(args.data / "queries.jsonl")}
     qrels = read_qrels(args.data / "qrels")

@@ -192,6 +192,8 @@ def test_api_finds_by_meaning_what_keywords_miss(page, site: str) -> None:  # ty
     with pytest.raises(Exception, match="unknown search mode"):
         search(page, "x", mode="fuzzy")
     assert search(page, "   ") == []
+    long = " ".join(["reward model overoptimization"] * 150)  # past the 256 word pieces it reads
+    assert keys(search(page, long, k=3, mode="semantic"))
     assert page.errors == []
 
 

@@ -5,7 +5,12 @@ models. :func:`ensure_onnx_model` exports the sentence-transformers model's BERT
 once with torch (``torch.onnx.export`` with the TorchScript exporter, opset 14, dynamic batch
 and sequence axes, eager attention), quantises its weights to int8 per output channel with
 onnxruntime (per-tensor quantisation moves query vectors too far: cosine 0.93 against 0.99),
-and lays it out as transformers.js reads a local model::
+except for the first layer's feed-forward output, kept in float32 (+1.8 MB): its input, the
+GELU activations, has outliers that a uint8 activation scale flattens, and short queries
+("PPO") lost most there (cosine 0.954 against 0.990 with it kept). Like sentence-transformers,
+the encoder reads at most ``max_seq_length`` (256) word pieces: the position table is cut to
+that length and the shipped tokenizer_config.json truncates there. The layout is the one
+transformers.js reads for a local model::
 
     <cache>/<name>/config.json, tokenizer.json, tokenizer_config.json, special_tokens_map.json
     <cache>/<name>/onnx/model_quantized.onnx          (dtype "q8")
@@ -29,7 +34,9 @@ from pathlib import Path
 
 from kb.errors import ConfigError, MissingDependencyError
 
-RECIPE = "torchscript-opset14-eager/int8-per-channel/v1"
+RECIPE = "torchscript-opset14-eager/positions-256/int8-per-channel-ffn0-fp32/v4"
+# MatMul nodes left in float32 (see the module docstring).
+KEEP_FLOAT = ("/layer.0/output/dense/",)
 OPSET = 14
 ONNX_FILE = "onnx/model_quantized.onnx"
 DTYPE = "q8"  # transformers.js' name for model_quantized.onnx
@@ -72,12 +79,26 @@ def ensure_onnx_model(model_dir: Path, cache: Path) -> Path:
         fp32 = work / "model.onnx"
         out = work / "out"
         (out / "onnx").mkdir(parents=True)
+        longest = _max_length(model_dir)
         with _quiet():  # the exporter's and quantiser's advice is noise in a site build's log
             _export(model_dir, fp32)
+            _cut_positions(fp32, longest)
             _quantize(fp32, out / ONNX_FILE)
         for name in TOKENIZER_FILES:
             if (model_dir / name).is_file():
                 shutil.copyfile(model_dir / name, out / name)
+        settings = json.loads((out / "tokenizer_config.json").read_text("utf-8")) \
+            if (out / "tokenizer_config.json").is_file() else {}
+        settings["model_max_length"] = longest
+        (out / "tokenizer_config.json").write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
+        # The model's tokenizer.json pads every text to 128 and cuts at 128; the CLI's encoder
+        # neither pads nor cuts before max_seq_length: the browser's copy does the same.
+        tokenizer = json.loads((out / "tokenizer.json").read_text("utf-8"))
+        tokenizer["padding"] = None
+        if tokenizer.get("truncation"):
+            tokenizer["truncation"]["max_length"] = longest
+        (out / "tokenizer.json").write_text(json.dumps(tokenizer, ensure_ascii=False,
+                                                       separators=(",", ":")), "utf-8")
         (out / "export.json").write_text(json.dumps({"recipe": RECIPE, "opset": OPSET}) + "\n",
                                           encoding="utf-8")
         try:
@@ -86,6 +107,30 @@ def ensure_onnx_model(model_dir: Path, cache: Path) -> Path:
             if not (target / ONNX_FILE).is_file():
                 raise
     return target
+
+
+def _max_length(model_dir: Path) -> int:
+    """The longest input the sentence-transformers model reads (its max_seq_length)."""
+    config = json.loads((model_dir / "config.json").read_text("utf-8"))
+    longest = int(config.get("max_position_embeddings", 512))
+    st_config = model_dir / "sentence_bert_config.json"
+    if st_config.is_file():
+        longest = min(longest, int(json.loads(st_config.read_text("utf-8"))
+                                   .get("max_seq_length") or longest))
+    return longest
+
+
+def _cut_positions(path: Path, longest: int) -> None:
+    """Keep the first ``longest`` rows of the position embeddings (the rest is never read)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    for tensor in model.graph.initializer:
+        if tensor.name.endswith("position_embeddings.weight"):
+            rows = numpy_helper.to_array(tensor)[:longest]
+            tensor.CopyFrom(numpy_helper.from_array(rows, tensor.name))
+    onnx.save(model, str(path))
 
 
 @contextmanager
@@ -109,6 +154,9 @@ def _export(model_dir: Path, path: Path) -> None:
         raise MissingDependencyError("exporting the browser's query encoder needs torch and "
                                      "transformers", fix="pip install torch==2.13.0 "
                                      "sentence-transformers") from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager",
                                       local_files_only=True).eval()
 
@@ -138,4 +186,10 @@ def _quantize(source: Path, target: Path) -> None:
     except ImportError:
         raise MissingDependencyError("quantising the browser's query encoder needs onnxruntime",
                                      fix="pip install onnxruntime onnx") from None
-    quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8)
+    import onnx
+
+    graph = onnx.load(str(source), load_external_data=False).graph
+    keep = [n.name for n in graph.node
+            if n.op_type == "MatMul" and any(part in n.name for part in KEEP_FLOAT)]
+    quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8,
+                     nodes_to_exclude=keep)

@@ -1,0 +1,219 @@
+"""Search in the built site, measured in headless Chromium against the targets it must meet.
+
+For this repository (about 50 papers) and a synthetic course of 1,000 papers (the generator of
+scripts/bench_site.py, kept in .kb/bench-site-search/ so its vectors are embedded once):
+
+- query time after the model has loaded, median and p95 over the course set's questions
+  (scripts/course_questions.py), hybrid and keyword, timed in the page around
+  ``window.kb.search`` (target: median <= 20 ms at 50 and at 1,000 papers);
+- bytes of the first view of the home page, which does not search (target: < 3 MB);
+- bytes of the model's first download (the encoder, its tokenizer, transformers.js and ONNX
+  Runtime's wasm) and the time to load it (target: <= 40 MB), then the time to load it again on
+  a revisit from the browser's caches (target: < 1 s);
+- the build time the feature adds at 1,000 papers with a warm cache: a warm build against a
+  warm build with the search files left out (target: < 10 s).
+
+A last table times the same int8 model in Python through onnxruntime for a query, against the
+numpy encoder ``kb search`` uses today. Bytes are what the server sent (``python -m
+http.server``, no compression), as the Resource Timing API reports them.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_site_search.py [--papers 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from site_browser import build_site, chromium, serve  # noqa: E402
+
+from course_questions import QUESTIONS  # noqa: E402
+
+MB = 1e6
+BYTES_SO_FAR = ("() => performance.getEntriesByType('navigation').concat("
+                "performance.getEntriesByType('resource')).reduce((s, e) => s + e.transferSize, 0)")
+TIME_QUERIES = """async ([qs, mode]) => {
+  const times = [];
+  for (const q of qs) {
+    const t = performance.now();
+    await window.kb.search(q, {k: 10, mode});
+    times.push(performance.now() - t);
+  }
+  return times;
+}"""
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def synthetic(n: int) -> Path:
+    from bench_site import synthetic_course
+
+    root = ROOT / ".kb" / "bench-site-search" / f"synthetic-{n}"
+    if not (root / "mkdocs.yml").is_file():
+        synthetic_course(root, n)
+    return root
+
+
+def measure_site(label: str, root: Path, profile: Path) -> dict[str, Any]:
+    """Build, serve and measure one course's site in a fresh browser profile."""
+    out: dict[str, Any] = {"site": label}
+    with tempfile.TemporaryDirectory(prefix="kb-bench-search-") as tmp:
+        site = Path(tmp) / "site"
+        build_site(root, site)  # the first build embeds what the cache lacks
+        out["build_s"] = build_site(root, site)
+        out["papers"] = len(list((root / "papers").glob("*.md")))
+        questions = [q for q, _ in QUESTIONS] * 2
+        with serve(site) as base, chromium(profile) as context:
+            page = context.new_page()
+            page.goto(base)
+            page.wait_for_load_state("networkidle")
+            out["first_view_mb"] = page.evaluate(BYTES_SO_FAR) / MB
+            page.goto(base + "search/")
+            page.wait_for_load_state("networkidle")
+            page.evaluate("window.kb.loadIndex()")
+            before = page.evaluate(BYTES_SO_FAR)
+            started = time.perf_counter()
+            page.evaluate("window.kb.loadModel()")
+            out["model_load_s"] = time.perf_counter() - started
+            out["model_mb"] = (page.evaluate(BYTES_SO_FAR) - before) / MB
+            page.evaluate(TIME_QUERIES, [questions[:5], "hybrid"])  # warm up the JIT
+            for mode in ("hybrid", "keyword"):
+                times = page.evaluate(TIME_QUERIES, [questions, mode])
+                out[f"{mode}_median"] = statistics.median(times)
+                out[f"{mode}_p95"] = pct(times, 0.95)
+            page.close()
+            again = context.new_page()  # a revisit: same profile, caches kept
+            again.goto(base + "search/")
+            again.wait_for_load_state("networkidle")
+            again.evaluate("window.kb.loadIndex()")
+            before = again.evaluate(BYTES_SO_FAR)
+            started = time.perf_counter()
+            again.evaluate("window.kb.loadModel()")
+            out["revisit_s"] = time.perf_counter() - started
+            out["revisit_mb"] = (again.evaluate(BYTES_SO_FAR) - before) / MB
+    return out
+
+
+def build_added(root: Path) -> tuple[float, float]:
+    """Warm build seconds with the search files, and with them left out."""
+    from kb.site.plugin import KbPlugin
+
+    with tempfile.TemporaryDirectory(prefix="kb-bench-search-") as tmp:
+        site = Path(tmp) / "site"
+        build_site(root, site)
+        with_search = min(build_site(root, site) for _ in range(2))
+        original = KbPlugin._add_search_files
+        KbPlugin._add_search_files = lambda self, files, config, session_src: None  # type: ignore[method-assign]
+        try:
+            without = min(build_site(root, site) for _ in range(2))
+        finally:
+            KbPlugin._add_search_files = original  # type: ignore[method-assign]
+    return with_search, without
+
+
+def python_query_path() -> list[tuple[str, float, float]]:
+    """(encoder, load s, ms per query) for the int8 ONNX model and the CLI's numpy encoder."""
+    import numpy as np
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    from kb.config import load_config
+    from kb.search.embed import model_location
+    from kb.search.minilm import MiniEncoder
+    from kb.search.onnx_export import ONNX_FILE, ensure_onnx_model
+    from kb.site.semantic import browser_cache
+
+    config = load_config(ROOT)
+    location = Path(model_location(config.options.model))
+    folder = ensure_onnx_model(location, browser_cache(config) / "onnx")
+    questions = [q for q, _ in QUESTIONS]
+    rows = []
+    started = time.perf_counter()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(folder / ONNX_FILE), options,
+                                   providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    load = time.perf_counter() - started
+
+    def onnx_embed(text: str) -> Any:
+        ids = np.array([tokenizer.encode(text).ids])
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                    "token_type_ids": np.zeros_like(ids)})[0][0]
+        return hidden.mean(axis=0)
+
+    for label, loader_s, embed in (("int8 ONNX, onnxruntime (1 thread)", load, onnx_embed),):
+        embed(questions[0])
+        times = []
+        for q in questions:
+            t = time.perf_counter()
+            embed(q)
+            times.append((time.perf_counter() - t) * 1000)
+        rows.append((label, loader_s, statistics.median(times)))
+    started = time.perf_counter()
+    mini = MiniEncoder(location)
+    load = time.perf_counter() - started
+    mini.embed([questions[0]])
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        mini.embed([q])
+        times.append((time.perf_counter() - t) * 1000)
+    rows.append(("float32 numpy (kb search today)", load, statistics.median(times)))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=1000, help="papers in the synthetic course")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kb-bench-profile-") as profiles:
+        rows.append(measure_site("this repository", ROOT, Path(profiles) / "a"))
+        big = synthetic(args.papers)
+        rows.append(measure_site(f"synthetic, {args.papers} papers", big, Path(profiles) / "b"))
+    with_search, without = build_added(big)
+
+    print(f"Search in the built site, headless Chromium, {os.cpu_count()} CPU cores "
+          "(query times over the course set's questions, twice each, after the model loaded)")
+    print("| site | papers | hybrid median / p95 ms | keyword median / p95 ms | first view MB "
+          "| model download MB | model load s | revisit load s (MB) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['site']} | {r['papers']} | {r['hybrid_median']:.1f} / {r['hybrid_p95']:.1f} "
+              f"| {r['keyword_median']:.1f} / {r['keyword_p95']:.1f} | {r['first_view_mb']:.2f} "
+              f"| {r['model_mb']:.1f} | {r['model_load_s']:.2f} | {r['revisit_s']:.2f} "
+              f"({r['revisit_mb']:.2f}) |")
+    print("targets: median <= 20 ms at 50 and 1,000 papers; first view < 3 MB; model download "
+          "<= 40 MB; revisit < 1 s")
+    print(f"\nBuild time added at {args.papers} papers, warm cache (mkdocs build --strict, best "
+          "of 2)")
+    print("| build | seconds |")
+    print("| --- | --- |")
+    print(f"| with the search files | {with_search:.2f} |")
+    print(f"| search files left out | {without:.2f} |")
+    print(f"| added by the feature (target < 10 s) | {with_search - without:.2f} |")
+    print("\nThe query encoder in Python (one query, the course set's questions)")
+    print("| encoder | load s | ms per query (median) |")
+    print("| --- | --- | --- |")
+    for label, load, ms in python_query_path():
+        print(f"| {label} | {load:.2f} | {ms:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
