@@ -106,7 +106,10 @@ def test_home_page_loads_without_console_errors(site: str, page) -> None:  # typ
 def test_search_finds_instructgpt_by_meaning_words(site: str, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(site)
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill("instruction following")
+    # typed key by key once the theme's search is ready: a query set in one go (fill) was
+    # sometimes dropped on a busy machine
+    page.locator(".md-search-result__meta", has_text="Type to start searching").wait_for(timeout=30_000)
+    page.locator("input.md-search__input").press_sequentially("instruction following", delay=20)
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=15_000)
     page.get_by_text(INSTRUCTGPT).first.wait_for(timeout=15_000)

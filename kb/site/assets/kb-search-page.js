@@ -188,18 +188,20 @@
     });
   }
 
-  // A link from the theme's search box to the search page, carrying the query along.
+  // A link from the theme's search box to the search page, carrying the query along. It goes
+  // before the theme's result list, not into it: the theme takes that list's first and last
+  // children for its own message and results.
   function searchBoxLink(input) {
     var result = document.querySelector(".md-search-result");
-    if (!result) { return; }
-    var link = result.querySelector(".kb-search-jump");
+    if (!result || !result.parentNode) { return; }
+    var link = result.parentNode.querySelector(":scope > .kb-search-jump");
     if (!link) {
       link = el("a", "kb-search-jump");
       link.addEventListener("click", function () {  // close the theme's search overlay
         var toggle = document.querySelector("[data-md-toggle=search]");
         if (toggle && toggle.checked) { toggle.click(); }
       });
-      result.insertBefore(link, result.firstChild);
+      result.parentNode.insertBefore(link, result);
     }
     var q = input.value.trim();
     link.href = pageUrl("search") + (q ? "?query=" + encodeURIComponent(q) : "");
