@@ -122,7 +122,7 @@ def add_papers(config: Config, ids: Sequence[str], *, tags: Sequence[str] = (),
     if not dry_run:
         failed = library.write()
         for outcome in outcomes:
-            if outcome.status == "added" and outcome.key in failed:
+            if outcome.status in ("added", "merged") and outcome.key in failed:
                 outcome.status, outcome.message = "failed", failed[outcome.key]
     for outcome in outcomes:
         if outcome.status in ("merged", "duplicate") and outcome.key:

@@ -138,9 +138,14 @@ def test_existing_paper_tagged_and_listed_and_update_fills(course: Path, net: Ne
         "  tagged heat: rlhf",
         "  added to session 1's reading list as required (docs/sessions/01-introduction.md)"]
     assert front(course, "heat")["abstract"] is None
+    before = (course / "papers" / "heat.md").read_text(encoding="utf-8")
     result = run(course, "add", "--update", "1605.08386")
     assert result.output.splitlines()[0] == (
         "1605.08386: merged into heat (same arXiv id 1605.08386): filled url, abstract")
+    after = (course / "papers" / "heat.md").read_text(encoding="utf-8")
+    head = before.split("\n---\n")[0]
+    assert after.startswith(head + "\nurl: https://arxiv.org/abs/1605.08386\nabstract: Graphs")
+    assert after.endswith("\n---\nNotes.\n")  # the filled fields added, nothing else changed
     assert front(course, "heat")["tags"] == ["rlhf"]
     assert str(front(course, "heat")["abstract"]).startswith("Graphs on lattice points")
 

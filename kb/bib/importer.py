@@ -20,13 +20,12 @@ entries from a big file; only picked entries are counted.
 
 Keys: the file's key when it is a valid file name and free; otherwise
 ``lastname + year + first meaningful title word`` (a letter suffix on collision). An existing
-paper file is never renamed or overwritten, except that ``update=True`` rewrites a duplicate's
-existing file with the missing fields added (atomically, its notes kept).
+paper file is never renamed or overwritten; ``update=True`` adds the missing fields to a
+duplicate's existing file in place (atomically; its other lines and notes stay as written).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -40,6 +39,7 @@ from kb.config import Config
 from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_paper
 from kb.models import Project
 from kb.errors import ContentError, NotFoundError
+from kb.hints import did_you_mean
 from kb.ids import DuplicateIndex, Match, title_key, title_verdict
 from kb.models import Paper
 
@@ -238,7 +238,7 @@ class Library:
             self.short.add(paper)
         self.keys = _Keys(config, [*self.known, *project.broken])
         self.new: dict[str, Paper] = {}
-        self.touched: dict[str, Paper] = {}  # existing papers changed by update
+        self.touched: dict[str, set[str]] = {}  # existing papers changed by update: fields
 
     def place(self, paper: Paper, wanted: str, *, update: bool = False) -> Placement:
         """Decide what ``paper`` (wanting the key ``wanted``) becomes, and remember it."""
@@ -274,7 +274,7 @@ class Library:
         changes = merge_missing(target, paper) if update else []
         if changes:
             if match.key not in self.new:
-                self.touched[match.key] = target
+                self.touched.setdefault(match.key, set()).update(c.split(".")[0] for c in changes)
             self.index.add(match.key, title=target.title, doi=target.doi, arxiv=target.arxiv)
             return Placement("merged", match.key,
                              f"into {match.key} ({why}): filled " + ", ".join(changes), changes)
@@ -282,16 +282,26 @@ class Library:
                          + ("; nothing new to merge" if update else ""))
 
     def write(self) -> dict[str, str]:
-        """Write new papers (never over an existing file) and rewrite updated ones atomically;
-        the keys whose new file could not be written, with the reason."""
+        """Write new papers (never over an existing file) and add the filled fields to updated
+        ones in place (:mod:`kb.edit`: their other lines stay as written); the keys whose
+        file could not be written, with the reason."""
+        from kb.edit import edit_file
+        from kb.errors import KbError
+
         failed = {}
         for key, paper in self.new.items():
             try:
                 write_paper(self.config, paper, overwrite=False)
             except ContentError as exc:  # the file appeared meanwhile: left alone, reported
                 failed[key] = f"not written: {exc.message}"
-        for paper in self.touched.values():
-            write_paper(self.config, paper, overwrite=True)
+        for key, names in self.touched.items():
+            paper = self.known[key]
+            path = paper_path(self.config, key)
+            values = {name: getattr(paper, name) for name in PAPER_FIELDS if name in names}
+            try:
+                edit_file(path, self.config.relative(path), values, self.config.options.max_file_size)
+            except KbError as exc:  # changed or broken meanwhile: left alone, reported
+                failed[key] = f"not updated: {exc.message}"
         return failed
 
 
@@ -313,9 +323,7 @@ def _check_picks(files: list[BibFile], keys: list[str]) -> None:
         {f.key for bib in files for f in bib.failures if f.key}
     missing = [k for k in keys if k not in present]
     if missing:
-        close = difflib.get_close_matches(missing[0], sorted(present), n=3)
-        hint = ("did you mean " + ", ".join(close) + "?") if close else \
-            "use a key as written after @type{ in the file"
+        hint = did_you_mean(missing[0], present) or "use a key as written after @type{ in the file"
         raise NotFoundError(f"no entry with the key {missing[0]!r} in "
                             + ", ".join(f.path for f in files), field="key", fix=hint)
 
@@ -363,7 +371,7 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
     if not dry_run:
         for key, message in library.write().items():
             for outcome in report.outcomes:
-                if outcome.key == key and outcome.status == "imported":
+                if outcome.key == key and outcome.status in ("imported", "merged"):
                     outcome.status, outcome.message = "failed", message
     return report
 

@@ -20,7 +20,6 @@ comparable across modes.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from kb.hints import did_you_mean
 from kb.config import Config
 from kb.errors import KbError, NotFoundError
 from kb.models import Project
@@ -299,8 +299,7 @@ class KnowledgeBase:
         if key in self.report.broken:
             return NotFoundError("the paper file could not be loaded, so it is not searchable",
                                  path=path, field="key", fix="run kb check to see what is wrong")
-        close = difflib.get_close_matches(key, self.keys, n=3)
-        fix = ("did you mean " + ", ".join(close) + "?") if close else "run kb check to list problems"
+        fix = did_you_mean(key, self.keys) or "run kb check to list problems"
         where = "the knowledge base has no papers yet" if not len(self) else f"no paper {key!r}"
         return NotFoundError(where, path=path, field="key", fix=fix)
 
