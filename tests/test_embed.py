@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +91,25 @@ def test_bundled_model_resolves_to_the_package_folder() -> None:
     assert (location / "config.json").is_file()
     assert model_location("/some/local/model") == "/some/local/model"
     assert default_embedder().dim == 384 and not default_embedder().loaded
-    assert text_hash("a") != text_hash("b")
+    # sha256 of the UTF-8 text: the key under which a vector is cached
+    assert text_hash("a") == "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+    assert text_hash("é") == hashlib.sha256("é".encode()).hexdigest()
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_query_encoder_matches_the_real_models_reference_vectors() -> None:
+    """The numpy encoder that embeds queries, against vectors sentence-transformers made from
+    the bundled model (scripts/reference_vectors.py); torch is never imported."""
+    reference = json.loads((DATA / "minilm-reference.json").read_text(encoding="utf-8"))
+    expected = np.load(DATA / "minilm-reference.npy")
+    assert reference["model"] == DEFAULT_MODEL and expected.shape == (len(reference["queries"]), 384)
+    embedder = default_embedder()
+    got = np.concatenate([embedder.embed([q]) for q in reference["queries"]])
+    assert not embedder.loaded  # the light encoder answered, not sentence-transformers
+    np.testing.assert_allclose(got, expected, atol=2e-5)
+    assert float((got * expected).sum(axis=1).min()) > 0.99999
 
 
 def test_importing_search_loads_no_heavy_modules() -> None:

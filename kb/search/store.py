@@ -59,6 +59,7 @@ class Store:
         self.note = note  # why the cache is in memory, said once to the user
         self.rebuilt = False  # set by kb.search.cache when damage was repaired
         self._count: int | None = None
+        self._hashes: list[tuple[str, str]] | None = None  # text_hashes(), until a write
 
     def close(self) -> None:
         self.conn.close()
@@ -85,7 +86,7 @@ class Store:
         """Empty every table (the next sync rebuilds the cache from the files)."""
         self.drop_all()
         self.create()
-        self._count = None
+        self._count = self._hashes = None
 
     def meta(self, name: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -116,9 +117,17 @@ class Store:
     # ------------------------------------------------------------ writing
 
     def file_states(self) -> dict[str, tuple[str, int, int]]:
-        """key -> (file hash, modification time in ns, size) of every stored paper."""
-        return {key: (h, m, n) for key, h, m, n in self.conn.execute(
-            "SELECT key, file_hash, mtime_ns, size FROM paper")}
+        """key -> (file hash, modification time in ns, size) of every stored paper.
+
+        The same pass keeps the text hashes, so a sync that changes nothing reads the table
+        once."""
+        states, hashes = {}, []
+        for key, h, m, n, th in self.conn.execute(
+                "SELECT key, file_hash, mtime_ns, size, text_hash FROM paper ORDER BY key"):
+            states[key] = (h, m, n)
+            hashes.append((key, th))
+        self._hashes = hashes
+        return states
 
     def put_papers(self, papers: dict[str, Paper], *,
                    files: dict[str, tuple[str, str, int, int]] | None = None,
@@ -148,17 +157,21 @@ class Store:
             fts.append((key, paper.title, "; ".join(paper.authors), paper.abstract or "",
                         paper.summary or "", paper.notes, " ".join(paper.tags)))
         marks = ",".join("?" * len(_PAPER_COLUMNS))
+        # A paper's keyword-index row has the paper row's rowid, so it is found without a scan.
         with self.conn:
             for chunk in chunks(drop):
                 where = ",".join("?" * len(chunk))
+                self.conn.execute("DELETE FROM paper_fts WHERE rowid IN "
+                                  f"(SELECT rowid FROM paper WHERE key IN ({where}))", chunk)
                 self.conn.execute(f"DELETE FROM paper WHERE key IN ({where})", chunk)
                 self.conn.execute(f"DELETE FROM tag WHERE paper_key IN ({where})", chunk)
-                self.conn.execute(f"DELETE FROM paper_fts WHERE key IN ({where})", chunk)
             self.conn.executemany(f"INSERT INTO paper VALUES ({marks})", rows)
             self.conn.executemany("INSERT INTO tag VALUES (?, ?)", tags)
             self.conn.executemany(
-                f"INSERT INTO paper_fts (key, {', '.join(FTS_COLUMNS)}) VALUES (?,?,?,?,?,?,?)", fts)
-        self._count = None
+                f"INSERT INTO paper_fts (rowid, key, {', '.join(FTS_COLUMNS)}) "
+                "SELECT rowid, ?, ?, ?, ?, ?, ?, ? FROM paper WHERE key = ?",
+                [(*row, row[0]) for row in fts])
+        self._count = self._hashes = None
 
     def touch(self, times: list[tuple[int, int, str]]) -> None:
         """Record new (mtime_ns, size) of files whose bytes are unchanged."""
@@ -194,7 +207,10 @@ class Store:
 
     def text_hashes(self) -> list[tuple[str, str]]:
         """(key, text_hash) of every paper, ordered by key."""
-        return self.conn.execute("SELECT key, text_hash FROM paper ORDER BY key").fetchall()
+        if self._hashes is None:
+            self._hashes = self.conn.execute(
+                "SELECT key, text_hash FROM paper ORDER BY key").fetchall()
+        return list(self._hashes)
 
     def all_keys(self) -> list[str]:
         return [key for (key,) in self.conn.execute("SELECT key FROM paper ORDER BY key")]

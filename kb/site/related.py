@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from kb.config import Config
@@ -24,6 +25,11 @@ def related_papers(config: Config, project: Project, *,
     from kb.search.engine import open_kb
 
     kb = open_kb(config, project, embedder=embedder, progress=False)
-    found = kb.related_many(sorted(project.papers), k=k)  # one index pass for all pages
+    try:
+        for note in kb.report.notes:  # a rebuilt or unwritable cache: said once, in the build log
+            logging.getLogger("mkdocs.plugins.kb").info(note)
+        found = kb.related_many(sorted(project.papers), k=k)  # one index pass for all pages
+    finally:
+        kb.close()
     return {key: [Related(h.key, h.title, list(h.authors), h.year, h.score) for h in hits]
             for key, hits in found.items()}
