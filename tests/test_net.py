@@ -46,6 +46,8 @@ def client(tmp_path: Path) -> Iterator[PoliteClient]:
     ("10.1145/3184558.3186235", "doi", "10.1145/3184558.3186235"),
     ("https://doi.org/10.1145/3184558.3186235", "doi", "10.1145/3184558.3186235"),
     ("https://dx.doi.org/10.1002/%28SICI%291097-0185", "doi", "10.1002/(SICI)1097-0185"),
+    ("doi.org/10.1145/3184558.3186235", "doi", "10.1145/3184558.3186235"),
+    ("arxiv.org/abs/2203.02155", "arxiv", "2203.02155"),
     (ODD_DOI, "doi", ODD_DOI),
 ])
 def test_identifiers_as_people_paste_them(text: str, kind: str, value: str) -> None:

@@ -23,8 +23,8 @@ from kb.net.errors import NetError
 if TYPE_CHECKING:
     from kb.net import Endpoints
 
-_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
-_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)",
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)",
                            re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
@@ -49,7 +49,7 @@ def parse_identifier(text: str) -> Identifier:
                              "hep-th/9901001)")
         return Identifier(text, "arxiv", normalize_arxiv(value))
     doi = _DOI_PREFIX.sub("", raw)
-    if raw.lower().startswith(("http://", "https://")) and doi != raw:
+    if doi != raw and not raw.lower().startswith("doi:"):  # a link: %-escapes decoded
         doi = unquote(doi)
     if _DOI.match(doi):
         from_arxiv = arxiv_from_doi(doi)
