@@ -85,6 +85,18 @@ def build_site(root: Path, *, strict: bool = True, embedder: Any = None) -> Path
     return Path(config.site_dir)
 
 
+def stop_process(process: Any) -> None:
+    """End a server started by a test: terminate, then kill if it does not stop in 10 s."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def require_chromium(path: Path) -> Path:
     """``path`` if Chromium is there; otherwise the test fails (never skips) saying what to do."""
     import pytest

@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,15 +31,12 @@ from kb.config import load_config as load_kb
 from kb.content import load_project
 from kb.init import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import build_site, require_chromium, set_option
+from site_helpers import build_site, require_chromium, set_option, stop_process
+from test_browser import CHROMIUM, FLAGS, OUTPUT, _Quiet
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT = ROOT / "test-output"
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DONE_QUERY = "teaching a chatbot to follow instructions from people's rankings"
 QUERIES = [DONE_QUERY, "efficient attention for long sequences",
            "when the proxy reward stops tracking what people want",
@@ -64,15 +61,6 @@ def wait_http(url: str, seconds: float = 120) -> None:
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """This repository's site for https://host/course/, served by `python -m http.server`."""
@@ -92,7 +80,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_http(base)
         yield base
     finally:
-        stop(server)
+        stop_process(server)
 
 
 def launch(p, profile: Path, extra: list[str] | None = None):  # type: ignore[no-untyped-def]
@@ -315,11 +303,6 @@ def test_keyword_fallback_without_webassembly(site: str, playwright, tmp_path: P
     assert blocked == []
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_results_are_escaped(course: Path, chromium) -> None:  # type: ignore[no-untyped-def]
     evil = "<img src=x onerror=alert(1)>"
     set_option(course, "related", "0")
@@ -376,5 +359,5 @@ def test_works_under_mkdocs_serve_with_a_sub_path(tmp_path: Path, chromium) -> N
     finally:
         tab.close()
         chromium.unroute("**/*")
-        stop(server)
+        stop_process(server)
     assert blocked == []

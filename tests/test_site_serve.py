@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from conftest import write
-from site_helpers import set_option
+from site_helpers import set_option, stop_process
 
 MKDOCS = Path(sys.executable).with_name("mkdocs")
 
@@ -61,12 +61,7 @@ def test_serve_rebuilds_on_paper_and_docs_changes(course: Path) -> None:
         page = wait_for(base + "sessions/01-introduction/", "Plan: write what the session")
         assert "Attention Is Still All You Need" in page  # the reading card follows the paper
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
     assert server.stderr is not None
     log = server.stderr.read().decode("utf-8", "replace")
     assert "Traceback" not in log and "ERROR" not in log, log

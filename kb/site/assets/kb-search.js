@@ -250,21 +250,26 @@
       });
     });
     var ranked = [];
-    scores.forEach(function (s, doc) { if (ok(doc)) { ranked.push([doc, s]); } });
+    scores.forEach(function (s, doc) { if (!ok || ok(doc)) { ranked.push([doc, s]); } });
     ranked.sort(byScoreThenKey(data.papers));
     return ranked.slice(0, depth);
   }
 
   function semanticRanking(vector, depth, ok) {
-    var n = state.data.vectors.count, dim = state.dim, v = state.vectors, ranked = [];
+    var n = state.data.vectors.count, dim = state.dim, v = state.vectors, scales = state.scales;
+    var q = Float32Array.from(vector), scores = new Float64Array(n), order = [];
     for (var i = 0; i < n; i++) {
-      if (!ok(i)) { continue; }
+      if (ok && !ok(i)) { continue; }
       var dot = 0, at = i * dim;
-      for (var j = 0; j < dim; j++) { dot += v[at + j] * vector[j]; }
-      ranked.push([i, dot * state.scales[i]]);
+      for (var j = 0; j < dim; j++) { dot += v[at + j] * q[j]; }
+      scores[i] = dot * scales[i];
+      order.push(i);
     }
-    ranked.sort(byScoreThenKey(state.data.papers));
-    return ranked.slice(0, depth);
+    var papers = state.data.papers;
+    order.sort(function (a, b) {
+      return scores[b] - scores[a] || (papers[a].key < papers[b].key ? -1 : 1);
+    });
+    return order.slice(0, depth).map(function (i) { return [i, scores[i]]; });
   }
 
   // kb.search.engine.rrf: score(d) = sum_i w_i / (RRF_K + rank_i(d)), ties by key.
@@ -392,7 +397,10 @@
       query = String(query == null ? "" : query).trim();
       if (!query || k <= 0) { return []; }
       var papers = data.papers;
-      var ok = function (i) { return allowed(papers[i], o); };
+      var filtered = ["session", "tag", "yearFrom", "yearTo", "type"].some(function (name) {
+        return o[name] != null && o[name] !== "";
+      });
+      var ok = filtered ? function (i) { return allowed(papers[i], o); } : null;
       var depth = Math.max(k, data.rules.fusion_depth);
       var matched = new Map();
       var words = keywordRanking(query, mode === "keyword" ? k : depth, ok, matched);
