@@ -54,5 +54,5 @@ def test_add_instructgpt_to_session_one_then_check_and_search(course: Path, net:
     assert len(load_project(load_config(course)).papers) >= 15
     for query in ("How do you train a language model to follow instructions?",
                   "How can human feedback make a language model follow what a user intends?"):
-        hits = json.loads(run(course, "search", "--json", query).output)
+        hits = json.loads(run(course, "search", "--json", query).stdout)
         assert hits[0]["key"] == "ouyang2022training", (query, [h["key"] for h in hits[:5]])

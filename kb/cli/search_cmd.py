@@ -6,13 +6,12 @@ The search library (SQLModel, faiss, the model) is imported inside the commands,
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.app import State, cli, echo_json, pass_state
+from kb.cli.app import State, cli, echo_json, pass_state, quiet_option
 from kb.names import lead_authors
 
 if TYPE_CHECKING:
@@ -22,9 +21,10 @@ _EMPTY = "the knowledge base has no papers yet: add papers/<key>.md files (see k
 
 
 def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
+    from kb.progress import progress_for
     from kb.search.engine import open_kb
 
-    kb = open_kb(state.config, progress=sys.stderr.isatty(), embed=embed)
+    kb = open_kb(state.config, progress=progress_for(state.quiet), embed=embed)
     for note in kb.report.notes:
         click.echo(note, err=True)
     if kb.report.broken:
@@ -91,6 +91,7 @@ _json_option = click.option("--json", "as_json", is_flag=True,
 
 
 @cli.command("search")
+@quiet_option
 @click.argument("query")
 @click.option("--mode", type=click.Choice(["hybrid", "semantic", "keyword"]), default="hybrid",
               show_default=True,
@@ -120,6 +121,7 @@ def search_command(state: State, query: str, mode: str, k: int, session: int | N
 
 
 @cli.command("related")
+@quiet_option
 @click.argument("key")
 @click.option("-k", "--limit", "k", type=click.IntRange(1, 1000), default=5, show_default=True,
               help="How many papers to show.")
@@ -132,6 +134,7 @@ def related_command(state: State, key: str, k: int, as_json: bool) -> None:
 
 
 @cli.command("suggest")
+@quiet_option
 @click.option("--session", type=int, required=True,
               help="The session number whose topic and readings the suggestions follow.")
 @_k_option
@@ -150,6 +153,7 @@ def suggest_command(state: State, session: int, k: int, as_json: bool) -> None:
 
 
 @cli.command("sync")
+@quiet_option
 @click.option("--rebuild", is_flag=True, help="Throw the cache away and rebuild it from the files.")
 @pass_state
 def sync_command(state: State, rebuild: bool) -> None:

@@ -113,6 +113,10 @@ class SentenceTransformerEmbedder:
             self._model = self._load()
         return self._model
 
+    def load(self) -> None:
+        """Load the model now (seconds: torch and the weights), not at the first embed()."""
+        _ = self.model
+
     def _load(self) -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -31,8 +31,9 @@ from kb.hints import did_you_mean
 from kb.config import Config
 from kb.errors import KbError, NotFoundError
 from kb.models import Project
+from kb.progress import Progress, as_progress
 from kb.search.cache import open_synced, open_vectors
-from kb.search.embed import Embedder, default_embedder, normalize, text_hash
+from kb.search.embed import SMALL_BATCH, Embedder, default_embedder, normalize, text_hash
 from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint, saved_rows
 from kb.search.store import Filter, Store
 from kb.search.sync import SyncReport
@@ -103,24 +104,21 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = Non
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _embed_all(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
-    """Embed ``texts`` in batches, with a rich progress bar when asked."""
+def _embed_all(embedder: Embedder, texts: list[str], progress: Progress) -> np.ndarray:
+    """Embed ``texts`` in batches, saying first when the model must be loaded (which takes
+    seconds), then with a bar (terminal) or a line per phase."""
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    if not progress:
-        return normalize(embedder.embed(texts))
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
+    load = getattr(embedder, "load", None)  # a model loaded on first use announces the wait
+    if load is not None and not getattr(embedder, "loaded", True) and len(texts) > SMALL_BATCH:
+        progress.phase(f"loading the embedding model {embedder.name}...")
+        load()
     parts = []
-    # On stderr, so that `kb search --json > hits.json` stays clean JSON.
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task(f"embedding with {embedder.name}", total=len(texts))
+    with progress.bar(f"embedding with {embedder.name}", len(texts)) as advance:
         for start in range(0, len(texts), EMBED_BATCH):
             batch = texts[start:start + EMBED_BATCH]
             parts.append(embedder.embed(batch))
-            bar.advance(task, len(batch))
+            advance(len(batch))
     return normalize(np.concatenate(parts))
 
 
@@ -128,12 +126,12 @@ class KnowledgeBase:
     """A synced, searchable course: the store, the embedder and the vector index."""
 
     def __init__(self, config: Config, store: Store, embedder: Embedder, report: SyncReport, *,
-                 progress: bool = False, hnsw_threshold: int = HNSW_THRESHOLD):
+                 progress: bool | Progress = False, hnsw_threshold: int = HNSW_THRESHOLD):
         self.config = config
         self.store = store
         self.embedder = embedder
         self.report = report
-        self.progress = progress
+        self.progress = as_progress(progress)
         self.hnsw_threshold = hnsw_threshold
         self.embedded = 0  # texts embedded to build the index (the rest came from the cache)
         self._items = store.text_hashes()
@@ -195,6 +193,9 @@ class KnowledgeBase:
         return self.index.search(vector, depth, allowed=allowed, exclude=exclude)
 
     def embed_query(self, text: str) -> np.ndarray:
+        light = getattr(self.embedder, "light_encoder", None)  # the model's numpy twin loads fast
+        if light is not None and not getattr(self.embedder, "loaded", True) and light() is None:
+            self.progress.phase(f"loading the embedding model {self.embedder.name}...")
         return normalize(self.embedder.embed([text]))[0]
 
     # ------------------------------------------------------------ public
@@ -315,7 +316,7 @@ def _hit(row: dict[str, Any], score: float) -> Hit:
 
 
 def _vectors(store: Store, cache: VectorCache, embedder: Embedder, items: list[tuple[str, str]],
-             progress: bool, reuse: dict[str, np.ndarray] | None = None
+             progress: Progress, reuse: dict[str, np.ndarray] | None = None
              ) -> tuple[np.ndarray, int]:
     """One vector per (key, text hash): from ``reuse`` (rows of the last index), then from the
     vector cache, embedding only what both lack."""
@@ -338,7 +339,7 @@ def _vectors(store: Store, cache: VectorCache, embedder: Embedder, items: list[t
 
 
 def open_kb(config: Config, project: Project | None = None, *, embedder: Embedder | None = None,
-            progress: bool = False, embed: bool = True,
+            progress: bool | Progress = False, embed: bool = True,
             hnsw_threshold: int = HNSW_THRESHOLD) -> KnowledgeBase:
     """Sync the cache (store, vectors, index) with the files and return a searchable handle.
 

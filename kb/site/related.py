@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from kb.config import Config
 from kb.models import Project
+from kb.progress import LogProgress
 from kb.site.pages import Related
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ def related_papers(config: Config, project: Project, *,
         return {}
     from kb.search.engine import open_kb
 
-    kb = open_kb(config, project, embedder=embedder, progress=False)
+    log = LogProgress(logging.getLogger("mkdocs.plugins.kb"))
+    kb = open_kb(config, project, embedder=embedder, progress=log)
     try:
         for note in kb.report.notes:  # a rebuilt or unwritable cache: said once, in the build log
             logging.getLogger("mkdocs.plugins.kb").info(note)
