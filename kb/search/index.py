@@ -42,8 +42,7 @@ SINGLE_THREAD_QUERIES = 4
 def fingerprint(model: str, items: Iterable[tuple[str, str]]) -> str:
     """A digest of the model name and every (key, text hash), in order."""
     digest = hashlib.sha256(model.encode() + b"\0")
-    for key, h in items:
-        digest.update(f"{key}\0{h}\n".encode())
+    digest.update("".join(f"{key}\0{h}\n" for key, h in items).encode())
     return digest.hexdigest()
 
 

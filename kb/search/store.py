@@ -123,9 +123,10 @@ class Store:
         once."""
         states, hashes = {}, []
         for key, h, m, n, th in self.conn.execute(
-                "SELECT key, file_hash, mtime_ns, size, text_hash FROM paper ORDER BY key"):
+                "SELECT key, file_hash, mtime_ns, size, text_hash FROM paper"):
             states[key] = (h, m, n)
             hashes.append((key, th))
+        hashes.sort()  # rows come in insertion order, mostly sorted already: a fast sort
         self._hashes = hashes
         return states
 

@@ -77,7 +77,7 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
             touched.append((mtime, size, key))
         else:
             todo.append(key)
-    report.removed = sorted(k for k in stored if k not in files)
+    report.removed = sorted(stored.keys() - files.keys())
     side = side_hash(config)
     report.sessions_changed = side != store.meta("side_hash")
     if project is None and report.sessions_changed:

@@ -28,7 +28,7 @@ from sqlmodel import Field, SQLModel
 
 from kb.models import Paper
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 REGISTRY = registry()
 
 FTS_COLUMNS = ("title", "authors", "abstract", "summary", "notes", "tags")
