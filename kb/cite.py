@@ -4,13 +4,13 @@ check before it turns citations into links)."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from kb.config import Config
 from kb.content import INDEX_PAGES, key_problem
+from kb.hints import suggest
 from kb.models import Issue, Project
 
 CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
@@ -70,11 +70,10 @@ def unknown_citation(path: str, line: int, key: str, papers: Iterable[str]) -> I
     """The issue for ``[@key]`` at ``path:line`` when no paper has that key."""
     problem = key_problem(key)
     why = f" ({problem})" if problem else ""
-    close = difflib.get_close_matches(key, list(papers), n=1)
-    hint = f"did you mean [@{close[0]}]? If not, c" if close else "c"
     return Issue("error", path, f"[@{key}] names no paper{why}",
-                 fix=hint + "orrect the key or add the paper to papers/ (kb import)", line=line,
-                 code="unknown-citation")
+                 fix=suggest(key, papers, "correct the key or add the paper to papers/ (kb import)",
+                             show=lambda k: f"[@{k}]"),
+                 line=line, code="unknown-citation")
 
 
 def _pages(config: Config) -> Iterator[tuple[Path, str]]:

@@ -21,10 +21,11 @@ off.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from kb.hints import suggest
 
 if TYPE_CHECKING:
     from kb.models import Issue
@@ -123,14 +124,9 @@ _ALL = (
 CODES: dict[str, Code] = {c.code: c for c in _ALL}
 
 
-def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
-    """' (did you mean 'x'?)' for the closest of ``known`` to ``name``, else ''."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def unknown_code_message(name: str) -> str:
-    return f"unknown issue code {name!r}{did_you_mean(name, CODES)}; kb check --list-codes lists them"
+    """The message for an issue code the registry does not have, with the nearest codes."""
+    return f"unknown issue code {name!r}: " + suggest(name, CODES, "kb check --list-codes lists them")
 
 
 def validate_settings(settings: Mapping[str, str]) -> dict[str, Setting]:

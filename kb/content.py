@@ -7,7 +7,6 @@ hides the others.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tempfile
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from kb.config import Config
 from kb.errors import ContentError, InvalidKeyError
+from kb.hints import suggest
 from kb.models import Issue, Paper, Poster, Project, Session, Source
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
@@ -199,10 +199,8 @@ def _unknown_field_issues(data: dict[str, Any], model: type[BaseModel], source: 
     for name in data:
         if name in known:
             continue
-        close = difflib.get_close_matches(str(name), known, n=1)
-        fix = f"did you mean {close[0]!r}? " if close else ""
         issues.append(Issue("warning", source.path, f"unknown field {name!r} (kept, but unused)",
-                            fix=fix + hint, field=str(name), line=source.line(str(name)),
+                            fix=suggest(str(name), known, hint), field=str(name), line=source.line(str(name)),
                             code="unknown-field"))
     return issues
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kb.errors import NotFoundError
+from kb.hints import unknown_paper, unknown_session
 from kb.models import Paper, Project
 
 
@@ -21,18 +21,12 @@ def select_papers(project: Project, *, session: int | None = None, tags: Iterabl
     if wanted_keys:
         missing = [k for k in wanted_keys if k not in papers]
         if missing:
-            from kb.hints import did_you_mean
-
-            raise NotFoundError(f"no paper with the key {missing[0]!r}", field="key",
-                                fix=did_you_mean(missing[0], [*papers, *project.broken])
-                                or "use a key from the papers folder (the file name without .md)")
+            raise unknown_paper(project, missing[0])
         papers = {k: papers[k] for k in wanted_keys}
     if session is not None:
         found = project.session(session)
         if found is None:
-            numbers = ", ".join(str(s.session) for s in project.sessions) or "none"
-            raise NotFoundError(f"no session number {session}", field="session",
-                                fix=f"use one of the session numbers: {numbers}")
+            raise unknown_session(project, session)
         listed = {r.key for r in found.readings}
         papers = {k: p for k, p in papers.items() if k in listed}
     required = set(tags)

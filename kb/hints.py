@@ -6,39 +6,62 @@ The errors say what was typed, where it was looked for, and the nearest names th
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from kb.config import Config
 from kb.errors import NotFoundError
-from kb.models import Project
+
+if TYPE_CHECKING:
+    from kb.config import Config
+    from kb.models import Project
+
+CUTOFF = 0.6  # difflib similarity below which a name is not suggested at all
+NEAR_BEST = 0.1  # further names are suggested only when this close to the best one's similarity
 
 
-def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
-    """'did you mean a, b?' for the choices closest to ``word``, or '' when none is close."""
+def did_you_mean(word: str, choices: Iterable[str], n: int = 3,
+                 show: Callable[[str], str] = str) -> str:
+    """'did you mean a, b?' for the choices closest to ``word``, or '' when none is close.
+
+    Names as close as the best one but for ``NEAR_BEST`` are listed too, at most ``n``; ``show``
+    writes a choice the way the user would type it (e.g. ``[@key]`` in a page).
+    """
     pool = sorted(set(choices))
-    close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
+    close = difflib.get_close_matches(word, pool, n=n, cutoff=CUTOFF)
+    ratios = [difflib.SequenceMatcher(None, word, c).ratio() for c in close]
+    close = [c for c, r in zip(close, ratios) if r >= ratios[0] - NEAR_BEST]
     lowered = {c.lower(): c for c in pool}
     if not close and word.lower() in lowered:
         close = [lowered[word.lower()]]
-    return ("did you mean " + ", ".join(close) + "?") if close else ""
+    return ("did you mean " + ", ".join(map(show, close)) + "?") if close else ""
 
 
-def unknown_paper(config: Config, project: Project, key: str) -> NotFoundError:
+def suggest(word: str, choices: Iterable[str], fix: str, n: int = 3,
+            show: Callable[[str], str] = str) -> str:
+    """``fix``, preceded by 'did you mean a, b? If not, ' when some choices are close to ``word``.
+
+    Every 'did you mean' a user reads (CLI errors, kb check, the site's build) is worded here.
+    """
+    hint = did_you_mean(word, choices, n, show)
+    return f"{hint} If not, {fix}" if hint else fix
+
+
+def unknown_paper(project: Project, key: str, papers_dir: str | None = None) -> NotFoundError:
     """The error for a paper key that names no paper, with the nearest keys."""
-    path = f"{config.options.papers_dir}/{key}.md"
+    path = f"{papers_dir}/{key}.md" if papers_dir else None
     if key in project.broken:
         return NotFoundError("the paper file could not be loaded", path=path, field="key",
                              fix="run kb check to see what is wrong with it")
-    hint = did_you_mean(key, [*project.papers, *project.broken])
     return NotFoundError(f"no paper with the key {key!r}", path=path, field="key",
-                         fix=hint or "use a key from the papers folder (the file name without .md)")
+                         fix=suggest(key, [*project.papers, *project.broken],
+                                     "use a key from the papers folder (the file name without .md)"))
 
 
 def check_keys(config: Config, project: Project, keys: Iterable[str]) -> None:
     """Raise :func:`unknown_paper`'s error for the first key that names no paper."""
     for key in keys:
         if key not in project.papers:
-            raise unknown_paper(config, project, key)
+            raise unknown_paper(project, key, config.options.papers_dir)
 
 
 def unknown_session(project: Project, number: int) -> NotFoundError:
@@ -46,10 +69,9 @@ def unknown_session(project: Project, number: int) -> NotFoundError:
     numbers = [s.session for s in project.sessions]
     known = ", ".join(map(str, numbers)) if numbers else "none yet"
     near = sorted(numbers, key=lambda n: (abs(n - number), n))[:1]
-    hint = f"did you mean {near[0]}? " if near else ""
+    fix = "pass the number of a page in docs/sessions/, or create the page first"
     return NotFoundError(f"no session {number} (sessions: {known})", field="session",
-                         fix=hint + "pass the number of a page in docs/sessions/, or create the "
-                                    "page first")
+                         fix=f"did you mean {near[0]}? If not, {fix}" if near else fix)
 
 
 def check_tags(config: Config, tags: Iterable[str]) -> None:
@@ -63,9 +85,8 @@ def check_tags(config: Config, tags: Iterable[str]) -> None:
                                 fix="tags are lowercase words joined by hyphens, e.g. "
                                     "'reward-model'")
         if vocabulary and tag not in vocabulary:
-            hint = did_you_mean(tag, vocabulary)
             raise NotFoundError(f"the tag {tag!r} is not in the tag vocabulary", path="mkdocs.yml",
                                 field="plugins.kb.tags",
-                                fix=(hint + " " if hint else "") + "use one of: "
-                                + ", ".join(sorted(vocabulary)) + ", or add it under "
-                                "plugins.kb.tags in mkdocs.yml")
+                                fix=suggest(tag, vocabulary, "use one of: "
+                                            + ", ".join(sorted(vocabulary)) + ", or add it under "
+                                            "plugins.kb.tags in mkdocs.yml"))

@@ -10,7 +10,7 @@ from kb.config import Config
 from kb.content import load_project, paper_path
 from kb.edit import edit_file
 from kb.errors import NotFoundError
-from kb.hints import check_keys, check_tags, did_you_mean
+from kb.hints import check_keys, check_tags, suggest
 
 Action = Literal["add", "remove"]
 
@@ -36,9 +36,9 @@ def retag(config: Config, action: Action, tag: str, keys: Sequence[str], *,
     else:
         in_use = {t for p in project.papers.values() for t in p.tags}
         if tag not in in_use:
-            hint = did_you_mean(tag, in_use)
             raise NotFoundError(f"no paper has the tag {tag!r}", field="tag",
-                                fix=hint or "see the tags in use with kb check or on the site")
+                                fix=suggest(tag, in_use, "see the tags in use with kb check or on "
+                                                         "the site"))
     changes = []
     for key in dict.fromkeys(keys):
         paper = project.papers[key]

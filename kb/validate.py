@@ -7,7 +7,6 @@ runs them all and sorts the result by file and line, so a report reads top to bo
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import re
 from collections import defaultdict
@@ -18,6 +17,7 @@ from kb.cite import check_citations
 from kb.codes import apply_settings
 from kb.config import Config
 from kb.content import key_problem, load_project
+from kb.hints import suggest
 from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
 from kb.models import Issue, Paper, Project, Severity
@@ -206,11 +206,9 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
         problem = key_problem(key)
         message = f"{what} {key!r} is not a valid key: {problem}" if problem else \
             f"{what} {key!r} names no paper in {config.options.papers_dir}/"
-        close = difflib.get_close_matches(key, list(project.papers), n=1)
-        hint = f"did you mean {close[0]!r}? If not, c" if close else "c"
         return Issue("error", source.path, message,
-                     fix=hint + f"orrect the key, or add {config.options.papers_dir}/<key>.md "
-                     "(e.g. with kb import)",
+                     fix=suggest(key, project.papers, "correct the key, or add "
+                                 f"{config.options.papers_dir}/<key>.md (e.g. with kb import)"),
                      field=field, line=source.line(*loc), code="dangling-reference")
 
     numbers: dict[int, str] = {}

@@ -116,12 +116,12 @@ def test_unknown_session_tag_or_kind_stop_before_any_request(course: Path, net: 
     result = run(course, "add", "--session", "2", "1605.08386")
     assert result.exit_code == 2
     assert result.output == ("Error: [session] no session 2 (sessions: 1)\n"
-                             "  fix: did you mean 1? pass the number of a page in docs/sessions/, "
+                             "  fix: did you mean 1? If not, pass the number of a page in docs/sessions/, "
                              "or create the page first\n")
     result = run(course, "add", "--tag", "RLHF", "1605.08386")
     assert result.exit_code == 2 and "'RLHF' is not a tag" in result.output
     result = run(course, "add", "--tag", "rlfh", "1605.08386")
-    assert "fix: did you mean rlhf? use one of: architecture, rlhf" in result.output
+    assert "fix: did you mean rlhf? If not, use one of: architecture, rlhf" in result.output
     result = run(course, "add", "--note", "x", "1605.08386")
     assert result.exit_code == 2 and "--kind and --note need --session N" in result.output
     assert net.log == []
@@ -259,7 +259,8 @@ def test_tag_checks_every_key_and_tag_first(course: Path) -> None:
     result = run(course, "tag", "add", "rlhf", "vaswani2017attention", "vaswani2017")
     assert result.exit_code == 2
     assert result.output == ("Error: papers/vaswani2017.md: [key] no paper with the key "
-                             "'vaswani2017'\n  fix: did you mean vaswani2017attention?\n")
+                             "'vaswani2017'\n  fix: did you mean vaswani2017attention? If not, use a key "
+                             "from the papers folder (the file name without .md)\n")
     result = run(course, "tag", "add", "reward-model", "vaswani2017attention")
     assert "not in the tag vocabulary" in result.output
     result = run(course, "tag", "remove", "architectur", "vaswani2017attention")

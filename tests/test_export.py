@@ -99,7 +99,8 @@ def test_unknown_key_or_session_is_a_clear_error(two: Path) -> None:
            "  fix: use a key from the papers folder (the file name without .md)\n")
     result = run(two, "export", "csl", "--session", "9")
     assert (result.exit_code, result.output) == (
-        2, "Error: [session] no session number 9\n  fix: use one of the session numbers: 1\n")
+        2, "Error: [session] no session 9 (sessions: 1)\n  fix: did you mean 1? If not, pass the "
+           "number of a page in docs/sessions/, or create the page first\n")
     project = load_project(load_config(two))
     with pytest.raises(NotFoundError):
         select_papers(project, keys=["vaswani2017attention", "missing"])

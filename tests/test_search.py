@@ -209,7 +209,8 @@ def test_related_unknown_key_suggests_close_keys(library: Path) -> None:
     with pytest.raises(NotFoundError) as err:
         base.related("ouyang2022train")
     assert str(err.value) == ("papers/ouyang2022train.md: [key] no paper 'ouyang2022train'\n"
-                              "  fix: did you mean ouyang2022training?")
+                              "  fix: did you mean ouyang2022training? If not, run kb check "
+                              "to list problems")
 
 
 def test_suggest_leaves_out_the_reading_list(library: Path) -> None:

@@ -39,7 +39,7 @@ from kb.config import Config
 from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_paper
 from kb.models import Project
 from kb.errors import ContentError, NotFoundError
-from kb.hints import did_you_mean
+from kb.hints import suggest
 from kb.ids import DuplicateIndex, Match, title_key, title_verdict
 from kb.models import Paper
 
@@ -323,9 +323,10 @@ def _check_picks(files: list[BibFile], keys: list[str]) -> None:
         {f.key for bib in files for f in bib.failures if f.key}
     missing = [k for k in keys if k not in present]
     if missing:
-        hint = did_you_mean(missing[0], present) or "use a key as written after @type{ in the file"
         raise NotFoundError(f"no entry with the key {missing[0]!r} in "
-                            + ", ".join(f.path for f in files), field="key", fix=hint)
+                            + ", ".join(f.path for f in files), field="key",
+                            fix=suggest(missing[0], present,
+                                        "use a key as written after @type{ in the file"))
 
 
 def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Path, ...] = (),

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.hints import did_you_mean
+from kb.hints import suggest
 from kb.config import Config
 from kb.errors import KbError, NotFoundError
 from kb.models import Project
@@ -300,7 +300,7 @@ class KnowledgeBase:
         if key in self.report.broken:
             return NotFoundError("the paper file could not be loaded, so it is not searchable",
                                  path=path, field="key", fix="run kb check to see what is wrong")
-        fix = did_you_mean(key, self.keys) or "run kb check to list problems"
+        fix = suggest(key, self.keys, "run kb check to list problems")
         where = "the knowledge base has no papers yet" if not len(self) else f"no paper {key!r}"
         return NotFoundError(where, path=path, field="key", fix=fix)
 
