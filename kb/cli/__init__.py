@@ -13,6 +13,7 @@ from kb.cli import check_cmd  # noqa: F401
 from kb.cli import search_cmd  # noqa: F401
 from kb.cli import bib_cmd  # noqa: F401
 from kb.cli import report_cmd  # noqa: F401
+from kb.cli import fields_cmd  # noqa: F401
 from kb.cli import add_cmd  # noqa: F401
 
 __all__ = ["cli", "main"]
