@@ -20,10 +20,9 @@ from kb.content import key_problem, load_project
 from kb.hints import suggest
 from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
+from kb.markup import HTML_RE, LATEX_RE
 from kb.models import Issue, Paper, Project, Severity
 
-LATEX_RE = re.compile(r"\\[A-Za-z]+|\\[\"'^`~=.]|[{}]|(?<!\\)\$[^$]+\$")
-HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")
 YEAR_MIN = 1600

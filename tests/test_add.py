@@ -335,3 +335,54 @@ def test_real_file_different_papers_with_alike_titles_are_kept(here: Path) -> No
     [warning] = [w for e in report["entries"] for w in e["warnings"]]
     assert warning.startswith("possible duplicate of nvidia2025nemotron3nano (title 97% similar, "
                               "the year and venue differ)")
+
+
+# ---------------------------------------------------------------- LaTeX and markup from the services
+
+def _taubench_feed() -> Reply:
+    """arXiv's feed for 2406.12045, whose title arXiv states in LaTeX ($\\tau$-bench, as the
+    shared rlhf-book .bib has it); the summary is a short one of our own with LaTeX in it."""
+    from string import Template
+
+    from net_helpers import DATA
+
+    bib = (SHARED / "bib" / "natolambert__rlhf-book" / "book" / "chapters" / "bib.bib")
+    title = next(line.split("{", 1)[1].rsplit("}", 1)[0]
+                 for line in bib.read_text(encoding="utf-8").splitlines()
+                 if line.strip().startswith("title") and "bench: A Benchmark for Tool-Agent" in line)
+    template = Template((DATA / "arxiv" / "feed-template.xml").read_text(encoding="utf-8"))
+    return Reply(200, template.substitute(
+        query_id="taubench", id="2406.12045", title=title, category="cs.AI",
+        summary=r"Agents are scored by \emph{pass}$^k$ with $\alpha \leq 1$ over {50\%} of tasks.",
+        published="2024-06-17",
+        authors="    <author>\n      <name>Shunyu Yao</name>\n    </author>\n"))
+
+
+def test_add_decodes_latex_from_arxiv_so_check_passes(course: Path, net: NetServer) -> None:
+    net.arxiv["2406.12045"] = [_taubench_feed()]
+    result = run(course, "add", "2406.12045")
+    assert result.exit_code == 0, result.output
+    [path] = (course / "papers").glob("yao2024*.md")
+    added = load_project(load_config(course)).papers[path.stem]
+    assert added.title == ("τ-bench: A Benchmark for Tool-Agent-User Interaction in Real-World "
+                           "Domains")
+    assert added.abstract == "Agents are scored by pass^k with α≤ 1 over 50% of tasks."
+    assert run(course, "check").exit_code == 0
+
+
+def test_add_strips_markup_and_latex_from_crossref_titles(course: Path, net: NetServer) -> None:
+    recorded = json.loads((Path(__file__).parent / "data" / "net" / "crossref"
+                           / "10.1371-journal.pone.0033693.json").read_text(encoding="utf-8"))
+    recorded["message"]["title"] = [
+        "Dopamine Neuron Loss in <i>Drosophila</i> &amp; Mice: an $\\alpha$-Synuclein "
+        "<sub>2</sub> \\emph{Study}"]
+    recorded["message"]["abstract"] = ("<jats:title>Abstract</jats:title><jats:p>Loss of "
+                                       "<jats:italic>$\\beta$</jats:italic> cells.</jats:p>")
+    net.crossref["10.1371/journal.pone.0033693"] = [
+        Reply(200, json.dumps(recorded), "application/json")]
+    result = run(course, "add", "doi:10.1371/journal.pone.0033693")
+    assert result.exit_code == 0, result.output
+    [added] = [p for k, p in load_project(load_config(course)).papers.items() if p.doi]
+    assert added.title == "Dopamine Neuron Loss in Drosophila & Mice: an α-Synuclein 2 Study"
+    assert added.abstract == "Loss of β cells."
+    assert run(course, "check").exit_code == 0

@@ -19,6 +19,8 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSp
 from pylatexenc.latex2text import get_default_latex_context_db as _l2t_db
 from pylatexenc.latexencode import unicode_to_latex
 
+from kb.markup import LATEX_RE
+
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _SPACE = re.compile(r"\s+")
 _PARAGRAPH = re.compile(r"[ \t\r\f\v]*\n[ \t\r\f\v]*\n\s*")
@@ -125,6 +127,13 @@ def latex_to_text(value: str, *, paragraphs: bool = False) -> str:
     except Exception:  # pylatexenc raises assorted errors on odd input; fall back, never fail
         text = _MACRO_FALLBACK.sub("", source).replace("{", "").replace("}", "")
     return normalize_space(text.replace("\xa0", " "), paragraphs=paragraphs)
+
+
+def decode_leftover(text: str, *, paragraphs: bool = False) -> str:
+    """``text`` decoded by :func:`latex_to_text` when it holds LaTeX (:data:`LATEX_RE`), e.g.
+    a title from arXiv with ``$\\alpha$`` or ``\\emph{x}``; plain text is returned as it is,
+    so a lone ``~`` or ``--`` in it stays."""
+    return latex_to_text(text, paragraphs=paragraphs) if LATEX_RE.search(text) else text
 
 
 _SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",

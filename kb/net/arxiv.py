@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from kb.bib.latex import normalize_space, split_names
+from kb.bib.latex import decode_leftover, normalize_space, split_names
 from kb.ids import normalize_arxiv
 from kb.models import Paper
 from kb.net.client import PoliteClient
@@ -93,11 +93,11 @@ def parse_feed(text: str, what: str) -> tuple[list[ArxivRecord], list[str]]:
                                                                      if " and " in name else name)]
         records.append(ArxivRecord(
             arxiv=normalize_arxiv(match.group(1)), version=(match.group(2) or "")[1:],
-            title=_text(entry, "atom:title"), authors=authors,
-            abstract=_text(entry, "atom:summary"),
+            title=decode_leftover(_text(entry, "atom:title")), authors=authors,
+            abstract=decode_leftover(_text(entry, "atom:summary")),
             year=int(published[:4]) if published[:4].isdigit() else None,
             doi=_text(entry, "arxiv:doi") or None,
-            journal_ref=_text(entry, "arxiv:journal_ref") or None,
+            journal_ref=decode_leftover(_text(entry, "arxiv:journal_ref")) or None,
             comment=_text(entry, "arxiv:comment") or None,
             categories=[c.get("term", "") for c in entry.findall("atom:category", _NS)],
         ))

@@ -8,7 +8,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from kb.bib.latex import normalize_space
+from kb.bib.latex import decode_leftover, normalize_space
 from kb.models import Paper
 from kb.net.client import PoliteClient
 from kb.net.errors import BadResponseError, ServiceError
@@ -25,22 +25,25 @@ _TAG = re.compile(r"<[^>]+>")
 _PARAGRAPH_END = re.compile(r"</(?:jats:)?(?:p|sec|title)>", re.IGNORECASE)
 
 
+def markup_to_text(value: str, *, paragraphs: bool = False) -> str:
+    """JATS or HTML (``<i>x</i>``, ``&amp;``) and any LaTeX in it (``$\\alpha$``) as plain
+    Unicode text; with ``paragraphs`` each closed paragraph, section or title is kept apart."""
+    text = _PARAGRAPH_END.sub("\n\n", value) if paragraphs else value
+    text = normalize_space(html.unescape(_TAG.sub("", text)), paragraphs=paragraphs)
+    return decode_leftover(text, paragraphs=paragraphs)
+
+
 def jats_to_text(value: str) -> str:
     """A JATS or HTML abstract as plain paragraphs; a leading 'Abstract' heading dropped."""
-    text = _PARAGRAPH_END.sub("\n\n", value)
-    text = html.unescape(_TAG.sub("", text))
-    paragraphs = [normalize_space(p) for p in re.split(r"\n\s*\n", text)]
-    paragraphs = [p for p in paragraphs if p]
-    if paragraphs and paragraphs[0].lower().rstrip(".:") == "abstract":
-        paragraphs = paragraphs[1:]
-    return "\n\n".join(paragraphs)
+    head, _, rest = markup_to_text(value, paragraphs=True).partition("\n\n")
+    return rest if head.lower().rstrip(".:") == "abstract" else head + _ + rest
 
 
 def _first(message: dict[str, Any], name: str) -> str:
     value = message.get(name)
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str) and v.strip()), "")
-    return normalize_space(html.unescape(_TAG.sub("", value))) if isinstance(value, str) else ""
+    return markup_to_text(value) if isinstance(value, str) else ""
 
 
 def _year(message: dict[str, Any]) -> int | None:
