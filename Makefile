@@ -57,6 +57,7 @@ bench: setup
 	$(BIN)/python scripts/bench_search.py
 	$(BIN)/python scripts/bench_site.py
 	$(BIN)/python scripts/bench_site_search.py
+	$(BIN)/python scripts/bench_desk.py
 
 clean:
 	rm -rf $(VENV) .kb site test-output
