@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE = 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 export NO_MKDOCS_2_WARNING = 1
 
-.PHONY: setup serve build lint test test-fast chromium bench clean
+.PHONY: setup serve build lint test test-fast chromium bench bench-peers clean
 
 setup: $(STAMP)
 
@@ -58,6 +58,10 @@ bench: setup
 	$(BIN)/python scripts/bench_site.py
 	$(BIN)/python scripts/bench_site_search.py
 	$(BIN)/python scripts/bench_desk.py
+
+# kb beside papis (installed from PyPI into /tmp/kb-peers/venv) on the same .bib file.
+bench-peers: setup
+	$(BIN)/python scripts/bench_peers.py
 
 clean:
 	rm -rf $(VENV) .kb site test-output

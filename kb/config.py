@@ -12,20 +12,18 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kb.codes import validate_settings
 from kb.errors import ConfigError
+from kb.options import Field, OptionError, Options, field_validator
 from kb.privacy import DEFAULT_PRIVATE_FIELDS
 
 CONFIG_FILE = "mkdocs.yml"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
-class KbOptions(BaseModel):
-    """The options of the ``kb`` plugin entry in mkdocs.yml (all optional)."""
-
-    model_config = ConfigDict(extra="forbid")
+class KbOptions(Options):
+    """The options of the ``kb`` plugin entry in mkdocs.yml (all optional; no other is accepted)."""
 
     papers_dir: str = Field("papers", description="folder of papers/<key>.md, relative to the root")
     sessions_dir: str = Field("docs/sessions", description="folder of session pages")
@@ -191,18 +189,16 @@ def options_from_mapping(values: dict[str, Any], *, path: str = CONFIG_FILE) -> 
     """Validate a mapping of plugin options; errors name the option and the fix."""
     try:
         return KbOptions(**values)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or None
-        if err["type"] == "extra_forbidden":
+    except OptionError as err:
+        if err.unknown:
             known = ", ".join(KbOptions.model_fields)
             raise ConfigError(
-                f"unknown kb option {field!r}", path=path, field=f"plugins.kb.{field}",
+                f"unknown kb option {err.field!r}", path=path, field=f"plugins.kb.{err.field}",
                 fix=f"remove it or use one of: {known}",
             ) from None
         raise ConfigError(
-            err["msg"].removeprefix("Value error, "), path=path, field=f"plugins.kb.{field}",
-            fix=f"see the option's description: {KbOptions.model_fields[str(err['loc'][0])].description}",
+            err.message, path=path, field=f"plugins.kb.{err.field}",
+            fix=f"see the option's description: {KbOptions.model_fields[err.field].description}",
         ) from None
 
 

@@ -7,11 +7,9 @@ hides the others.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -19,12 +17,12 @@ from pydantic import BaseModel, ValidationError
 from kb.config import Config
 from kb.errors import ContentError, InvalidKeyError
 from kb.hints import suggest
+from kb.files import INDEX_PAGES, atomic_write, atomic_write_all, scan_folder
 from kb.models import Issue, Paper, Poster, Project, Session, Source
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
 KEY_RULE = "letters, digits and . _ + - (starting with a letter or digit, at most 100 characters)"
 PAPER_FIELDS = tuple(f for f in Paper.model_fields if f not in ("key", "notes"))
-INDEX_PAGES = ("index.md", "README.md")
 
 
 # ---------------------------------------------------------------- keys
@@ -232,24 +230,6 @@ def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any],
     return data, body, source
 
 
-def scan_folder(folder: Path, skip: tuple[str, ...] = ()) -> tuple[list[os.DirEntry[str]], list[Path]]:
-    """What kb reads in ``folder``: its .md files sorted by name, and the other files, which it
-    ignores (kb check warns about them). Hidden files, sub-folders and ``skip`` names are left
-    out. The cache's sync lists files through this too, so both agree on what a page is."""
-    if not folder.is_dir():
-        return [], []
-    pages, strays = [], []
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name.startswith(".") or entry.name in skip or entry.is_dir():
-                continue
-            if entry.name.endswith(".md"):
-                pages.append(entry)
-            else:
-                strays.append(Path(entry.path))
-    return pages, strays
-
-
 def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[str, ...] = ()) -> list[Path]:
     pages, strays = scan_folder(folder, skip)
     for path in strays:
@@ -363,39 +343,16 @@ def dump_paper(paper: Paper) -> str:
     return dump_front_matter(paper_front_matter(paper), paper.notes)
 
 
-def atomic_write(path: Path, text: str | bytes, *, overwrite: bool = True) -> None:
-    """Write ``text`` to ``path`` all at once: a reader sees the old file or the new, never half.
-
-    ``text`` as str is written as UTF-8 with "\\n" line ends; bytes are written as they are.
-
-    With ``overwrite=False`` an existing file is left untouched and ContentError is raised.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        handle: IO[Any] = (os.fdopen(fd, "wb") if isinstance(text, bytes)
-                           else os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the file exists: no silent overwrite, no race
-            except FileExistsError:
-                raise ContentError("the file exists already and was not overwritten",
-                                   path=path, fix="choose another key") from None
-            os.unlink(tmp)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_paper(config: Config, paper: Paper, *, overwrite: bool = False) -> Path:
     """Write ``papers/<key>.md`` atomically; never overwrites unless asked to."""
     path = paper_path(config, paper.key)
     atomic_write(path, dump_paper(paper), overwrite=overwrite)
     return path
+
+
+def write_papers(config: Config, papers: list[tuple[Paper, bool]]) -> dict[str, ContentError]:
+    """:func:`write_paper` for many (paper, overwrite) in one batch (one disk sync for all);
+    the keys of the files left alone because they existed, with their error."""
+    refused = atomic_write_all([(paper_path(config, p.key), dump_paper(p), overwrite)
+                                for p, overwrite in papers])
+    return {path.name[:-3]: exc for path, exc in refused.items()}

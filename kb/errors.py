@@ -8,6 +8,7 @@ Every error names the place (file, line, field) and says how to fix it::
      │    └── InvalidKeyError  a citation key that cannot be a file name
      ├── BibError             a .bib file cannot be read at all
      ├── NotFoundError        an unknown paper key, session or poster
+     │    └── FilterError      a filter names a session, tag, type or key nobody has
      ├── StoreError           the cache database cannot be opened or rebuilt
      └── MissingDependencyError  an optional package is not installed
 
@@ -22,6 +23,9 @@ from pathlib import Path
 
 class KbError(Exception):
     """Base of every error kb raises on purpose."""
+
+    #: The ``kb`` command's exit status for this error: 2, the command could not run.
+    exit_code = 2
 
     def __init__(
         self,
@@ -68,6 +72,13 @@ class BibError(KbError):
 
 class NotFoundError(KbError):
     """An unknown paper key, session number or poster."""
+
+
+class FilterError(NotFoundError):
+    """A filter (--session, --tag, --type, --key) names nothing in the course, or the filters
+    contradict each other. The command ran and found the request wrong: exit status 1."""
+
+    exit_code = 1
 
 
 class StoreError(KbError):

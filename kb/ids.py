@@ -66,8 +66,11 @@ def find_arxiv(text: str) -> str | None:
 
 def title_key(title: str) -> str:
     """A title reduced for comparison: accents, case, braces and punctuation dropped."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    if title.isascii():  # no accents to drop (most titles)
+        text = title.lower()
+    else:
+        text = unicodedata.normalize("NFKD", title)
+        text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 

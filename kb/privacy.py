@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from kb.models import Paper, Project
+if TYPE_CHECKING:
+    from kb.models import Paper, Project
 
 #: Fields no published file carries unless the curator configures otherwise.
 DEFAULT_PRIVATE_FIELDS: tuple[str, ...] = (

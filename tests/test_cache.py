@@ -116,6 +116,8 @@ def test_io_error_is_not_taken_for_damage(course: Path, monkeypatch: pytest.Monk
         return conn
 
     monkeypatch.setattr(cache, "connect", failing)
+    # A changed file, so the cache is opened for the sync (a fresh cache is only read).
+    write(course, "papers/new2024.md", paper("new2024", title="Attention everywhere"))
     with pytest.raises(StoreError) as caught:
         keyword_keys(course)
     assert "the cache could not be read: disk I/O error" in str(caught.value)

@@ -212,13 +212,14 @@ def test_a_dozen_planted_problems_all_reported(course: Path) -> None:
     got = {(i["path"], i["code"]) for i in issues}
     expected = {
         ("papers/p1.md", "schema"), ("papers/p2.md", "unreadable"),
-        ("papers/p4.md", "duplicate-doi"), ("papers/p6.md", "duplicate-arxiv"),
+        ("papers/p4.md", "duplicate-doi"), ("papers/p4.md", "doi-prefix"),
+        ("papers/p6.md", "duplicate-arxiv"), ("papers/p6.md", "arxiv-version"),
         ("papers/p7.md", "url-scheme"), ("papers/p8.md", "latex"), ("papers/p9.md", "no-text"),
         ("papers/bad..key.md", "invalid-key"), ("docs/sessions/02-s.md", "dangling-reference"),
         ("docs/sessions/02-s.md", "session-order"), ("docs/posters/q.md", "dangling-reference"),
         ("docs/posters/q.md", "dangling-session"), ("papers/p10.md", "unreadable"),
     }
-    assert expected <= got, expected - got
+    assert got == expected, (expected - got, got - expected)
 
 
 # --------------------------------------------------------------- bad input

@@ -13,7 +13,7 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 
 def commands() -> list[tuple[str, click.Command]]:
-    return sorted(cli.commands.items())
+    return sorted(cli.all_commands().items())
 
 
 @pytest.mark.parametrize("name,command", commands(), ids=[n for n, _ in commands()])

@@ -10,8 +10,8 @@ from conftest import SHARED, run, snapshot, write
 from kb.config import load_config
 from kb.content import load_project, paper_front_matter
 from kb.init import init_course
-from kb.errors import NotFoundError
-from kb.filters import select_papers
+from kb.errors import FilterError
+from kb.filters import Filters, select_papers
 
 VASWANI = r"""@inproceedings{vaswani2017attention,
   title         = {Attention Is All You Need},
@@ -93,17 +93,40 @@ def test_selection_by_session_tag_and_key(two: Path) -> None:
 
 
 def test_unknown_key_or_session_is_a_clear_error(two: Path) -> None:
-    result = run(two, "export", "bib", "--key", "nope")
+    result = run(two, "export", "bib", "--key", "vaswani2017atention")
     assert (result.exit_code, result.output) == (
-        2, "Error: [key] no paper with the key 'nope'\n"
-           "  fix: use a key from the papers folder (the file name without .md)\n")
+        1, "Error: [key] no paper with the key 'vaswani2017atention'\n"
+           "  fix: did you mean vaswani2017attention? If not, use a key from the papers folder (the "
+           "file name without .md)\n")
     result = run(two, "export", "csl", "--session", "9")
     assert (result.exit_code, result.output) == (
-        2, "Error: [session] no session 9 (sessions: 1)\n  fix: did you mean 1? If not, pass the "
-           "number of a page in docs/sessions/, or create the page first\n")
+        1, "Error: [session] no session number 9\n  fix: use one of the session numbers: 1\n")
     project = load_project(load_config(two))
-    with pytest.raises(NotFoundError):
-        select_papers(project, keys=["vaswani2017attention", "missing"])
+    with pytest.raises(FilterError):
+        select_papers(project, Filters(keys=("vaswani2017attention", "missing")))
+
+
+def test_filters_select_by_every_field(two: Path) -> None:
+    project = load_project(load_config(two))
+
+    def keys(**given: object) -> list[str]:
+        return [p.key for p in select_papers(project, Filters(**given))]  # type: ignore[arg-type]
+
+    assert keys() == ["smith2020gpt", "vaswani2017attention"]
+    assert keys(tags=("rlhf",)) == ["smith2020gpt"]
+    assert keys(year_from=2018) == ["smith2020gpt"]
+    assert keys(year_to=2017) == ["vaswani2017attention"]
+    assert keys(type="INPROCEEDINGS") == ["vaswani2017attention"]
+    assert keys(session=1, keys=("vaswani2017attention",)) == ["vaswani2017attention"]
+
+
+def test_an_export_that_selects_nothing_says_so(two: Path, tmp_path: Path) -> None:
+    target = tmp_path / "none.bib"
+    result = run(two, "export", "bib", "--tag", "rlhf", "--session", "1", "--output", str(target))
+    assert (result.exit_code, result.output) == (
+        1, "Error: [filters] no paper matches --session 1 --tag rlhf\n"
+           "  fix: loosen the filters; each one alone selects papers, together none\n")
+    assert not target.exists()
 
 
 def test_output_file_is_written_whole(two: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import run, snapshot, write
 from kb.config import load_config
@@ -101,7 +102,11 @@ def test_update_fills_missing_fields_and_keeps_notes(here: Path) -> None:
     assert "doi: 10.5555/3295222.3295349\n" in updated
     assert "  pages: 5998--6008\n  volume: '30'\n" in updated  # the existing pages stay
     assert updated.split("---\n", 2)[2] == original.split("---\n", 2)[2]  # notes untouched
-    assert "summary: >-\n" in updated or "summary:" in updated
+    before = yaml.safe_load(original.split("---\n", 2)[1])
+    after = yaml.safe_load(updated.split("---\n", 2)[1])
+    # Exactly the two missing fields were filled; summary, tags and the rest are as they were.
+    assert after == {**before, "doi": "10.5555/3295222.3295349",
+                     "bibtex": {**before["bibtex"], "volume": "30"}}
 
 
 def test_never_overwrites_an_existing_file_and_finds_a_free_key(here: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import kb.search.embed
 import kb.search.engine
 from conftest import paper, run, write
 from kb.progress import LineProgress, Progress, TerminalProgress, progress_for
@@ -37,7 +38,7 @@ def seventy(course: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, SlowMo
     for i in range(70):  # two batches
         write(course, f"papers/p{i:02d}.md", paper(f"p{i:02d}", title=f"Paper number {i}"))
     model = SlowModel()
-    monkeypatch.setattr(kb.search.engine, "default_embedder", lambda name: model)
+    monkeypatch.setattr(kb.search.embed, "default_embedder", lambda name: model)
     return course, model
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import kb.search.embed
 import kb.search.engine
 from conftest import paper, run, write
 from kb.config import load_config
 from kb.search.embed import HashingEmbedder
-from kb.errors import KbError, NotFoundError
+from kb.errors import FilterError, KbError, NotFoundError
 from kb.search.engine import Filters, Hit, open_kb, rrf
 
 LIBRARY: dict[str, dict[str, object]] = {
@@ -102,7 +103,7 @@ def make_library(root: Path) -> Path:
 @pytest.fixture
 def library(course: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The course with LIBRARY, and the CLI using the hashing embedder instead of the model."""
-    monkeypatch.setattr(kb.search.engine, "default_embedder", lambda model: HashingEmbedder(256))
+    monkeypatch.setattr(kb.search.embed, "default_embedder", lambda model: HashingEmbedder(256))
     return make_library(course)
 
 
@@ -153,7 +154,7 @@ def test_hybrid_fuses_both_rankings(library: Path) -> None:
 # Each filter, and the papers of the library (and the course's own vaswani2017attention,
 # inproceedings, 2017) that pass it, worked out from LIBRARY by hand.
 FILTERED = [
-    (Filters(tag="rl"), {"schulman2017proximal", "mnih2015human"}),
+    (Filters(tags=("rl",)), {"schulman2017proximal", "mnih2015human"}),
     (Filters(year_to=2016), {"mnih2015human"}),
     (Filters(session=2), {"christiano2017deep", "ouyang2022training"}),
     (Filters(type="inproceedings", year_from=2018), {"rafailov2023direct", "devlin2019bert"}),
@@ -180,10 +181,14 @@ def test_filters_narrow_results(library: Path, filters: Filters, allowed: set[st
     assert hybrid == [key for key, _ in expected]
 
 
-def test_filter_nobody_passes_gives_nothing(library: Path) -> None:
+def test_filter_nobody_passes_gives_nothing_or_names_the_unknown_value(library: Path) -> None:
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
     for mode in ("keyword", "semantic", "hybrid"):
-        assert base.search("language", mode=mode, filters=Filters(tag="no-such-tag")) == []
+        with pytest.raises(FilterError, match="no paper has the tag 'no-such-tag'"):
+            base.search("language", mode=mode, filters=Filters(tags=("no-such-tag",)))
+    # filters that each name something but together select nobody
+    for mode in ("keyword", "semantic", "hybrid"):
+        assert base.search("language", mode=mode, filters=Filters(tags=("rl",), year_from=2022)) == []
 
 
 def test_related_excludes_the_paper_itself(library: Path) -> None:
@@ -218,10 +223,12 @@ def test_suggest_leaves_out_the_reading_list(library: Path) -> None:
     hits = base.suggest(2, k=20)
     assert len(hits) == len(LIBRARY) + 1 - 2  # every paper but the two listed ones
     assert not {"christiano2017deep", "ouyang2022training"} & set(keys(hits))
-    with pytest.raises(NotFoundError, match=r"no session 7 \(sessions: 1, 2\)"):
+    message = "[session] no session number 7\n  fix: use one of the session numbers: 1, 2"
+    with pytest.raises(FilterError) as target:
         base.suggest(7)
-    with pytest.raises(NotFoundError, match=r"no session 7 \(sessions: 1, 2\)"):
+    with pytest.raises(FilterError) as filtered:
         base.search("x", filters=Filters(session=7))
+    assert str(target.value) == str(filtered.value) == message
 
 
 def test_unknown_mode_is_an_error(library: Path) -> None:
@@ -287,17 +294,59 @@ def test_cli_filters(library: Path) -> None:
                                                              "ouyang2022training"}
 
 
-def test_cli_no_hits_and_unknown_session(library: Path) -> None:
+def test_cli_no_hits(library: Path) -> None:
     result = run(library, "search", "zzzqqq", "--mode", "keyword")
     assert (result.exit_code, result.output) == (0, "no papers match 'zzzqqq'\n")
     assert run(library, "search", "zzzqqq", "--mode", "keyword", "--json").output == "[]\n"
-    result = run(library, "search", "x", "--session", "9")
-    assert result.exit_code == 2
-    assert result.output.endswith("Error: [session] no session 9 (sessions: 1, 2)\n"
-                                  "  fix: pass the number of a page in docs/sessions/\n")
+
+
+SELECTING = (("search", "reward", "--mode", "keyword"), ("search", "reward"),
+             ("related", "ouyang2022training"), ("suggest", "--session", "2"), ("export", "bib"))
+
+
+@pytest.mark.parametrize("command", SELECTING, ids=lambda c: " ".join(c[:1] + c[2:]))
+def test_cli_unknown_filter_values_fail_alike_in_every_command(library: Path,
+                                                                command: tuple[str, ...]) -> None:
+    result = run(library, *command, "--tag", "rlfh")
+    assert (result.exit_code, result.output) == (
+        1, "Error: [tag] no paper has the tag 'rlfh'\n  fix: did you mean rlhf, rl? If not, use one "
+           "of the tags in use: alignment, architecture, pretraining, prompting, reasoning, rl, "
+           "rlhf\n")
+    result = run(library, *command, "--type", "inproceeding")
+    assert (result.exit_code, result.output) == (
+        1, "Error: [type] no paper has the type 'inproceeding'\n"
+           "  fix: did you mean inproceedings? If not, use one of the types in use: article, "
+           "inproceedings, misc\n")
+    result = run(library, *command, "--key", "ouyang2022train")
+    assert (result.exit_code, result.output) == (
+        1, "Error: [key] no paper with the key 'ouyang2022train'\n"
+           "  fix: did you mean ouyang2022training? If not, use a key from the papers folder (the "
+           "file name without .md)\n")
+    result = run(library, *command, "--tag", "zzz")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: [tag] no paper has the tag 'zzz'\n"
+                                    "  fix: use one of the tags in use: alignment, ")
+    if command[0] != "suggest":  # there --session names the session to suggest for
+        result = run(library, *command, "--session", "9")
+        assert (result.exit_code, result.output) == (
+            1, "Error: [session] no session number 9\n"
+               "  fix: use one of the session numbers: 1, 2\n")
+
+
+def test_cli_suggest_for_an_unknown_session(library: Path) -> None:
     result = run(library, "suggest", "--session", "9")
-    assert result.exit_code == 2
-    assert result.output.startswith("Error: [session] no session 9 (sessions: 1, 2)\n")
+    assert (result.exit_code, result.output) == (
+        1, "Error: [session] no session number 9\n  fix: use one of the session numbers: 1, 2\n")
+
+
+def test_cli_filters_narrow_related_and_suggest(library: Path) -> None:
+    result = run(library, "related", "ouyang2022training", "--tag", "rlhf", "--json")
+    related = [h["key"] for h in json.loads(result.stdout)]
+    assert sorted(related) == ["christiano2017deep", "rafailov2023direct"]
+    result = run(library, "suggest", "--session", "2", "--year-to", "2017", "--json")
+    suggested = {h["key"] for h in json.loads(result.stdout)}
+    # Every paper up to 2017 but the session's own reading christiano2017deep.
+    assert suggested == {"schulman2017proximal", "mnih2015human", "vaswani2017attention"}
 
 
 def test_cli_related_and_suggest(library: Path) -> None:
@@ -312,7 +361,7 @@ def test_cli_related_and_suggest(library: Path) -> None:
 
 
 def test_cli_empty_knowledge_base(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kb.search.engine, "default_embedder", lambda model: HashingEmbedder(64))
+    monkeypatch.setattr(kb.search.embed, "default_embedder", lambda model: HashingEmbedder(64))
     (course / "papers" / "vaswani2017attention.md").unlink()
     empty = "the knowledge base has no papers yet: add papers/<key>.md files (see kb init)\n"
     for args in (("search", "attention"), ("related", "x"), ("suggest", "--session", "1")):

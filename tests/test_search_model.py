@@ -69,7 +69,7 @@ def test_filters_narrow_semantic_results(base: KnowledgeBase) -> None:
     assert len(everything) == len(LIBRARY) + 1
     recent = base.search(query, k=20, filters=Filters(year_from=2022))
     assert {h.key for h in recent} == {k for k, f in LIBRARY.items() if int(f["year"]) >= 2022}
-    tagged = base.search(query, k=20, filters=Filters(tag="rlhf", year_to=2022))
+    tagged = base.search(query, k=20, filters=Filters(tags=("rlhf",), year_to=2022))
     assert {h.key for h in tagged} == {"christiano2017deep", "ouyang2022training"}
     assert [h.key for h in base.search(query, k=1, filters=Filters(session=2))] == [
         "christiano2017deep"]

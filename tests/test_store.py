@@ -15,7 +15,8 @@ from kb.config import load_config
 from kb.content import load_project
 from kb.search import keyword
 from kb.search.cache import cache_lock, open_store
-from kb.search.store import Store
+from kb.filters import Filters
+from kb.search.store import Store, filter_sql
 from kb.search.sync import SyncReport, sync
 from kb.search.tables import SCHEMA_VERSION
 
@@ -130,11 +131,11 @@ def test_keyword_filters(course: Path) -> None:
     write(course, "papers/rl2018.md", paper("rl2018", title="Policy search", tags=["rl"],
                                              year=2018))
     store, _ = synced(course)
-    filt = store.filter_sql(year_from=2019, tag="rl")
+    filt = filter_sql(Filters(year_from=2019, tags=("rl",)))
     assert filt is not None
     assert [k for k, _ in store.keyword("policy", 10, filt)] == ["rl2020"]
     assert store.filter_keys(filt) == {"rl2020"}
-    assert store.filter_sql() is None
+    assert filter_sql(Filters()) is None and filter_sql(None) is None
 
 
 def test_older_schema_is_dropped_and_rebuilt(course: Path) -> None:
@@ -201,7 +202,7 @@ def test_bm25_shortcut_returns_what_ranking_every_match_returns(
 
     monkeypatch.setattr(keyword, "_scored", spy)
     rng = np.random.default_rng(9)
-    filt = store.filter_sql(year_from=2020)
+    filt = filter_sql(Filters(year_from=2020))
     for _ in range(60):
         query = " ".join(f"w{i}" for i in rng.choice(300, size=int(rng.integers(2, 5))))
         for k in (1, 5, 30):

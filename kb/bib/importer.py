@@ -36,7 +36,7 @@ from typing import Literal
 from kb.bib.read import BibEntry, BibFailure, BibFile, read_bib
 from kb.bib.mapping import EntryError, entry_to_paper
 from kb.config import Config
-from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_paper
+from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_papers
 from kb.models import Project
 from kb.errors import ContentError, NotFoundError
 from kb.hints import suggest
@@ -282,18 +282,15 @@ class Library:
                          + ("; nothing new to merge" if update else ""))
 
     def write(self) -> dict[str, str]:
-        """Write new papers (never over an existing file) and add the filled fields to updated
-        ones in place (:mod:`kb.edit`: their other lines stay as written); the keys whose
-        file could not be written, with the reason."""
+        """Write new papers (never over an existing file; one disk sync for the whole batch)
+        and add the filled fields to updated ones in place (:mod:`kb.edit`: their other lines
+        stay as written); the keys whose file could not be written, with the reason."""
         from kb.edit import edit_file
         from kb.errors import KbError
 
-        failed = {}
-        for key, paper in self.new.items():
-            try:
-                write_paper(self.config, paper, overwrite=False)
-            except ContentError as exc:  # the file appeared meanwhile: left alone, reported
-                failed[key] = f"not written: {exc.message}"
+        refused = write_papers(self.config, [(p, False) for p in self.new.values()])
+        # a file that appeared meanwhile: left alone, reported
+        failed = {key: f"not written: {exc.message}" for key, exc in refused.items()}
         for key, names in self.touched.items():
             paper = self.known[key]
             path = paper_path(self.config, key)

@@ -51,6 +51,8 @@ def _converter() -> tuple[LatexNodes2Text, latexwalker.LatexWalker.__class__, ob
         MacroTextSpec("citet", "[%(2)s]"),
         MacroTextSpec("textbackslash", "\\"), MacroTextSpec("textasciicircum", "^"),
         MacroTextSpec("hyphen", "-"), MacroTextSpec("slash", "/"),
+        MacroTextSpec("textless", "<"), MacroTextSpec("textgreater", ">"),
+        MacroTextSpec("textbar", "|"),
     ], specials=[SpecialsTextSpec("&", "&"), SpecialsTextSpec("~", " ")])
     return LatexNodes2Text(latex_context=text_db, math_mode="text", strict_latex_spaces=False), \
         latexwalker.LatexWalker, walker_db
@@ -78,6 +80,7 @@ _SYMBOLS = {"i": "ı", "j": "ȷ", "l": "ł", "L": "Ł", "o": "ø", "O": "Ø", "s
             "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "textendash": "\u2013",
             "textemdash": "\u2014", "textquotedblleft": "\u201c", "textquotedblright": "\u201d",
             "textquoteleft": "\u2018", "textquoteright": "\u2019", "textbackslash": "\x02",
+            "textless": "<", "textgreater": ">", "textbar": "|",
             "textasciitilde": "\x04", "textasciicircum": "^", "ldots": "\u2026", "dots": "\u2026"}
 _SYMBOL_RE = re.compile(r"\\([A-Za-z]+)(?![A-Za-z])\s*")
 

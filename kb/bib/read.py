@@ -97,6 +97,8 @@ def normalize_month(value: str) -> str:
 
 def split_concatenation(raw: str) -> list[str]:
     """'pop # " 94"' -> ['pop', '" 94"']: split a value on '#' outside braces and quotes."""
+    if "#" not in raw:  # nearly every value: nothing to split, no need to walk it
+        return [raw.strip()]
     parts, depth, quoted, start = [], 0, False, 0
     for i, char in enumerate(raw):
         if char == "{":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,45 @@ from kb.errors import KbError
 
 
 class KbGroup(click.Group):
-    """Turns every KbError into a clear message on stderr and exit code 2, never a traceback."""
+    """Turns every KbError into a clear message on stderr and its exit code (2, or 1 for a
+    filter that names nothing), never a traceback.
+
+    Commands can be registered lazily (:meth:`add_lazy`): the module that defines a command is
+    imported only when that command runs or help lists it, so ``kb search`` never pays for
+    the code of ``kb import`` or ``kb check``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def add_lazy(self, modules: dict[str, str]) -> None:
+        """Register commands by name -> the module whose import defines them on this group."""
+        self.lazy.update(modules)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.all_commands())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            if cmd_name in self.lazy:
+                importlib.import_module(self.lazy[cmd_name])
+            else:  # a command a lazy module defines without a lazy entry of its own
+                self.all_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def all_commands(self) -> dict[str, click.Command]:
+        """Every command, lazy ones imported now (for documentation and tests)."""
+        for module in dict.fromkeys(self.lazy.values()):
+            importlib.import_module(module)
+        return dict(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KbError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
+            ctx.exit(exc.exit_code)
 
 
 class State:

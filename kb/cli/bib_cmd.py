@@ -7,16 +7,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.bib.mapping import export_bibtex
 from kb.cli.app import State, cli, echo_json, pass_state
-from kb.content import atomic_write, load_project
-from kb.bib.csl import export_csl
-from kb.bib.importer import ImportReport, Outcome, Progress, import_bib
-from kb.filters import select_papers
-from kb.privacy import public_paper
+from kb.cli.options import filter_options, pop_filters
+from kb.errors import FilterError
+
+if TYPE_CHECKING:
+    from kb.bib.importer import ImportReport, Outcome, Progress
 
 _COLUMNS = ("read", "imported", "merged", "duplicates", "failed")
 
@@ -112,6 +112,7 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
     """
     import re
 
+    from kb.bib.importer import import_bib
     from kb.hints import check_tags
 
     config = state.config
@@ -145,29 +146,37 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
 
 @cli.command("export")
 @click.argument("fmt", metavar="bib|csl", type=click.Choice(["bib", "csl"]))
-@click.option("--session", type=int, metavar="N", help="Only the readings of session number N.")
-@click.option("--tag", "tags", multiple=True, metavar="TAG",
-              help="Only papers with this tag; repeatable (all must match).")
-@click.option("--key", "keys", multiple=True, metavar="KEY", help="Only the paper with this key; repeatable.")
+@filter_options()
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (atomically) instead of standard output.")
 @click.option("--private", "include_private", is_flag=True,
               help="Also write the private fields (the private_fields option: file, annote, "
                    "...), e.g. for a backup; left out by default.")
 @pass_state
-def export_command(state: State, fmt: str, session: int | None, tags: tuple[str, ...],
-                   keys: tuple[str, ...], output: Path | None, include_private: bool) -> None:
+def export_command(state: State, fmt: str, output: Path | None, include_private: bool,
+                   **options: Any) -> None:
     """Export papers as BibTeX (bib) or CSL-JSON (csl) for LaTeX, Pandoc and Zotero.
 
-    Without filters every paper is exported; --session, --tag and --key narrow the choice.
-    The BibTeX is sorted by key with a fixed field order, and imports back unchanged.
-    Private fields (local PDF paths, personal notes: the private_fields option in mkdocs.yml)
-    are left out unless --private is given.
+    Without filters every paper is exported; the filters narrow the choice. A filter value
+    that no paper has, or filters that together select no paper, are an error (exit 1) and
+    nothing is written. The BibTeX is sorted by key with a fixed field order, and imports
+    back unchanged. Private fields (local PDF paths, personal notes: the private_fields
+    option in mkdocs.yml) are left out unless --private is given.
     """
-    project = load_project(state.config)
-    papers = select_papers(project, session=session, tags=tags, keys=keys)
+    from kb.bib.csl import export_csl
+    from kb.bib.mapping import export_bibtex
+    from kb.content import atomic_write, load_project
+    from kb.filters import select_papers
+    from kb.privacy import public_paper
+
+    filters = pop_filters(options)
+    config = state.config
+    papers = select_papers(load_project(config), filters, config.options.tags)
+    if not papers:
+        raise FilterError(f"no paper matches {filters.describe()}", field="filters",
+                          fix="loosen the filters; each one alone selects papers, together none")
     if not include_private:
-        papers = [public_paper(p, state.config.options.private_fields) for p in papers]
+        papers = [public_paper(p, config.options.private_fields) for p in papers]
     if fmt == "bib":
         text = export_bibtex(papers)
     else:

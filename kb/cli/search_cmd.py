@@ -6,13 +6,14 @@ The search library (SQLModel, faiss, the model) is imported inside the commands,
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kb.cli.app import State, cli, echo_json, pass_state, quiet_option
-from kb.names import lead_authors
+from kb.cli.options import filter_options, pop_filters
 
 if TYPE_CHECKING:
     from kb.search.engine import Hit, KnowledgeBase
@@ -39,25 +40,11 @@ def _print_hits(hits: Sequence[Hit], as_json: bool, title: str) -> None:
     if as_json:
         echo_json([h.as_dict() for h in hits])
         return
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    from kb.cli.table import hits_table, output_width
 
-    from rich.markup import escape
-
-    # The paper column takes the room the fixed-width columns leave; only it wraps.
-    table = Table(title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, expand=True)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("key", no_wrap=True)
-    table.add_column("paper", ratio=1)
-    table.add_column("score", justify="right", no_wrap=True)
-    for i, hit in enumerate(hits, start=1):
-        byline = ", ".join(str(p) for p in (lead_authors(hit.authors), hit.year) if p)
-        title = escape(hit.title) + (f"\n[dim]{escape(byline)}[/dim]" if byline else "")
-        why = _closest(hit)
-        title += f"\n{escape(why)}" if why else ""
-        table.add_row(str(i), hit.key, title, f"{hit.score:.4f}")
-    Console(soft_wrap=False).print(table)
+    notes = [_closest(hit) for hit in hits]
+    click.echo(hits_table(hits, title, output_width(), dim=sys.stdout.isatty(), notes=notes),
+               nl=False)
 
 
 def _closest(hit: Hit) -> str:
@@ -71,9 +58,10 @@ def _closest(hit: Hit) -> str:
 
 
 def _show(state: State, as_json: bool, title: str, nothing: str,
-          fetch: Callable[[KnowledgeBase], Sequence[Hit]], *, embed: bool = True) -> None:
+          fetch: Callable[[KnowledgeBase], Sequence[Hit]]) -> None:
     """Open the knowledge base, fetch hits and print them, or say clearly why there are none."""
-    kb = _open(state, embed=embed)
+    # The index is loaded (or built) only when the fetch needs it, after the filters are checked.
+    kb = _open(state, embed=False)
     hits = fetch(kb) if len(kb) else []
     if hits:
         _print_hits(hits, as_json, title)
@@ -97,27 +85,20 @@ _json_option = click.option("--json", "as_json", is_flag=True,
               show_default=True,
               help="keyword: words (bm25); semantic: meaning (embeddings); hybrid: both, fused.")
 @_k_option
-@click.option("--session", type=int, help="Only papers on the reading list of session N.")
-@click.option("--tag", help="Only papers with this tag.")
-@click.option("--year-from", type=int, help="Only papers published in this year or later.")
-@click.option("--year-to", type=int, help="Only papers published in this year or earlier.")
-@click.option("--type", "entry_type", help="Only papers of this BibTeX type (article, ...).")
+@filter_options()
 @_json_option
 @pass_state
-def search_command(state: State, query: str, mode: str, k: int, session: int | None,
-                   tag: str | None, year_from: int | None, year_to: int | None,
-                   entry_type: str | None, as_json: bool) -> None:
+def search_command(state: State, query: str, mode: str, k: int, as_json: bool,
+                   **options: Any) -> None:
     """Find papers about QUERY, by meaning and by words (hybrid, the default).
 
     The cache in .kb/ is brought up to date with the files first; only changed papers are
-    embedded again.
+    embedded again. A filter value that no paper has is an error (exit 1) that names the
+    closest known values.
     """
-    from kb.search.engine import Filters
-
-    filters = Filters(session=session, tag=tag, year_from=year_from, year_to=year_to,
-                      type=entry_type)
+    filters = pop_filters(options)
     _show(state, as_json, f"{mode} search: {query}", f"no papers match {query!r}",
-          lambda kb: kb.search(query, mode=mode, k=k, filters=filters), embed=mode != "keyword")
+          lambda kb: kb.search(query, mode=mode, k=k, filters=filters))
 
 
 @cli.command("related")
@@ -125,12 +106,14 @@ def search_command(state: State, query: str, mode: str, k: int, session: int | N
 @click.argument("key")
 @click.option("-k", "--limit", "k", type=click.IntRange(1, 1000), default=5, show_default=True,
               help="How many papers to show.")
+@filter_options()
 @_json_option
 @pass_state
-def related_command(state: State, key: str, k: int, as_json: bool) -> None:
+def related_command(state: State, key: str, k: int, as_json: bool, **options: Any) -> None:
     """List the papers nearest in meaning to paper KEY (KEY itself left out)."""
+    filters = pop_filters(options)
     _show(state, as_json, f"related to {key}", f"no other papers to compare with {key}",
-          lambda kb: kb.related(key, k))
+          lambda kb: kb.related(key, k, filters))
 
 
 @cli.command("suggest")
@@ -138,18 +121,21 @@ def related_command(state: State, key: str, k: int, as_json: bool) -> None:
 @click.option("--session", type=int, required=True,
               help="The session number whose topic and readings the suggestions follow.")
 @_k_option
+@filter_options(session=False)
 @_json_option
 @pass_state
-def suggest_command(state: State, session: int, k: int, as_json: bool) -> None:
+def suggest_command(state: State, session: int, k: int, as_json: bool, **options: Any) -> None:
     """Suggest papers of the knowledge base for a session that its reading list lacks.
 
     Ranks papers by closeness to the session's title, page and current readings, leaving out
     the papers already on its list, and names under each the two readings of the session it
-    is closest to (cosine similarity), so you can see why it was suggested.
+    is closest to (cosine similarity), so you can see why it was suggested. The filters
+    narrow the candidates.
     """
+    filters = pop_filters(options)
     _show(state, as_json, f"suggestions for session {session}",
           f"nothing to suggest for session {session}: every paper is listed",
-          lambda kb: kb.suggest(session, k))
+          lambda kb: kb.suggest(session, k, filters))
 
 
 @cli.command("sync")

@@ -23,21 +23,25 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from kb.hints import suggest
 from kb.config import Config
 from kb.errors import KbError, NotFoundError
-from kb.models import Project
+from kb.filters import Filters
 from kb.progress import Progress, as_progress
-from kb.search.cache import open_synced, open_vectors
-from kb.search.embed import SMALL_BATCH, Embedder, default_embedder, normalize, text_hash
-from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint, saved_rows
-from kb.search.store import Filter, Store
-from kb.search.sync import SyncReport
-from kb.search.vectors import VectorCache
+from kb.search.fresh import SyncReport, fresh_store
+from kb.search.store import Filter, Store, filter_sql
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kb.models import Project
+    from kb.search.embed import Embedder
+    from kb.search.index import VectorIndex
+    from kb.search.vectors import VectorCache
+
+__all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "Suggestion", "open_kb",
+           "rrf"]
 
 MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 1
@@ -78,21 +82,6 @@ class Suggestion(Hit):
         return data
 
 
-@dataclass
-class Filters:
-    """Conditions every hit must meet (None: no condition)."""
-
-    session: int | None = None  # on that session's reading list
-    tag: str | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-    type: str | None = None  # BibTeX entry type
-
-    def sql(self, store: Store) -> Filter | None:
-        return store.filter_sql(session=self.session, tag=self.tag, year_from=self.year_from,
-                                year_to=self.year_to, type=self.type)
-
-
 def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = None,
         k: int = RRF_K) -> list[tuple[str, float]]:
     """Weighted reciprocal rank fusion of several rankings (best first), ties by key."""
@@ -107,6 +96,10 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = Non
 def _embed_all(embedder: Embedder, texts: list[str], progress: Progress) -> np.ndarray:
     """Embed ``texts`` in batches, saying first when the model must be loaded (which takes
     seconds), then with a bar (terminal) or a line per phase."""
+    import numpy as np
+
+    from kb.search.embed import SMALL_BATCH, normalize
+
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     load = getattr(embedder, "load", None)  # a model loaded on first use announces the wait
@@ -125,12 +118,13 @@ def _embed_all(embedder: Embedder, texts: list[str], progress: Progress) -> np.n
 class KnowledgeBase:
     """A synced, searchable course: the store, the embedder and the vector index."""
 
-    def __init__(self, config: Config, store: Store, embedder: Embedder, report: SyncReport, *,
-                 progress: bool | Progress = False, hnsw_threshold: int = HNSW_THRESHOLD):
+    def __init__(self, config: Config, store: Store, embedder: Embedder | None = None,
+                 report: SyncReport | None = None, *, progress: bool | Progress = False,
+                 hnsw_threshold: int | None = None):
         self.config = config
         self.store = store
-        self.embedder = embedder
-        self.report = report
+        self._embedder = embedder
+        self.report = report if report is not None else SyncReport(unchanged=store.count())
         self.progress = as_progress(progress)
         self.hnsw_threshold = hnsw_threshold
         self.embedded = 0  # texts embedded to build the index (the rest came from the cache)
@@ -146,6 +140,16 @@ class KnowledgeBase:
         return [key for key, _ in self._items]
 
     @property
+    def embedder(self) -> Embedder:
+        """The embedder (the configured model unless one was given); loads nothing yet."""
+        embedder = self._embedder
+        if embedder is None:
+            from kb.search.embed import default_embedder
+
+            embedder = self._embedder = default_embedder(self.config.options.model)
+        return embedder
+
+    @property
     def index(self) -> VectorIndex:
         """The vector index, loaded from .kb/ or built now (embedding what the cache lacks)."""
         if self._index is None:
@@ -153,15 +157,20 @@ class KnowledgeBase:
         return self._index
 
     def _load_index(self) -> VectorIndex:
+        import numpy as np
+
+        from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint, saved_rows
+
+        threshold = self.hnsw_threshold if self.hnsw_threshold is not None else HNSW_THRESHOLD
         name = self.embedder.name
         print_ = fingerprint(name, self._items)
-        index = VectorIndex.load(self.config.cache_dir, name, print_, self.hnsw_threshold)
+        index = VectorIndex.load(self.config.cache_dir, name, print_, threshold)
         if index is not None and np.isfinite(index.matrix).all():
             return index
         reuse = saved_rows(self.config.cache_dir, name, self.embedder.dim)
         matrix, self.embedded = _vectors(self.store, self.vectors, self.embedder, self._items,
                                          self.progress, reuse)
-        index = VectorIndex(self.keys, matrix, hnsw_threshold=self.hnsw_threshold)
+        index = VectorIndex(self.keys, matrix, hnsw_threshold=threshold)
         try:
             index.save(self.config.cache_dir, name, print_, [h for _, h in self._items])
         except OSError:  # a read-only cache folder: search still works, only slower next time
@@ -172,6 +181,8 @@ class KnowledgeBase:
     def vectors(self) -> VectorCache:
         """The vector cache, opened on first use."""
         if self._vectors is None:
+            from kb.search.cache import open_vectors
+
             self._vectors, note = open_vectors(self.config)
             if note:
                 self.report.notes.append(note)
@@ -193,10 +204,17 @@ class KnowledgeBase:
         return self.index.search(vector, depth, allowed=allowed, exclude=exclude)
 
     def embed_query(self, text: str) -> np.ndarray:
+        from kb.search.embed import normalize
+
         light = getattr(self.embedder, "light_encoder", None)  # the model's numpy twin loads fast
         if light is not None and not getattr(self.embedder, "loaded", True) and light() is None:
             self.progress.phase(f"loading the embedding model {self.embedder.name}...")
         return normalize(self.embedder.embed([text]))[0]
+
+    def check(self, filters: Filters | None) -> None:
+        """Raise FilterError when ``filters`` names a session, tag, type or key nobody has."""
+        if filters is not None and not filters.empty:
+            filters.check(self.store.known(self.config.options.tags))
 
     # ------------------------------------------------------------ public
 
@@ -206,14 +224,14 @@ class KnowledgeBase:
         if mode not in MODES:
             raise KbError(f"unknown search mode {mode!r}", field="mode",
                           fix="use one of: " + ", ".join(MODES))
+        self.check(filters)
         query = query.strip()
         if not query or k <= 0 or not len(self):
             return []
-        if filters is not None and filters.session is not None:
-            self._session(filters.session)
-        filt = filters.sql(self.store) if filters else None
+        filt = filter_sql(filters)
         if mode == "keyword":
             return self._hits(self._keyword(query, k, filt))
+        _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         vector = self.embed_query(query)
         if mode == "semantic":
             return self._hits(self._semantic(vector, k, filt))
@@ -223,12 +241,13 @@ class KnowledgeBase:
         fused = rrf([keyword, semantic], [KEYWORD_WEIGHT, SEMANTIC_WEIGHT])
         return self._hits(fused[:k])
 
-    def related(self, key: str, k: int = 5) -> list[Hit]:
+    def related(self, key: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The ``k`` papers nearest to paper ``key`` by meaning (``key`` itself excluded)."""
+        self.check(filters)
         vector = self.index.vector(key)
         if vector is None:
             raise self._unknown_paper(key)
-        return self._hits(self.index.search(vector, k, exclude=[key]))
+        return self._hits(self._semantic(vector, k, filter_sql(filters), exclude=[key]))
 
     def related_many(self, keys: Sequence[str] | None = None, k: int = 5) -> dict[str, list[Hit]]:
         """:meth:`related` for many papers (default: all) in one index pass: key -> hits."""
@@ -244,14 +263,21 @@ class KnowledgeBase:
         return {key: [_hit(papers[h], score) for h, score in hits if h in papers]
                 for key, hits in zip(keys, found)}
 
-    def suggest(self, session: int, k: int = 10, *, explain: int = 2) -> list[Suggestion]:
+    def suggest(self, session: int, k: int = 10, filters: Filters | None = None, *,
+                explain: int = 2) -> list[Suggestion]:
         """Papers close to a session's topic and readings that its reading list lacks.
 
         The topic is the mean of two unit vectors: the embedding of the session's title and
         page, and the centroid of its readings' embeddings (either alone when the other is
-        missing). Each suggestion names the ``explain`` readings of the session nearest to it.
+        missing); ``filters`` narrow the candidates. Each suggestion names the ``explain``
+        readings of the session nearest to it.
         """
+        import numpy as np
+
+        from kb.search.embed import normalize
+
         row, readings = self._session(session)
+        self.check(filters)
         listed = list(dict.fromkeys(readings))
         parts = []
         topic = "\n\n".join(t for t in (row["title"], row["body"]) if t.strip())
@@ -265,7 +291,7 @@ class KnowledgeBase:
             return []
         centre = normalize(np.mean(parts, axis=0, keepdims=True))[0]
         out = []
-        for hit in self._hits(self.index.search(centre, k, exclude=listed)):
+        for hit in self._hits(self._semantic(centre, k, filter_sql(filters), exclude=listed)):
             vector = self.index.vector(hit.key)
             closest: list[tuple[str, float]] = []
             if vector is not None and known:
@@ -278,6 +304,8 @@ class KnowledgeBase:
     # ------------------------------------------------------------ helpers
 
     def _cached_vector(self, text: str) -> np.ndarray:
+        from kb.search.embed import text_hash
+
         h = text_hash(text)
         cached = self.vectors.get(self.embedder.name, [h], self.embedder.dim).get(h)
         if cached is not None:
@@ -288,14 +316,14 @@ class KnowledgeBase:
 
     def _session(self, number: int) -> tuple[dict[str, Any], list[str]]:
         found = self.store.session_row(number)
-        if found is None:
-            numbers = self.store.session_numbers()
-            known = ", ".join(map(str, numbers)) if numbers else "none yet"
-            raise NotFoundError(f"no session {number} (sessions: {known})", field="session",
-                                fix="pass the number of a page in docs/sessions/")
+        if found is None:  # the same error as a --session filter naming no session
+            Filters(session=number).check(self.store.known())
+            raise AssertionError(f"session {number} is known but has no row")  # pragma: no cover
         return found
 
     def _unknown_paper(self, key: str) -> NotFoundError:
+        from kb.hints import suggest  # only on the way to an error
+
         path = f"{self.config.options.papers_dir}/{key}.md"
         if key in self.report.broken:
             return NotFoundError("the paper file could not be loaded, so it is not searchable",
@@ -320,6 +348,8 @@ def _vectors(store: Store, cache: VectorCache, embedder: Embedder, items: list[t
              ) -> tuple[np.ndarray, int]:
     """One vector per (key, text hash): from ``reuse`` (rows of the last index), then from the
     vector cache, embedding only what both lack."""
+    import numpy as np
+
     cached = dict(reuse or {})
     cached.update(cache.get(embedder.name, [h for _, h in items if h not in cached],
                             embedder.dim))
@@ -340,16 +370,21 @@ def _vectors(store: Store, cache: VectorCache, embedder: Embedder, items: list[t
 
 def open_kb(config: Config, project: Project | None = None, *, embedder: Embedder | None = None,
             progress: bool | Progress = False, embed: bool = True,
-            hnsw_threshold: int = HNSW_THRESHOLD) -> KnowledgeBase:
+            hnsw_threshold: int | None = None) -> KnowledgeBase:
     """Sync the cache (store, vectors, index) with the files and return a searchable handle.
 
-    Nothing is embedded (and the model is not loaded) unless a paper's text changed; an
-    unreadable cache is rebuilt from the files. With ``embed=False`` the vectors and the index
-    wait until a semantic query, related() or suggest() needs them (keyword search never does).
+    A cache that already matches the files (:func:`kb.search.fresh.fresh_store`) is read as it
+    is, without the lock or the sync. Nothing is embedded (and the model is not loaded) unless
+    a paper's text changed; an unreadable cache is rebuilt from the files. With
+    ``embed=False`` the vectors and the index wait until a semantic query, related() or
+    suggest() needs them (keyword search never does).
     """
-    if embedder is None:
-        embedder = default_embedder(config.options.model)
-    store, report = open_synced(config, project)
+    store = fresh_store(config) if project is None else None
+    report = None
+    if store is None:
+        from kb.search.cache import open_synced
+
+        store, report = open_synced(config, project)
     kb = KnowledgeBase(config, store, embedder, report, progress=progress,
                        hnsw_threshold=hnsw_threshold)
     if embed:

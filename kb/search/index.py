@@ -1,8 +1,9 @@
 """The vector index: faiss over the papers' normalised embeddings, persisted in the cache.
 
 Inner product on L2-normalised vectors is cosine similarity. Below :data:`HNSW_THRESHOLD`
-vectors the index is exact (``IndexFlatIP``); from there on an HNSW graph (M=32) answers in
-a fraction of the time at a recall@10 near 1. Filtered searches score the allowed rows exactly.
+vectors the search is exact (one numpy matrix product, what faiss' ``IndexFlatIP`` computes);
+from there on a faiss HNSW graph (M=32) answers in a fraction of the time at a recall@10
+near 1. Filtered searches score the allowed rows exactly.
 
 Why the threshold is 200,000 (scripts/bench_search.py, 384-d vectors, 2 shared cores): exact
 search costs 1-2.5 ms at 10k and 12-13 ms at 100k vectors, HNSW 0.4 ms at a recall@10 of
@@ -30,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.content import atomic_write
+from kb.files import atomic_write
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
@@ -44,6 +45,25 @@ def fingerprint(model: str, items: Iterable[tuple[str, str]]) -> str:
     digest = hashlib.sha256(model.encode() + b"\0")
     digest.update("".join(f"{key}\0{h}\n" for key, h in items).encode())
     return digest.hexdigest()
+
+
+def _exact_top(matrix: np.ndarray, queries: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``want`` best rows per query by inner product, best first (ties: lower row first):
+    what faiss' IndexFlatIP returns, without importing faiss into a search process.
+
+    One matrix-vector product per query, so that a query's scores do not depend on the batch
+    it came in (a matrix product sums in another order, and the last digit can differ).
+    """
+    n = matrix.shape[0]
+    scores = np.empty((len(queries), want), dtype=np.float32)
+    ids = np.empty((len(queries), want), dtype=np.int64)
+    for row, query in enumerate(queries):
+        sims = matrix @ query
+        part = np.argpartition(-sims, want - 1)[:want] if want < n else np.arange(n)
+        order = np.lexsort((part, -sims[part]))
+        ids[row] = part[order]
+        scores[row] = sims[ids[row]]
+    return scores, ids
 
 
 def _slug(model: str) -> str:
@@ -122,7 +142,10 @@ class VectorIndex:
         if not self.keys or k <= 0:
             return [[] for _ in range(len(queries))]
         want = min(len(self.keys), k + max((len(e) for e in exclude), default=0))
-        scores, ids = _search(self.faiss_index, queries, want)
+        if self.approximate:
+            scores, ids = _search(self.faiss_index, queries, want)
+        else:
+            scores, ids = _exact_top(self.matrix, queries, want)
         results = []
         for row_scores, row_ids, excluded in zip(scores, ids, exclude):
             hits = [(self.keys[int(i)], float(score)) for score, i in zip(row_scores, row_ids)
@@ -187,7 +210,7 @@ class VectorIndex:
 
 
 def _search(index: Any, queries: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
-    """faiss search; a few queries on one thread. Splitting one query over threads gains little
+    """faiss search (HNSW); a few queries on one thread. Splitting one query over threads gains little
     and, on a busy machine, waits for a preempted thread: exact search over 100k vectors took
     12 ms on one thread against 54 ms on two cores that were also running other work."""
     if len(queries) > SINGLE_THREAD_QUERIES:

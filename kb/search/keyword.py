@@ -23,7 +23,7 @@ import re
 import sqlite3
 from typing import Any
 
-from kb.search.tables import FTS_WEIGHTS
+from kb.search.schema import FTS_WEIGHTS
 
 # Lucene's English stop words: words every paper shares carry no signal in a query.
 STOP_WORDS = frozenset(

@@ -13,29 +13,56 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.schema import CreateIndex, CreateTable
-
-from kb.models import Paper, Project
 from kb.search.keyword import bm25_top
-from kb.search.tables import FTS_COLUMNS, FTS_DDL, HIT_COLUMNS, SCHEMA_VERSION, TABLES, paper_of
+from kb.search.schema import FTS_COLUMNS, FTS_DDL, HIT_COLUMNS, SCHEMA_VERSION
 
+from kb.filters import Filters, Known
+
+if TYPE_CHECKING:
+    from kb.models import Paper, Project
+
+# The table classes (SQLModel) are imported where the tables are created, checked or turned
+# back into papers, never by a query: a search process reads with this module alone.
 _CHUNK = 500
-_PAPER_COLUMNS = [c.name for c in next(t for t in TABLES if t.name == "paper").columns]
-_FILTERS = {
-    "session": "key IN (SELECT key FROM reading WHERE session = :session)",
-    "tag": "key IN (SELECT paper_key FROM tag WHERE tag = :tag)",
-    "year_from": "year >= :year_from",
-    "year_to": "year <= :year_to",
-    "type": "type = :type",
-}
 Filter = tuple[str, dict[str, Any]]
+
+
+def filter_sql(filters: Filters | None) -> Filter | None:
+    """A SELECT of the paper keys that pass ``filters``, with its parameters (None: no filter)."""
+    if filters is None or filters.empty:
+        return None
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.session is not None:
+        where.append("key IN (SELECT key FROM reading WHERE session = :session)")
+        params["session"] = filters.session
+    for i, tag in enumerate(filters.tags):
+        where.append(f"key IN (SELECT paper_key FROM tag WHERE tag = :tag{i})")
+        params[f"tag{i}"] = tag
+    if filters.year_from is not None:
+        where.append("year >= :year_from")
+        params["year_from"] = filters.year_from
+    if filters.year_to is not None:
+        where.append("year <= :year_to")
+        params["year_to"] = filters.year_to
+    if filters.type:
+        where.append("lower(type) = :type")
+        params["type"] = filters.type
+    if filters.keys:
+        where.append("key IN (" + ", ".join(f":key{i}" for i in range(len(filters.keys))) + ")")
+        params.update({f"key{i}": key for i, key in enumerate(filters.keys)})
+    return "SELECT key FROM paper WHERE " + " AND ".join(where), params
 
 
 def schema_ddl() -> list[str]:
     """CREATE statements of the cache: the SQLModel tables, their indexes, the FTS5 index."""
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from kb.search.tables import TABLES
+
     dialect = sqlite.dialect()
     out = []
     for table in TABLES:
@@ -92,17 +119,21 @@ class Store:
         row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
 
-    def problems(self) -> list[str]:
+    def problems(self, *, tables: bool = True) -> list[str]:
         """What is wrong with the tables (empty: sound), checked in milliseconds: the schema
-        version, the columns of every table, and one keyword-index row per paper."""
+        version, the columns of every table (unless ``tables`` is False: that check needs the
+        table classes), and one keyword-index row per paper."""
         version = self.meta("schema")
         if version != str(SCHEMA_VERSION):
             return [f"schema version {version}, kb uses {SCHEMA_VERSION}"]
         problems = []
-        for table in TABLES:
-            found = [row[1] for row in self.conn.execute(f'PRAGMA table_info("{table.name}")')]
-            if found != [c.name for c in table.columns]:
-                problems.append(f"table {table.name} has the columns {found}")
+        if tables:
+            from kb.search.tables import TABLES
+
+            for table in TABLES:
+                found = [row[1] for row in self.conn.execute(f'PRAGMA table_info("{table.name}")')]
+                if found != [c.name for c in table.columns]:
+                    problems.append(f"table {table.name} has the columns {found}")
         fts = [row[1] for row in self.conn.execute("PRAGMA table_info(paper_fts)")]
         if fts != ["key", *FTS_COLUMNS]:
             problems.append("the keyword index is missing or has other columns")
@@ -157,7 +188,7 @@ class Store:
             tags.extend((key, tag) for tag in dict.fromkeys(paper.tags))
             fts.append((key, paper.title, "; ".join(paper.authors), paper.abstract or "",
                         paper.summary or "", paper.notes, " ".join(paper.tags)))
-        marks = ",".join("?" * len(_PAPER_COLUMNS))
+        marks = ",".join("?" * len(rows[0])) if rows else ""
         # A paper's keyword-index row has the paper row's rowid, so it is found without a scan.
         with self.conn:
             for chunk in chunks(drop):
@@ -166,7 +197,8 @@ class Store:
                                   f"(SELECT rowid FROM paper WHERE key IN ({where}))", chunk)
                 self.conn.execute(f"DELETE FROM paper WHERE key IN ({where})", chunk)
                 self.conn.execute(f"DELETE FROM tag WHERE paper_key IN ({where})", chunk)
-            self.conn.executemany(f"INSERT INTO paper VALUES ({marks})", rows)
+            if rows:
+                self.conn.executemany(f"INSERT INTO paper VALUES ({marks})", rows)
             self.conn.executemany("INSERT INTO tag VALUES (?, ?)", tags)
             self.conn.executemany(
                 f"INSERT INTO paper_fts (rowid, key, {', '.join(FTS_COLUMNS)}) "
@@ -233,9 +265,11 @@ class Store:
     def paper_texts(self, keys: Iterable[str]) -> dict[str, str]:
         """The embedded text of each given paper, rebuilt from its stored fields."""
         from kb.search.embed import embed_text
+        from kb.search.tables import TABLES, paper_of
 
+        columns = [c.name for c in next(t for t in TABLES if t.name == "paper").columns]
         return {key: embed_text(paper_of(values))
-                for key, values in self.rows(keys, _PAPER_COLUMNS).items()}
+                for key, values in self.rows(keys, columns).items()}
 
     def session_row(self, number: int) -> tuple[dict[str, Any], list[str]] | None:
         """A session's row (number, slug, title, date, body) and its reading keys in order."""
@@ -250,17 +284,13 @@ class Store:
     def session_numbers(self) -> list[int]:
         return [n for (n,) in self.conn.execute("SELECT number FROM session ORDER BY number")]
 
-    def filter_sql(self, *, session: int | None = None, tag: str | None = None,
-                   year_from: int | None = None, year_to: int | None = None,
-                   type: str | None = None) -> Filter | None:
-        """A SELECT of the keys that pass the filters, with its parameters (None: no filter)."""
-        values = {"session": session, "tag": tag, "year_from": year_from, "year_to": year_to,
-                  "type": type.lower() if type else None}
-        params = {name: value for name, value in values.items() if value is not None}
-        if not params:
-            return None
-        where = " AND ".join(_FILTERS[name] for name in params)
-        return f"SELECT key FROM paper WHERE {where}", params
+    def known(self, vocabulary: Iterable[str] = ()) -> Known:
+        """What a filter may name in the cache (``vocabulary``: the configured tags)."""
+        c = self.conn
+        return Known(sessions={n for (n,) in c.execute("SELECT number FROM session")},
+                     tags={t for (t,) in c.execute("SELECT DISTINCT tag FROM tag")} | set(vocabulary),
+                     types={t.lower() for (t,) in c.execute("SELECT DISTINCT type FROM paper")},
+                     keys={k for (k,) in c.execute("SELECT key FROM paper")})
 
     def filter_keys(self, filt: Filter) -> set[str]:
         return {key for (key,) in self.conn.execute(*filt)}

@@ -8,54 +8,14 @@ few; they are hashed together and reloaded together when any of them changes.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.config import Config
-from kb.content import INDEX_PAGES, load_paper, load_project, scan_folder
+from kb.content import load_paper, load_project
 from kb.models import Paper, Project
+from kb.search.fresh import SyncReport as SyncReport
+from kb.search.fresh import file_hash, paper_files, side_hash
 from kb.search.store import Store
-
-
-@dataclass
-class SyncReport:
-    """What one sync changed."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    broken: list[str] = field(default_factory=list)  # paper files that could not be loaded
-    sessions_changed: bool = False
-    rebuilt: bool = False  # the cache was damaged and has been rebuilt
-    notes: list[str] = field(default_factory=list)  # one line each, for the user
-
-    @property
-    def dirty(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.sessions_changed)
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def paper_files(folder: Path) -> dict[str, tuple[str, int, int]]:
-    """papers/<key>.md files, as kb.content.load_project finds them: key -> (path, mtime, size)."""
-    out = {}
-    for entry in scan_folder(folder)[0]:
-        st = entry.stat()
-        out[entry.name[:-3]] = (entry.path, st.st_mtime_ns, st.st_size)
-    return out
-
-
-def side_hash(config: Config) -> str:
-    """One hash of every session and poster page (their paths and bytes)."""
-    digest = hashlib.sha256()
-    for folder in (config.sessions_dir, config.posters_dir):
-        for entry in scan_folder(folder, INDEX_PAGES)[0]:
-            digest.update(entry.path.encode() + b"\0" + Path(entry.path).read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def sync(store: Store, config: Config, project: Project | None = None) -> SyncReport:

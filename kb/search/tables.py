@@ -27,20 +27,13 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from kb.models import Paper
+from kb.search.schema import FTS_COLUMNS as FTS_COLUMNS
+from kb.search.schema import FTS_DDL as FTS_DDL
+from kb.search.schema import FTS_WEIGHTS as FTS_WEIGHTS
+from kb.search.schema import HIT_COLUMNS as HIT_COLUMNS
+from kb.search.schema import SCHEMA_VERSION as SCHEMA_VERSION
 
-SCHEMA_VERSION = 4
 REGISTRY = registry()
-
-FTS_COLUMNS = ("title", "authors", "abstract", "summary", "notes", "tags")
-# bm25 weights per column (the unindexed key first): a word in the title or the tags says more
-# about the paper than the same word somewhere in the notes.
-FTS_WEIGHTS = (0.0, 2.0, 1.0, 1.0, 1.0, 1.0, 2.0)
-FTS_DDL = (
-    "CREATE VIRTUAL TABLE paper_fts USING fts5("
-    "key UNINDEXED, " + ", ".join(FTS_COLUMNS) + ", tokenize='porter unicode61')"
-)
-# The columns a search hit shows, in this order (kb.search.engine.Hit).
-HIT_COLUMNS = ("key", "title", "authors", "year", "venue", "arxiv", "doi")
 
 
 class _Table(SQLModel, registry=REGISTRY):

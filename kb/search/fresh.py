@@ -1,0 +1,113 @@
+"""Does the cache already match the files? Answered from file times and sizes alone.
+
+Every command asks this first. When the answer is yes, :func:`fresh_store` hands back the cache
+opened for reading, and the command searches it without taking the lock, without the sync
+and without importing the content models (pydantic) or SQLModel: a ``kb search`` process
+then costs little more than Python's start-up. When the answer is no, or in any doubt (no
+cache, another schema version, an unreadable file), it returns None and
+:func:`kb.search.cache.open_synced` opens, checks, repairs and syncs the cache as usual.
+
+The listing and hashing of the files here are the sync's own (:mod:`kb.search.sync` uses
+them), so the two cannot disagree on what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.files import INDEX_PAGES, scan_folder
+from kb.search.schema import DB_NAME, HIT_COLUMNS
+from kb.search.store import Store
+
+if TYPE_CHECKING:
+    from kb.config import Config
+
+
+@dataclass
+class SyncReport:
+    """What one sync changed (nothing, when the cache was found fresh)."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    broken: list[str] = field(default_factory=list)  # paper files that could not be loaded
+    sessions_changed: bool = False
+    rebuilt: bool = False  # the cache was damaged and has been rebuilt
+    notes: list[str] = field(default_factory=list)  # one line each, for the user
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.sessions_changed)
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def paper_files(folder: Path) -> dict[str, tuple[str, int, int]]:
+    """papers/<key>.md files, as kb.content.load_project finds them: key -> (path, mtime, size)."""
+    out = {}
+    for entry in scan_folder(folder)[0]:
+        st = entry.stat()
+        out[entry.name[:-3]] = (entry.path, st.st_mtime_ns, st.st_size)
+    return out
+
+
+def side_hash(config: Config) -> str:
+    """One hash of every session and poster page (their paths and bytes)."""
+    digest = hashlib.sha256()
+    for folder in (config.sessions_dir, config.posters_dir):
+        for entry in scan_folder(folder, INDEX_PAGES)[0]:
+            digest.update(entry.path.encode() + b"\0" + Path(entry.path).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# Every table and column a query reads: a cache that lacks one is not fresh (the full open
+# repairs it), whatever else is wrong with it is the full check's business.
+_PROBES = (
+    f"SELECT {', '.join(HIT_COLUMNS)}, type, tags, abstract, summary, notes, path, file_hash, "
+    "mtime_ns, size, text_hash FROM paper LIMIT 0",
+    "SELECT paper_key, tag FROM tag LIMIT 0",
+    "SELECT number, slug, title, date, body FROM session LIMIT 0",
+    "SELECT session, position, key, kind, note FROM reading LIMIT 0",
+)
+
+
+def fresh_store(config: Config) -> Store | None:
+    """The cache, opened read-only, if it is sound and matches the files; else None.
+
+    Matching: every paper file has the stored modification time and size, none was added or
+    removed, and the session and poster pages hash as stored; then a sync would change
+    nothing. Sound: the schema version is current, the keyword index holds one row per paper
+    (the checks of :meth:`Store.problems` that need no table classes), and every column a
+    query reads is there.
+    """
+    path = config.cache_dir / DB_NAME
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    store = Store(conn, path)
+    try:
+        if store.problems(tables=False):
+            raise LookupError
+        for probe in _PROBES:
+            conn.execute(probe)
+        stored = {key: (m, n) for key, (_, m, n) in store.file_states().items()}
+        files = paper_files(config.papers_dir)
+        if len(files) != len(stored) or any(stored.get(key) != (m, n)
+                                            for key, (_, m, n) in files.items()):
+            raise LookupError
+        if store.meta("side_hash") != side_hash(config):
+            raise LookupError
+    except (LookupError, sqlite3.Error, OSError):
+        store.close()
+        return None
+    return store
