@@ -47,6 +47,9 @@ class KbOptions(Options):
         default_factory=lambda: list(DEFAULT_PRIVATE_FIELDS),
         description="BibTeX fields never published on the site nor exported without --private",
     )
+    library_map: bool = Field(
+        True, description="draw the map page (a 2-D projection of the embeddings) at build time"
+    )
     bib_curator_fields: bool = Field(
         False, description="the site's BibTeX also carries kb's summary and keywords fields"
     )

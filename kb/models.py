@@ -26,7 +26,9 @@ Session (``docs/sessions/<NN>-<slug>.md``; the body is the instructor's page)
     slides    link to the slides
 
 Poster (``docs/posters/<slug>.md``; the body is the notes)
-    title, authors (list of names or group labels), session (int), papers (list of keys), tags
+    title, authors (list of names or group labels), group (the students' group), session
+    (int), papers (list of keys), tags; file (a PDF of the poster) and image (PNG, JPEG, GIF
+    or WebP), each a path relative to the poster's file, copied into the site and shown inline
 """
 
 from __future__ import annotations
@@ -121,9 +123,12 @@ class Poster(_Model):
     slug: str = Field(exclude=True)
     title: str = Field(min_length=1)
     authors: list[str] = Field(default_factory=list)
+    group: str | None = None
     session: int | None = None
     papers: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    file: str | None = None
+    image: str | None = None
     body: str = Field("", exclude=True)
 
 

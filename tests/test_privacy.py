@@ -51,6 +51,7 @@ def test_site_bib_leaves_out_curator_fields_unless_asked() -> None:
 
 def test_no_private_value_in_any_built_file_of_an_imported_zotero_export(course: Path) -> None:
     set_option(course, "related", "0")
+    set_option(course, "library_map", "false")
     set_option(course, "private_fields", "[file, annote, annotation, mynotes]")
     bib = write(course, "zotero.bib", ZOTERO)
     result = run(course, "import", str(bib))

@@ -18,6 +18,7 @@ EVIL = "<script>alert(1)</script>"
 @pytest.fixture
 def rlhf(course: Path) -> Path:
     set_option(course, "related", "0")
+    set_option(course, "library_map", "false")
     return add_rlhf(course)
 
 
@@ -43,7 +44,7 @@ def test_paper_page_shows_metadata_links_summary_notes_and_uses(rlhf: Path) -> N
     assert 'href="https://arxiv.org/abs/2203.02155"' in page
     assert "Fine-tunes a language model on demonstrations" in text
     assert re.search(r'<h2 id="notes">Notes.*?<p>Notes.</p>', page, re.S)
-    assert 'href="../../tags/#tag:rlhf"' in read(site, "papers/ouyang2022training/index.html")
+    assert '<a class="kb-chip" href="../../tags/rlhf/">rlhf</a>' in page
     assert ('<a href="../../sessions/02-human-feedback/">Session 2: Learning from human feedback</a>'
             ' <span class="kb-kind kb-kind-required">required</span>') in page
     assert "Focus on the three training steps." in text
@@ -73,7 +74,10 @@ def test_poster_page_links_its_session_and_papers(rlhf: Path) -> None:
     page = article(read(site, "posters/reward-models/index.html"))
     assert ('<a href="../../papers/ouyang2022training/">Ouyang et al. 2022</a>; '
             '<a href="../../papers/christiano2017deep/">Christiano &amp; Leike 2017</a>') in page
-    assert 'Presented in <a href="../../sessions/02-human-feedback/">Session 2:' in page
+    head = page[:page.index("Our notes")]
+    assert '<a href="../../sessions/02-human-feedback/">Session 2: Learning from human feedback</a>' in head
+    assert "Group 2" in text_of(head) and '<a class="kb-chip" href="../../tags/rlhf/">rlhf</a>' in head
+    assert 'class="md-tags"' not in page  # kb's chips, linking to tag pages, instead of material's
     assert re.findall(r'data-key="([^"]+)"', page) == ["ouyang2022training", "christiano2017deep"]
     overview = text_of(article(read(site, "posters/index.html")))
     assert overview.index("Transformer basics") < overview.index("Reward models in practice")
@@ -90,19 +94,24 @@ def test_papers_index_table_and_tags_page(rlhf: Path) -> None:
     ]
     assert '<option value="rlhf">rlhf</option>' in page
     assert "3 papers" in text_of(page)
+    assert '<a href="../tags/rlhf/">rlhf</a>' in page  # the tag column links the tag's page
     tags = article(read(site, "tags/index.html"))
-    assert '<span class="md-tag">rlhf</span>' in tags
+    assert re.search(r'<a class="kb-chip" href="rlhf/">rlhf <span class="kb-chip-count"[^>]*>2</span></a>', tags)
     assert "reinforcement learning from human feedback" in text_of(tags)
-    assert text_of(tags).count("Training language models to follow instructions") == 1
+    rlhf_page = article(read(site, "tags/rlhf/index.html"))
+    cards = re.findall(r'<div class="kb-card" data-key="([^"]+)">', rlhf_page)
+    assert cards == ["ouyang2022training", "christiano2017deep"]  # newest first
+    assert "2 papers" in text_of(rlhf_page) and 'href="../../papers/?tag=rlhf"' in rlhf_page
+    assert 'href="../../posters/reward-models/"' in rlhf_page
 
 
 def test_navigation_sessions_in_order_and_no_paper_pages(rlhf: Path) -> None:
     site = build_site(rlhf)
     home = read(site, "index.html")
-    links = re.findall(r'href="([^"]*)" class="md-nav__link', home)
-    assert links == [".", "sessions/01-introduction/", "sessions/02-human-feedback/", "posters/",
-                     "posters/transformer-basics/", "posters/reward-models/", "papers/", "search/",
-                     "tags/"]
+    links = re.findall(r'href="([^"#]*)" class="md-nav__link', home)
+    assert links == [".", "sessions/", "sessions/01-introduction/", "sessions/02-human-feedback/",
+                     "posters/", "posters/transformer-basics/", "posters/reward-models/", "papers/",
+                     "search/", "tags/"]
     assert not any(link.startswith("papers/") and link != "papers/" for link in links)
     assert (site / "assets/kb/kb.js").is_file() and 'src="assets/kb/kb.js"' in home
     assert 'href="assets/kb/kb.css"' in home
@@ -341,7 +350,8 @@ def test_poster_and_session_titles_and_tags_are_escaped(rlhf: Path) -> None:
     poster = read(site, "posters/reward-models/index.html")
     assert "<h1>Reward &lt;em&gt;models&lt;/em&gt; &amp; more</h1>" in poster
     assert "<title>Reward &lt;em&gt;models&lt;/em&gt; &amp; more - Test Course</title>" in poster
-    assert re.findall(r'class="md-tag">([^<]+)<', poster) == ["rlhf"]
+    head = poster[:poster.index("Our notes")]  # the poster's own chips, before its notes
+    assert re.findall(r'class="kb-chip" href="[^"]*">([^<]+)<', head) == ["rlhf"]
     home = read(site, "index.html")
     assert "2. Feedback &lt;u&gt;now&lt;/u&gt;" in home
 
@@ -358,7 +368,7 @@ def test_links_follow_use_directory_urls_false(rlhf: Path) -> None:
     assert '<a href="../sessions/02-human-feedback.html">Session 2' in paper
     index = article(read(site, "papers/index.html"))
     assert '<a href="ouyang2022training.html">' in index
-    assert '<a href="../tags.html#tag:rlhf">rlhf</a>' in index
+    assert '<a href="../tags/rlhf.html">rlhf</a>' in index
 
 
 def test_papers_index_is_left_out_of_search(rlhf: Path) -> None:

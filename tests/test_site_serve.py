@@ -42,6 +42,7 @@ def wait_for(url: str, text: str, seconds: float = 60) -> str:
 
 def test_serve_rebuilds_on_paper_and_docs_changes(course: Path) -> None:
     set_option(course, "related", "0")
+    set_option(course, "library_map", "false")
     port = free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HF_HUB_OFFLINE": "1"}
     server = subprocess.Popen(

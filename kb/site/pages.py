@@ -28,6 +28,7 @@ PAPERS_INDEX = "papers/index.md"
 # The table repeats what the paper pages say: kept out of search so results name the papers.
 PAPERS_INDEX_META = {"title": "Papers", "hide": ["toc"], "search": {"exclude": True}}
 TAGS_PAGE = "tags.md"
+TAG_DIR = "tags"               # one page per tag: tags/<tag>.md
 POSTERS_INDEX = "posters/index.md"
 BIB_DIR = "bib"
 ALL_BIB = "bib/bibliography.bib"
@@ -41,6 +42,17 @@ def paper_src(key: str) -> str:
 def session_bib(session: Session) -> str:
     """The site path of a session's .bib download."""
     return f"{BIB_DIR}/{session.slug}.bib"
+
+
+def tag_src(tag: str) -> str:
+    """The site source path of a tag's page."""
+    return f"{TAG_DIR}/{tag}.md"
+
+
+def tag_chips(tags: list[str], href: Href, number: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Chip data for the ``tag_chips`` macro of templates/tags.html (well-formed tags only)."""
+    return [{"name": t, "href": href(tag_src(t)), "count": number.get(t, 0) if number is not None else None}
+            for t in dict.fromkeys(tags) if TAG_RE.match(t)]
 
 
 def render(template: str, **context: Any) -> str:
@@ -70,6 +82,8 @@ class SiteData:
     readers: dict[str, list[tuple[Session, str, str | None]]] = field(default_factory=dict)
     discussed: dict[str, list[Poster]] = field(default_factory=dict)
     bib_omit: frozenset[str] = frozenset()      # BibTeX fields the site leaves out (kb.privacy)
+    poster_thumbs: dict[str, str] = field(default_factory=dict)  # poster slug -> site path of its image
+    poster_pdfs: frozenset[str] = frozenset()   # slugs of posters with a PDF
 
     def __post_init__(self) -> None:
         readers: dict[str, list[tuple[Session, str, str | None]]] = defaultdict(list)
@@ -87,11 +101,6 @@ class SiteData:
         return self.project.papers
 
 
-def site_tags(paper: Paper) -> list[str]:
-    """The tags handed to mkdocs-material: only well-formed ones (kb check warns on others)."""
-    return [t for t in paper.tags if TAG_RE.match(t)]
-
-
 def front_matter(meta: dict[str, Any]) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
 
@@ -99,18 +108,15 @@ def front_matter(meta: dict[str, Any]) -> str:
 def paper_stub(paper: Paper) -> str:
     """The virtual file of a paper page: the page meta only; the body is rendered later.
 
-    The title is HTML-escaped because mkdocs-material prints ``page.title`` as HTML.
+    The title is HTML-escaped because mkdocs-material prints ``page.title`` as HTML. Tags
+    are not handed to mkdocs-material: the page shows kb's own chips, linking to tag pages.
     """
-    meta: dict[str, Any] = {"title": html.escape(paper.title)}
-    tags = site_tags(paper)
-    if tags:
-        meta["tags"] = tags
-    return front_matter(meta)
+    return front_matter({"title": html.escape(paper.title)})
 
 
 def paper_page(data: SiteData, paper: Paper, href: Href, notes: str) -> str:
     """The body of a paper's page; ``notes`` is the curator's Markdown, citations resolved."""
-    parts = [render("paper_meta.html", paper=paper)]
+    parts = [render("paper_meta.html", paper=paper, tags=tag_chips(paper.tags, href))]
     if paper.summary:
         parts += ["## Summary", render("text.html", text=paper.summary, kind="summary")]
     if paper.abstract:
@@ -132,8 +138,9 @@ def paper_page(data: SiteData, paper: Paper, href: Href, notes: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _cards(data: SiteData, entries: list[tuple[str, str | None, str | None]], href: Href) -> str:
-    cards = [{"paper": data.papers[key], "kind": kind, "note": note, "href": href(paper_src(key))}
+def paper_cards(data: SiteData, entries: list[tuple[str, str | None, str | None]], href: Href) -> str:
+    cards = [{"paper": data.papers[key], "kind": kind, "note": note, "href": href(paper_src(key)),
+              "tags": tag_chips(data.papers[key].tags, href)}
              for key, kind, note in entries if key in data.papers]
     return render("cards.html", cards=cards)
 
@@ -148,56 +155,70 @@ def session_additions(data: SiteData, session: Session, href: Href) -> tuple[str
             entries: list[tuple[str, str | None, str | None]] = [
                 (r.key, None, r.note) for r in session.readings if r.kind == kind]
             if entries:
-                parts += [f"### {kind.capitalize()}", _cards(data, entries, href)]
+                parts += [f"### {kind.capitalize()}", paper_cards(data, entries, href)]
         parts.append(render("download.html", href=href(session_bib(session)),
                             filename=f"{session.slug}.bib", label="Download the readings as BibTeX"))
     posters = [p for p in data.project.posters if p.session == session.session]
     if posters:
-        parts += ["## Posters", _poster_list(data, posters, href)]
+        parts += ["## Posters", poster_cards(data, posters, href)]
     return head, "\n\n".join(parts)
 
 
-def poster_additions(data: SiteData, poster: Poster, href: Href) -> str:
-    """The Markdown appended to a poster's notes: its session and the papers it discusses."""
-    parts: list[str] = []
+def poster_additions(data: SiteData, poster: Poster, href: Href,
+                     media: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+    """(head, tail) around a poster's notes: who, group, session, tags, the poster itself;
+    then the papers it discusses as cards. ``media``: {href, name, pdf} of its file/image."""
     session = data.project.session(poster.session) if poster.session is not None else None
-    if session is not None and session.slug in data.session_src:
-        parts.append(render("presented.html", session=session,
-                            href=href(data.session_src[session.slug])))
+    if session is not None and session.slug not in data.session_src:
+        session = None
+    head = render("poster_head.html", poster=poster, session=session,
+                  session_href=href(data.session_src[session.slug]) if session else "",
+                  tags=tag_chips(poster.tags, href), media=media or [])
     keys = [k for k in dict.fromkeys(poster.papers) if k in data.papers]
-    if keys:
-        parts += ["## Papers discussed", _cards(data, [(k, None, None) for k in keys], href)]
-    return "\n\n".join(parts)
+    tail = ["## Papers discussed", paper_cards(data, [(k, None, None) for k in keys], href)] if keys else []
+    return head, "\n\n".join(tail)
 
 
-def _poster_list(data: SiteData, posters: list[Poster], href: Href) -> str:
-    items = []
-    for poster in posters:
-        session = data.project.session(poster.session) if poster.session is not None else None
-        items.append({
-            "poster": poster, "href": href(data.poster_src[poster.slug]), "session": session,
-            "session_href": href(data.session_src[session.slug])
-            if session is not None and session.slug in data.session_src else "",
-        })
-    return render("posters.html", posters=items)
+def poster_cards(data: SiteData, posters: list[Poster], href: Href) -> str:
+    """A grid of poster cards (with the poster's image, when it has one)."""
+    thumbs, pdfs = data.poster_thumbs, data.poster_pdfs
+    items = [{"poster": p, "href": href(data.poster_src[p.slug]),
+              "thumb": href(thumbs[p.slug]) if p.slug in thumbs else "",
+              "papers": len([k for k in dict.fromkeys(p.papers) if k in data.papers]),
+              "pdf": p.slug in pdfs, "tags": tag_chips(p.tags, href)}
+             for p in posters]
+    return render("poster_grid.html", posters=items)
 
 
 def posters_index(data: SiteData, href: Href) -> str:
-    """The posters overview: every poster with its authors and session."""
+    """The posters overview: a grid of poster cards under each session's heading."""
     posters = [p for p in data.project.posters if p.slug in data.poster_src]
     if not posters:
         return "No posters yet.\n"
-    ordered = sorted(posters, key=lambda p: (p.session is None, p.session or 0, p.title.lower()))
-    return _poster_list(data, ordered, href) + "\n"
+    parts = []
+    for session in sorted(data.project.sessions, key=lambda s: s.session):
+        mine = sorted((p for p in posters if p.session == session.session), key=lambda p: p.title.lower())
+        if not mine:
+            continue
+        parts.append("## " + md_escape(f"Session {session.session}: {session.title}"))
+        if session.slug in data.session_src:
+            parts.append(render("presented.html", session=session,
+                                href=href(data.session_src[session.slug])))
+        parts.append(poster_cards(data, mine, href))
+    numbers = {s.session for s in data.project.sessions}
+    others = sorted((p for p in posters if p.session not in numbers), key=lambda p: p.title.lower())
+    if others:
+        parts += ["## Other posters", poster_cards(data, others, href)]
+    return "\n\n".join(parts) + "\n"
 
 
 def papers_index(data: SiteData, href: Href) -> str:
     """The papers index: a sortable, filterable table of every paper, and the .bib download."""
     rows = [{"paper": p, "href": href(paper_src(p.key))}
             for p in sorted(data.papers.values(), key=lambda p: p.title.lower())]
-    tags_href = href(TAGS_PAGE)
-    tags = sorted({t for p in data.papers.values() for t in p.tags})
-    parts = [render("papers_table.html", rows=rows, tags=tags, tags_href=tags_href)]
+    tags = sorted({t for p in data.papers.values() for t in p.tags if TAG_RE.match(t)})
+    tag_hrefs = {t: href(tag_src(t)) for t in tags}
+    parts = [render("papers_table.html", rows=rows, tags=tags, tag_hrefs=tag_hrefs)]
     parts.append(render("download.html", href=href(ALL_BIB), filename="bibliography.bib",
                         label="Download the whole bibliography as BibTeX"))
     return "\n\n".join(parts) + "\n"
@@ -210,15 +231,4 @@ def home_page(name: str, description: str | None) -> str:
         parts.append(md_escape(description))
     parts.append(f"Browse the [papers]({PAPERS_INDEX}), the [posters]({POSTERS_INDEX}) "
                  f"and the [tags]({TAGS_PAGE}), or search with the box at the top.")
-    return "\n\n".join(parts) + "\n"
-
-
-def tags_page(vocabulary: dict[str, str]) -> str:
-    """The tags index: mkdocs-material's tags listing, after the vocabulary's descriptions."""
-    parts = ["---\ntitle: Tags\n---", "# Tags"]
-    described = {t: d for t, d in vocabulary.items() if d}
-    if described:
-        rows = "\n".join(f"| {md_escape(t)} | {md_escape(d)} |" for t, d in sorted(described.items()))
-        parts.append("| tag | what it covers |\n| --- | --- |\n" + rows)
-    parts.append("<!-- material/tags -->")
     return "\n\n".join(parts) + "\n"

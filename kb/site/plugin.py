@@ -43,6 +43,8 @@ from kb.site import pages as P
 from kb.site import semantic
 from kb.site.citations import Citations
 from kb.site.related import related_papers
+from kb.site import libmap, schedule, tags as T
+from kb.site.posters import Media, poster_media
 from kb.site.render import SafeMarkdown
 from kb.site.sanitize import clean, clean_text
 from kb.site.report_page import REPORT_META, REPORT_PAGE, report_page
@@ -79,6 +81,7 @@ class KbPluginConfig(MkConfig):
     arxiv_api = c.Type(str, default=_default("arxiv_api"))
     crossref_api = c.Type(str, default=_default("crossref_api"))
     contact = c.Type(str, default=_default("contact"))
+    library_map = c.Type(bool, default=_default("library_map"))
 
 
 def format_issue(issue: Issue) -> str:
@@ -102,6 +105,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.citations: Citations | None = None
         self._auto_nav = False
         self._roles: dict[str, tuple[str, str]] = {}  # site src path -> (role, key or slug)
+        self._media: dict[str, list[Media]] = {}      # poster slug -> its file and image
+        self._today = schedule.build_date()
+        self._map: libmap.LibraryMap | None = None
 
     # ------------------------------------------------------------------ hooks
 
@@ -122,6 +128,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             raise PluginError(f"kb found {len(errors)} error(s) in the content; "
                               f"`kb check` lists them too:\n{listing}")
         self.project = project
+        self._today = schedule.build_date()
         self.public = public_project(project, options.private_fields)
         self._auto_nav = config.nav is None
         for name in ASSETS:
@@ -155,7 +162,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                       InclusionLevel.NOT_IN_NAV)
         self._add(files, config, P.PAPERS_INDEX, P.front_matter(P.PAPERS_INDEX_META),
                   ("papers-index", ""))
-        self._add(files, config, P.TAGS_PAGE, P.tags_page(kb.options.tags), ("tags", ""))
+        self._add(files, config, P.TAGS_PAGE, "---\ntitle: Tags\n---\n", ("tags", ""))
+        for tag in T.all_tags(project.papers, project.posters):
+            self._add(files, config, P.tag_src(tag), T.tag_stub(tag), ("tag", tag),
+                      InclusionLevel.NOT_IN_NAV)
+        self._course_files(files, config, session_src, poster_src)
         if kb.options.report != "off":
             self._add(files, config, REPORT_PAGE, REPORT_META, ("report", ""),
                       InclusionLevel.UNDEFINED if kb.options.report == "nav"
@@ -218,6 +229,18 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                        if s.slug in data.session_src}
             assert self.project is not None  # load counts may come from private fields
             return report_page(course_report(self.project, kb), data.papers, numbers, md_link)
+        if role == "tags":
+            return T.tags_page(data, kb.options.tags, href)
+        if role == "tag":
+            return T.tag_page(data, name, kb.options.tags.get(name, ""), href)
+        if role == "map":
+            return libmap.map_page(data, self._map, href)
+        if schedule.MARKER_RE.search(markdown) or role == "schedule":
+            table = P.render("schedule.html", rows=self._schedule_rows(href),
+                             calendar_href=href(schedule.CALENDAR), calendar_name=schedule.CALENDAR)
+            if role == "schedule" and not schedule.MARKER_RE.search(markdown):
+                markdown = markdown.rstrip() + "\n\n" + schedule.MARKER + "\n"
+            markdown = schedule.MARKER_RE.sub(lambda _: table, markdown)
         if role in ("session", "poster"):
             where = data.project.source(role, name).path
             path = kb.root / where
@@ -228,13 +251,18 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         markdown = self.citations.link(markdown, where, md_link, first_line=first)
         if role in ("session", "poster"):
             _clean_meta(page)
+        if role == "poster":
+            page.meta.pop("tags", None)  # shown as kb's chips, which link to the tag pages
         if role == "session":
             session = next(s for s in data.project.sessions if s.slug == name)
             head, tail = P.session_additions(data, session, href)
             return "\n\n".join(x for x in (head, markdown, tail) if x.strip()) + "\n"
         if role == "poster":
             poster = next(p for p in data.project.posters if p.slug == name)
-            return markdown + "\n\n" + P.poster_additions(data, poster, href) + "\n"
+            media = [{"href": href(m.site_src), "name": m.path.name, "pdf": m.is_pdf}
+                     for m in self._media.get(name, [])]
+            head, tail = P.poster_additions(data, poster, href, media)
+            return "\n\n".join(x for x in (head, markdown, tail) if x.strip()) + "\n"
         if role == "posters-index":
             return markdown + "\n\n" + P.posters_index(data, href)
         return markdown
@@ -292,6 +320,59 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         for src, path in found.copies.items():
             files.append(File.generated(config, src, abs_src_path=str(path)))
 
+    def _course_files(self, files: Files, config: MkDocsConfig, session_src: dict[str, str],
+                      poster_src: dict[str, str]) -> None:
+        """The schedule page and calendar, the poster media, and the map page."""
+        assert self.kb is not None and self.public is not None and self.data is not None
+        kb, project = self.kb, self.public
+        if files.get_file_from_path(schedule.SCHEDULE_PAGE) is None:
+            self._add(files, config, schedule.SCHEDULE_PAGE, "---\ntitle: Schedule\n---\n# Schedule\n",
+                      ("schedule", ""))
+        else:
+            self._roles[schedule.SCHEDULE_PAGE] = ("schedule", "")
+        by_slug = {s.slug: s for s in project.sessions}
+
+        def page_path(session: Any) -> str | None:
+            src = session_src.get(session.slug)
+            file = files.get_file_from_path(src) if src else None
+            return file.url if file is not None else None
+
+        ics = schedule.calendar(config.site_name, list(by_slug.values()), project.papers,
+                                config.site_url, page_path, self._today)
+        files.append(File.generated(config, schedule.CALENDAR, content=ics))
+        self._media = {}
+        docs = Path(config.docs_dir).resolve()
+        for poster in project.posters:
+            if poster.slug not in poster_src:
+                continue
+            folder = poster_src[poster.slug][:-len(".md")]
+            try:
+                media = poster_media(kb, project, poster, folder)
+            except KbError as exc:
+                raise PluginError(f"kb: {exc}") from None
+            for item in media:
+                if item.path.is_relative_to(docs):  # mkdocs copies it already: link to it there
+                    item = Media(item.field, item.path, item.path.relative_to(docs).as_posix())
+                elif files.get_file_from_path(item.site_src) is None:
+                    files.append(File.generated(config, item.site_src, abs_src_path=str(item.path)))
+                self._media.setdefault(poster.slug, []).append(item)
+        self.data.poster_thumbs = {slug: m.site_src for slug, items in self._media.items()
+                                   for m in items if not m.is_pdf}
+        self.data.poster_pdfs = frozenset(slug for slug, items in self._media.items()
+                                          if any(m.is_pdf for m in items))
+        try:
+            self._map = libmap.library_map(kb, self.project, project, embedder=self.embedder)
+        except KbError as exc:
+            raise PluginError(f"kb: library map: {exc}") from None
+        if self._map is not None:
+            self._add(files, config, libmap.MAP_PAGE, "---\ntitle: Map\n---\n", ("map", ""))
+
+    def _schedule_rows(self, href: Any) -> list[schedule.Row]:
+        assert self.data is not None
+        data = self.data
+        return schedule.rows(data.project.sessions, data.papers, data.project.posters,
+                             data.session_src, data.poster_src, P.paper_src, href, self._today)
+
     def _content_pages(self, files: Files, config: MkDocsConfig, docs: Path, folder: Path,
                        role: str, bodies: dict[str, str], titles: dict[str, str]) -> dict[str, str]:
         """Site source path of each session (or poster); generated when its folder is outside docs/."""
@@ -316,7 +397,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         sessions = [{html.escape(f"{s.session}. {s.title}"): session_src[s.slug]}
                     for s in self.project.sessions if s.slug in session_src]
         if sessions:
-            nav.append({"Sessions": sessions})
+            nav.append({"Sessions": [{"Schedule": schedule.SCHEDULE_PAGE}, *sessions]})
         posters = [{html.escape(p.title): poster_src[p.slug]}
                    for p in sorted(self.project.posters, key=lambda p: (p.session or 0, p.title))
                    if p.slug in poster_src]
@@ -326,8 +407,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         nav.append({"Tags": P.TAGS_PAGE})
         if self.kb is not None and self.kb.options.report == "nav":
             nav.append({"Course report": REPORT_PAGE})
+        if files.get_file_from_path(libmap.MAP_PAGE) is not None:
+            nav.append({"Map": libmap.MAP_PAGE})
         listed = {"index.md", P.POSTERS_INDEX, P.PAPERS_INDEX, P.TAGS_PAGE, semantic.SEARCH_PAGE,
-                  REPORT_PAGE,
+                  REPORT_PAGE, schedule.SCHEDULE_PAGE, libmap.MAP_PAGE,
                   *session_src.values(), *poster_src.values()}
         others = sorted(f.src_uri for f in files.documentation_pages()
                         if f.src_uri not in listed and f.inclusion.is_in_nav()

@@ -1,0 +1,60 @@
+"""Poster pages as first-class pages: their media (a PDF or an image) and the overview grid.
+
+A poster's ``file:`` (a PDF) and ``image:`` (PNG, JPEG, GIF, WebP) are paths relative to the
+poster's own file. They are copied into the site next to the poster's page and shown inline.
+Keep them in a sub-folder (``docs/posters/media/``): kb reads only .md files in the posters
+folder and warns about any other file there. A missing file, a path outside the repository
+or another file type stops the build with an error naming the poster, the field and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from kb.config import Config
+from kb.errors import ContentError
+from kb.models import Poster, Project
+
+KINDS = {"file": {".pdf"}, "image": {".png", ".jpg", ".jpeg", ".gif", ".webp"}}
+
+
+@dataclass(frozen=True)
+class Media:
+    """One file a poster shows: where it is on disk and where the site serves it."""
+
+    field: str          # "file" or "image"
+    path: Path          # absolute path on disk
+    site_src: str       # path inside the site, e.g. posters/<slug>/poster.pdf
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.path.suffix.lower() == ".pdf"
+
+
+def poster_media(config: Config, project: Project, poster: Poster, site_folder: str) -> list[Media]:
+    """The checked media of ``poster``; ``site_folder`` is the site folder of its page."""
+    source = project.source("poster", poster.slug)
+    where = config.root / source.path
+    out = []
+    for name, allowed in KINDS.items():
+        value = getattr(poster, name)
+        if not value:
+            continue
+        line = source.line(name)
+        target = (where.parent / value).resolve()
+        if not target.is_relative_to(config.root):
+            raise ContentError(f"{value!r} lies outside the course repository", path=source.path,
+                               line=line, field=name,
+                               fix="copy the file into the repository, e.g. docs/posters/media/")
+        if target.suffix.lower() not in allowed:
+            kinds = ", ".join(sorted(allowed))
+            raise ContentError(f"{value!r} is not a {kinds} file", path=source.path, line=line,
+                               field=name, fix=f"give a {kinds} file"
+                               + ("; put images under image:" if name == "file" else ""))
+        if not target.is_file():
+            raise ContentError(f"{value!r} does not exist (looked for {config.relative(target)})",
+                               path=source.path, line=line, field=name,
+                               fix="correct the path; it is relative to the poster's file")
+        out.append(Media(name, target, str(PurePosixPath(site_folder) / target.name)))
+    return out
