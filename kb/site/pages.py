@@ -164,16 +164,17 @@ def session_additions(data: SiteData, session: Session, href: Href) -> tuple[str
     return head, "\n\n".join(parts)
 
 
-def poster_additions(data: SiteData, poster: Poster, href: Href,
-                     media: list[dict[str, Any]] | None = None) -> tuple[str, str]:
-    """(head, tail) around a poster's notes: who, group, session, tags, the poster itself;
-    then the papers it discusses as cards. ``media``: {href, name, pdf} of its file/image."""
+def poster_additions(data: SiteData, poster: Poster, href: Href, media: str = "") -> tuple[str, str]:
+    """(head, tail) around a poster's notes: who, group, session, tags, then ``media`` (the
+    HTML that shows its PDF or image); after the notes the papers it discusses as cards."""
     session = data.project.session(poster.session) if poster.session is not None else None
     if session is not None and session.slug not in data.session_src:
         session = None
     head = render("poster_head.html", poster=poster, session=session,
                   session_href=href(data.session_src[session.slug]) if session else "",
-                  tags=tag_chips(poster.tags, href), media=media or [])
+                  tags=tag_chips(poster.tags, href))
+    if media:
+        head += "\n\n" + media
     keys = [k for k in dict.fromkeys(poster.papers) if k in data.papers]
     tail = ["## Papers discussed", paper_cards(data, [(k, None, None) for k in keys], href)] if keys else []
     return head, "\n\n".join(tail)

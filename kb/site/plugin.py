@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
+import secrets
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ log = logging.getLogger("mkdocs.plugins.kb")
 ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js")
 ASSET_DIR = "assets/kb"
 UNTRUSTED = frozenset({"paper", "poster"})  # pages whose text comes from papers/ and posters
+GENERATED = frozenset({"map"})  # kb's own pages made only of escaped template output (SVG)
 
 
 def _default(name: str) -> Any:
@@ -106,6 +108,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._auto_nav = False
         self._roles: dict[str, tuple[str, str]] = {}  # site src path -> (role, key or slug)
         self._media: dict[str, list[Media]] = {}      # poster slug -> its file and image
+        self._slots: dict[str, str] = {}              # page src -> kb's HTML put in after cleaning
+        self._token = secrets.token_hex(16)          # marks that place; no content can guess it
         self._today = schedule.build_date()
         self._map: libmap.LibraryMap | None = None
 
@@ -261,7 +265,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             poster = next(p for p in data.project.posters if p.slug == name)
             media = [{"href": href(m.site_src), "name": m.path.name, "pdf": m.is_pdf}
                      for m in self._media.get(name, [])]
-            head, tail = P.poster_additions(data, poster, href, media)
+            slot = ""
+            if media:  # kb's own HTML (a PDF viewer), put in after the notes are sanitised
+                self._slots[src] = P.render("poster_media.html", poster=poster, media=media)
+                slot = f"<p>{self._token}</p>"
+            head, tail = P.poster_additions(data, poster, href, slot)
             return "\n\n".join(x for x in (head, markdown, tail) if x.strip()) + "\n"
         if role == "posters-index":
             return markdown + "\n\n" + P.posters_index(data, href)
@@ -270,14 +278,18 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     @event_priority(-100)  # last: the HTML that ships is the HTML the policy saw
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         role = self._roles.get(page.file.src_uri, ("page", ""))[0]
-        if role not in UNTRUSTED and (self.kb is None or self.kb.options.trust_html):
-            return html
+        slot = self._slots.pop(page.file.src_uri, None)
+        if slot is not None:
+            html = html.replace(f"<p>{self._token}</p>", self._token, 1)
+        if role in GENERATED or role not in UNTRUSTED and (self.kb is None or self.kb.options.trust_html):
+            return html if slot is None else html.replace(self._token, slot, 1)
         stack = list(page.toc)
         while stack:  # the table of contents prints heading text as HTML
             link = stack.pop()
             link.title = clean_text(link.title)
             stack.extend(link.children)
-        return clean(html)
+        html = clean(html)
+        return html if slot is None else html.replace(self._token, slot, 1)
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         if self.kb is not None:
