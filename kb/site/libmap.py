@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def project_2d(matrix: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
     centred = matrix.astype(np.float64) - matrix.mean(axis=0)
     if n == 1 or not np.any(centred):
         return np.full((n, 2), 0.5), (0.0, 0.0)
-    u, s, vt = np.linalg.svd(centred, full_matrices=False)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
     comps = vt[:2]
     comps *= np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])[:, None]
     coords = centred @ comps.T
@@ -84,7 +84,7 @@ def library_map(config: Config, project: Project, public: Project, *,
         for reading in session.readings:
             if session.session not in first[reading.key]:
                 first[reading.key].append(session.session)
-    points = [Point(k, p.title, p.year, (first.get(k) or [None])[0], first.get(k, []))
+    points = [Point(k, p.title, p.year, first[k][0] if first.get(k) else None, first.get(k, []))
               for k, p in sorted(public.papers.items())]
     out = LibraryMap(points, session_colours([s.session for s in public.sessions]))
     if not points:
@@ -160,7 +160,8 @@ def _timeline(data: SiteData, found: LibraryMap, href: Href, titles: dict[int, s
     for p in found.points:
         if not p.year:
             continue
-        for n in p.sessions or [None]:
+        readers: list[int | None] = list(p.sessions) or [None]
+        for n in readers:
             cells[(n, p.year)].append(p)
     rows = [r for r in rows if any(k[0] == r for k in cells)]
     if not years or not rows:
@@ -170,7 +171,8 @@ def _timeline(data: SiteData, found: LibraryMap, href: Href, titles: dict[int, s
     per_line = max(1, (col_w - 4) // step)
     lines_per_row = {r: max((len(cells[(r, y)]) + per_line - 1) // per_line for y in years)
                      for r in rows}
-    top, y_pos, row_meta = 8, 8.0, []
+    top, y_pos = 8, 8.0
+    row_meta: list[dict[str, Any]] = []
     for r in rows:
         height = max(1, lines_per_row[r]) * step + 8
         row_meta.append({"y": y_pos, "h": height, "label": f"{r}" if r is not None else "–",

@@ -281,7 +281,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         slot = self._slots.pop(page.file.src_uri, None)
         if slot is not None:
             html = html.replace(f"<p>{self._token}</p>", self._token, 1)
-        if role in GENERATED or role not in UNTRUSTED and (self.kb is None or self.kb.options.trust_html):
+        trusted = role not in UNTRUSTED and (self.kb is None or self.kb.options.trust_html)
+        if role in GENERATED or trusted:
             return html if slot is None else html.replace(self._token, slot, 1)
         stack = list(page.toc)
         while stack:  # the table of contents prints heading text as HTML
@@ -336,6 +337,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                       poster_src: dict[str, str]) -> None:
         """The schedule page and calendar, the poster media, and the map page."""
         assert self.kb is not None and self.public is not None and self.data is not None
+        assert self.project is not None
         kb, project = self.kb, self.public
         if files.get_file_from_path(schedule.SCHEDULE_PAGE) is None:
             self._add(files, config, schedule.SCHEDULE_PAGE, "---\ntitle: Schedule\n---\n# Schedule\n",

@@ -30,7 +30,7 @@ def build_date() -> dt.date:
     """The day the site is built: ``SOURCE_DATE_EPOCH`` (seconds, UTC) when set, else today."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 
 
@@ -97,7 +97,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Lines longer than 75 octets continue on the next line after a space (RFC 5545 3.1)."""
-    out, current = [], b""
+    out: list[str] = []
+    current = b""
     for char in line:
         encoded = char.encode("utf-8")
         if len(current) + len(encoded) > (75 if not out else 74):
@@ -118,7 +119,7 @@ def calendar(name: str, sessions: list[Session], papers: dict[str, Paper], site_
     """
     base = site_url.rstrip("/") + "/" if site_url else ""
     host = urlparse(base).hostname or "kb.invalid"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kb//course schedule//EN",
+    lines: list[str] = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kb//course schedule//EN",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(name)}"]
     stamp = today.strftime("%Y%m%dT000000Z")
     for session in sorted(sessions, key=lambda s: s.session):

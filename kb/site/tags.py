@@ -8,7 +8,6 @@ pages link there, and so does the tag column of the papers table.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from kb.models import Paper, Poster
 from kb.site.pages import (PAPERS_INDEX, TAGS_PAGE, Href, SiteData, front_matter, paper_cards,
