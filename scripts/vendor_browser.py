@@ -1,7 +1,7 @@
 """Fetch the pinned browser files of the site's search page, and export its query encoder.
 
-Downloads transformers.js and ONNX Runtime Web from the npm registry at the versions pinned in
-kb/site/vendor.py, checks each tarball's sha512 and each file's sha256, and keeps the files in
+Downloads transformers.js and ONNX Runtime Web (and axe-core, which only the browser tests use)
+from the npm registry at the versions pinned in kb/site/vendor.py, checks each tarball's sha512 and each file's sha256, and keeps the files in
 the course's .kb/browser/vendor/ (or $KB_BROWSER_CACHE/vendor/); with --export-model it also
 exports the bundled all-MiniLM-L6-v2 to int8 ONNX (kb/search/onnx_export.py) into
 .kb/browser/onnx/. `make setup` runs it; a site build does the same when the files are missing.
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from kb.config import load_config  # noqa: E402
 from kb.errors import KbError  # noqa: E402
 from kb.site.semantic import browser_cache  # noqa: E402
-from kb.site.vendor import PACKAGES, ensure_vendor, sri_sha512  # noqa: E402
+from kb.site.vendor import PACKAGES, TEST_PACKAGES, ensure_package, ensure_vendor, sri_sha512  # noqa: E402
 
 
 def print_hashes(tarball: Path) -> None:
@@ -55,7 +55,12 @@ def main() -> int:
         cache = browser_cache(config)
         for name, path in ensure_vendor(cache / "vendor").items():
             print(f"{name:32} {path.stat().st_size:>10,} bytes  {path}")
-        print("pinned: " + ", ".join(f"{p.name}@{p.version} ({p.licence})" for p in PACKAGES))
+        for package in TEST_PACKAGES:  # for the browser tests only, not shipped
+            folder = ensure_package(package, cache / "vendor")
+            for rel in package.files:
+                print(f"{rel:32} {(folder / rel).stat().st_size:>10,} bytes  {folder / rel}")
+        pinned = (*PACKAGES, *TEST_PACKAGES)
+        print("pinned: " + ", ".join(f"{p.name}@{p.version} ({p.licence})" for p in pinned))
         if args.export_model:
             from kb.search.embed import model_location
             from kb.search.onnx_export import ensure_onnx_model

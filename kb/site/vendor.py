@@ -75,6 +75,18 @@ ORT_WEB = Package(
     },
 )
 PACKAGES = (TRANSFORMERS, ORT_WEB)
+# Not shipped with the site: the accessibility checker the browser tests run in each page.
+AXE = Package(
+    name="axe-core", version="4.14.1",
+    integrity="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+    licence="MPL-2.0",
+    files={
+        "axe.min.js": "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c",
+        "LICENSE": "af175b9d96ee93c21a036152e1b905b0b95304d4ae8c2c921c7609100ba8df7e",
+    },
+    licence_file="LICENSE",
+)
+TEST_PACKAGES = (AXE,)
 # Where each file goes in the site, below assets/kb/vendor/.
 SITE_FILES = {
     "transformers.min.js": (TRANSFORMERS, "dist/transformers.min.js"),
