@@ -136,8 +136,8 @@ def test_map_points_link_to_every_paper_page(rlhf: Path) -> None:
     set_option(rlhf, "library_map", "true")
     site = build_site(rlhf, embedder=HashingEmbedder())
     page = article(read(site, "map/index.html"))
-    svg = page[page.index('<svg class="kb-map-svg"'):page.index("</svg>")]
-    links = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)"><circle', svg)
+    svg = page[page.index('class="kb-map-svg"'):page.index("</svg>")]
+    links = re.findall(r'<a xlink:href="([^"]+)" aria-label="([^"]+)"><circle', svg)
     assert sorted(h for h, _ in links) == ["../papers/christiano2017deep/",
                                           "../papers/ouyang2022training/",
                                           "../papers/vaswani2017attention/"]

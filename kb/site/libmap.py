@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from kb.search.embed import Embedder
 
 MAP_PAGE = "map.md"
+# Its points repeat every title: left out of search, so results name the papers' pages.
+MAP_META = {"title": "Map", "search": {"exclude": True}}
 WIDTH, HEIGHT, PAD = 640, 440, 18
 GOLDEN_ANGLE = 137.508
 

@@ -379,7 +379,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         except KbError as exc:
             raise PluginError(f"kb: library map: {exc}") from None
         if self._map is not None:
-            self._add(files, config, libmap.MAP_PAGE, "---\ntitle: Map\n---\n", ("map", ""))
+            self._add(files, config, libmap.MAP_PAGE, P.front_matter(libmap.MAP_META), ("map", ""))
 
     def _schedule_rows(self, href: Any) -> list[schedule.Row]:
         assert self.data is not None

@@ -45,7 +45,8 @@ def tags_page(data: SiteData, vocabulary: dict[str, str], href: Href) -> str:
 
 
 def tag_stub(tag: str) -> str:
-    return front_matter({"title": f"Tag: {tag}"})
+    """A tag page's meta: its cards repeat the papers' own pages, so search leaves it out."""
+    return front_matter({"title": f"Tag: {tag}", "search": {"exclude": True}})
 
 
 def tag_page(data: SiteData, tag: str, description: str, href: Href) -> str:
