@@ -46,6 +46,9 @@
   }
 
   function init() {
+    // the theme's search dialog has no accessible name of its own
+    var dialog = document.querySelector(".md-search[role=dialog]");
+    if (dialog && !dialog.getAttribute("aria-label")) { dialog.setAttribute("aria-label", "Search"); }
     document.querySelectorAll("[data-kb-table]").forEach(function (box) {
       if (box.getAttribute("data-kb-ready")) { return; }
       box.setAttribute("data-kb-ready", "1");
