@@ -56,24 +56,29 @@ def session_colours(numbers: list[int]) -> dict[int, str]:
 
 
 def project_2d(matrix: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
-    """PCA to two dimensions, scaled to 0..1 per axis; signs fixed so reruns agree."""
+    """PCA to two dimensions, scaled to 0..1 per axis; signs fixed so reruns agree.
+
+    The components are the top eigenvectors of the (dim x dim) scatter matrix, which is
+    cheaper than an SVD of the (papers x dim) matrix for a large library.
+    """
     n = matrix.shape[0]
     if n == 0:
         return np.zeros((0, 2)), (0.0, 0.0)
     centred = matrix.astype(np.float64) - matrix.mean(axis=0)
     if n == 1 or not np.any(centred):
         return np.full((n, 2), 0.5), (0.0, 0.0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    comps = vt[:2]
+    values, vectors = np.linalg.eigh(centred.T @ centred)
+    order = np.argsort(values)[::-1][:2]
+    comps = vectors[:, order].T
     comps *= np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])[:, None]
     coords = centred @ comps.T
     if coords.shape[1] == 1:
         coords = np.hstack([coords, np.zeros((n, 1))])
-    total = float((s ** 2).sum()) or 1.0
-    share = tuple(float(v) for v in (s[:2] ** 2 / total)) + (0.0,) * (2 - len(s[:2]))
+    total = float(values.clip(min=0).sum()) or 1.0
+    top = [float(max(values[i], 0.0)) / total for i in order] + [0.0, 0.0]
     low, high = coords.min(axis=0), coords.max(axis=0)
     span = np.where(high - low > 0, high - low, 1.0)
-    return (coords - low) / span, (share[0], share[1])
+    return (coords - low) / span, (top[0], top[1])
 
 
 def library_map(config: Config, project: Project, public: Project, *,
