@@ -57,9 +57,12 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Poster": {
         "title": "the poster's title",
         "authors": "names or group labels",
+        "group": "the students' group, shown on the poster's page and card",
         "session": "number of the session the poster belongs to",
         "papers": "keys of the papers it discusses",
         "tags": "tags, lowercase-with-hyphens",
+        "file": "the poster as PDF, a path relative to the poster's file (shown inline)",
+        "image": "the poster as PNG, JPEG, GIF or WebP, relative to the poster's file",
     },
 }
 
