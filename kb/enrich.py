@@ -4,7 +4,7 @@ ones are added to its front matter, in place (:mod:`kb.edit`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,10 +18,10 @@ from kb.models import Paper
 from kb.net import Identifier, endpoints, look_up, open_client
 from kb.net.arxiv import BATCH
 from kb.net.client import PoliteClient
+from kb.progress import Count
 
 FIELDS = ("abstract", "venue", "doi")
 EnrichStatus = Literal["enriched", "unchanged", "failed"]
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -73,7 +73,7 @@ def identifier(paper: Paper) -> Identifier | None:
 
 
 def enrich(config: Config, keys: Sequence[str] = (), *, dry_run: bool = False,
-           client: PoliteClient | None = None, progress: Progress | None = None) -> EnrichReport:
+           client: PoliteClient | None = None, progress: Count | None = None) -> EnrichReport:
     """Fill missing fields of the papers ``keys`` (all papers when empty)."""
     project = load_project(config)
     check_keys(config, project, keys)

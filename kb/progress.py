@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 Advance = Callable[[int], None]
+Count = Callable[[int, int], None]  # (done, total), for work whose total is learnt as it goes
 
 
 class Progress:
@@ -80,6 +81,26 @@ class TerminalProgress(Progress):
                  TimeRemainingColumn(), transient=True, console=Console(stderr=True)) as bar:
             task = bar.add_task(f"{description} ({unit})", total=total)
             yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def count_bar(description: str, enabled: bool) -> Iterator[Count | None]:
+    """A bar 'description ━━ done/total' on the terminal's stderr, fed with (done, total)
+    calls; None when not ``enabled`` (``--json``, or stderr is not a terminal)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+
+    with Bar(TextColumn(description), BarColumn(), MofNCompleteColumn(), transient=True,
+             console=Console(stderr=True)) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def progress_for(quiet: bool = False, stream: TextIO | None = None) -> Progress:

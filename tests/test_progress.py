@@ -12,7 +12,7 @@ import pytest
 import kb.search.embed
 import kb.search.engine
 from conftest import paper, run, write
-from kb.progress import LineProgress, Progress, TerminalProgress, progress_for
+from kb.progress import LineProgress, Progress, TerminalProgress, count_bar, progress_for
 from kb.search.embed import HashingEmbedder
 
 
@@ -63,6 +63,16 @@ def test_the_reporter_follows_quiet_and_the_terminal() -> None:
     assert type(progress_for(quiet=True, stream=Tty())) is Progress
     assert isinstance(progress_for(stream=Tty()), TerminalProgress)
     assert isinstance(progress_for(stream=io.StringIO()), LineProgress)
+
+
+def test_the_import_and_enrich_bar_counts_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    with count_bar("importing", enabled=False) as update:
+        assert update is None
+    with count_bar("importing", enabled=True) as update:
+        assert update is not None
+        update(1, 3)
+        update(3, 3)
+    assert capsys.readouterr().out == ""
 
 
 def test_search_says_it_loads_the_model_before_embedding(seventy: tuple[Path, SlowModel]) -> None:

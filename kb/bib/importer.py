@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -42,10 +42,10 @@ from kb.errors import ContentError, NotFoundError
 from kb.hints import suggest
 from kb.ids import DuplicateIndex, Match, title_key, title_verdict
 from kb.models import Paper
+from kb.progress import Count
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
 STATUSES: tuple[Status, ...] = ("imported", "merged", "duplicate", "failed")
-Progress = Callable[[int, int], None]
 
 _STOPWORDS = frozenset(
     "a an the on of in for to and with from towards toward via is are do does how what why when "
@@ -328,7 +328,7 @@ def _check_picks(files: list[BibFile], keys: list[str]) -> None:
 
 def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Path, ...] = (),
                update: bool = False, dry_run: bool = False,
-               progress: Progress | None = None, keys: list[str] | tuple[str, ...] = (),
+               progress: Count | None = None, keys: list[str] | tuple[str, ...] = (),
                match: str | None = None, tags: list[str] | tuple[str, ...] = ()) -> ImportReport:
     """Import the entries of ``paths`` into ``config``'s papers folder.
 

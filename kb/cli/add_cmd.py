@@ -7,17 +7,15 @@ The network library (httpx) is imported inside the commands, so ``kb --help`` an
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
 
 from kb.cli.app import State, cli, echo_json, pass_state
+from kb.progress import count_bar
 
 if TYPE_CHECKING:
     from kb.add import AddOutcome
-    from kb.enrich import Progress
 
 _json_option = click.option("--json", "as_json", is_flag=True,
                             help="Print the report as JSON (for scripts).")
@@ -101,22 +99,6 @@ def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], sessi
     raise SystemExit(0 if report.ok else 1)
 
 
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
-
-    with Bar(TextColumn("enriching"), BarColumn(), MofNCompleteColumn(), transient=True) as bar:
-        task = bar.add_task("enrich", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 @cli.command("enrich")
 @click.argument("keys", nargs=-1, metavar="[KEYS...]")
 @_dry_run_option
@@ -132,7 +114,7 @@ def enrich_command(state: State, keys: tuple[str, ...], dry_run: bool, as_json: 
     """
     from kb.enrich import enrich
 
-    with _progress_bar(not as_json and sys.stderr.isatty()) as progress:
+    with count_bar("enriching", not as_json and sys.stderr.isatty()) as progress:
         report = enrich(state.config, keys, dry_run=dry_run, progress=progress)
     if as_json:
         echo_json(report.as_dict())

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +12,10 @@ import click
 from kb.cli.app import State, cli, echo_json, pass_state
 from kb.cli.options import filter_options, pop_filters
 from kb.errors import FilterError
+from kb.progress import count_bar
 
 if TYPE_CHECKING:
-    from kb.bib.importer import ImportReport, Outcome, Progress
+    from kb.bib.importer import ImportReport, Outcome
 
 _COLUMNS = ("read", "imported", "merged", "duplicates", "failed")
 
@@ -57,23 +56,6 @@ def summary_table(report: ImportReport) -> list[str]:
         lines.append(f"{path:<{width}}  "
                      + "  ".join(f"{counts[c]:>{n}}" for c, n in zip(_COLUMNS, sizes, strict=True)))
     return lines
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
-
-    with Bar(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), transient=True,
-             console=None) as bar:
-        task = bar.add_task("import", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @cli.command("import")
@@ -123,7 +105,7 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
         except re.error as exc:
             raise click.BadParameter(f"not a regular expression: {exc}",
                                     param_hint="--match") from None
-    with _progress_bar(fmt == "text" and sys.stderr.isatty()) as progress:
+    with count_bar("importing", fmt == "text" and sys.stderr.isatty()) as progress:
         report = import_bib(config, list(files), refs=list(refs), update=update,
                             dry_run=dry_run, progress=progress, keys=keys, match=match,
                             tags=tags)
