@@ -1,34 +1,8 @@
 """The content model: Paper, Session, Reading, Poster, and the Issue record (no I/O here).
 
-Field reference (front matter of each file kind):
-
-Paper (``papers/<key>.md``; the key is the file name, the body is the curator's notes)
-    type      BibTeX entry type (article, inproceedings, book, misc, ...); default ``misc``
-    title     the paper's title (required)
-    authors   list of "Last, First" names
-    editors   list of "Last, First" names (books, proceedings)
-    year      publication year (int)
-    venue     journal, conference or publisher
-    arxiv     arXiv id without version, e.g. "2203.02155"
-    doi       DOI without the https://doi.org/ prefix, e.g. "10.1000/xyz"
-    url       landing page (http or https)
-    pdf       link to a PDF (http or https)
-    tags      list of tags (lowercase, hyphenated)
-    abstract  the paper's abstract, where the curator has one
-    summary   a short summary in the curator's words
-    bibtex    mapping of further BibTeX fields (pages, volume, publisher, ...) kept for round trips
-
-Session (``docs/sessions/<NN>-<slug>.md``; the body is the instructor's page)
-    session   session number (int, unique)
-    date      YYYY-MM-DD
-    title     session title (required)
-    readings  list of {key, kind: required|optional|background|presentation, note}
-    slides    link to the slides
-
-Poster (``docs/posters/<slug>.md``; the body is the notes)
-    title, authors (list of names or group labels), group (the students' group), session
-    (int), papers (list of keys), tags; file (a PDF of the poster) and image (PNG, JPEG, GIF
-    or WebP), each a path relative to the poster's file, copied into the site and shown inline
+The field reference for users is built from these models by :mod:`kb.fields` (``kb fields``):
+names, types, defaults and limits come from here, one description per field from there, and
+a test fails when a field has none.
 """
 
 from __future__ import annotations

@@ -255,7 +255,8 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
         if poster.session is not None and poster.session not in numbers \
                 and poster.session not in project.broken_sessions:
             yield Issue("error", source.path, f"session {poster.session} does not exist",
-                        fix="use the number of a session in " + config.options.sessions_dir,
+                        fix="use the number of a session in " + config.options.sessions_dir
+                        + f" ({', '.join(map(str, sorted(numbers))) or 'none yet'})",
                         field="session", line=source.line("session"), code="dangling-session")
 
 

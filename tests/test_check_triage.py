@@ -19,7 +19,7 @@ NEXT_YEAR = dt.date.today().year + 1
 
 ERRORS = f"""\
 docs/posters/attention.md:4: error [session] session 9 does not exist (dangling-session)
-    fix: use the number of a session in docs/sessions
+    fix: use the number of a session in docs/sessions (1, 2)
 docs/sessions/02-attention.md:10: error [readings[2].key] reading 'Devlin.Chang.Lee.2018' names no paper in papers/ (dangling-reference)
     fix: did you mean Devlin.Chang.Lee.ea.2018? If not, correct the key, or add papers/<key>.md (e.g. with kb import)
 docs/sessions/02-attention.md:13: error [@Bahdanau.Cho.Bengio.2015] names no paper (unknown-citation)
