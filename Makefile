@@ -52,6 +52,7 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/python scripts/bench_bibtex.py
+	$(BIN)/python scripts/bench_bib_scale.py --sizes 5000,20000
 	$(BIN)/python scripts/bench_add.py
 	$(BIN)/python scripts/eval_search.py
 	$(BIN)/python scripts/bench_search.py

@@ -7,7 +7,9 @@ hides the others.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,12 +19,17 @@ from pydantic import BaseModel, ValidationError
 from kb.config import Config
 from kb.errors import ContentError, InvalidKeyError
 from kb.hints import suggest
-from kb.files import INDEX_PAGES, atomic_write, atomic_write_all, scan_folder
+from kb.files import (INDEX_PAGES, NOT_READ_FIX, atomic_write, atomic_write_all, file_problem,
+                      scan_folder)
 from kb.models import Issue, Paper, Poster, Project, Session, Source
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
 KEY_RULE = "letters, digits and . _ + - (starting with a letter or digit, at most 100 characters)"
 PAPER_FIELDS = tuple(f for f in Paper.model_fields if f not in ("key", "notes"))
+# Names no paper file may take: the papers folder's own index page on the site (index, README)
+# and the device names Windows reserves (also with an extension: aux.2020).
+RESERVED_KEYS = frozenset({"index", "readme", "con", "prn", "aux", "nul",
+                           *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 
 
 # ---------------------------------------------------------------- keys
@@ -35,6 +42,9 @@ def key_problem(key: str) -> str | None:
         return f"the key {key!r} contains a path separator or '..'"
     if not KEY_RE.match(key):
         return f"the key {key!r} may only contain {KEY_RULE}"
+    if key.split(".")[0].lower() in RESERVED_KEYS:
+        return (f"the key {key!r} is a reserved name (the site's index page or a Windows "
+                "device name)")
     return None
 
 
@@ -60,13 +70,34 @@ _SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class _ContentLoader(_SafeLoader):  # type: ignore[misc,valid-type]  # base chosen at run time
-    """SafeLoader without implicit floats: ``arxiv: 1909.04490`` stays the string it reads as."""
+    """SafeLoader without implicit floats and timestamps: ``arxiv: 1909.04490`` stays the
+    string it reads as, and a date is text until the model checks it (so 2025-02-30 is a field
+    error with a line, not a crash inside the YAML library)."""
 
 
+_IMPLICIT_OFF = ("tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")
 _ContentLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:float"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _IMPLICIT_OFF]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _refuse_aliases(root: yaml.Node, path: str) -> None:
+    """Raise ContentError when a node is reached twice: a YAML alias (``*name``). Aliases can
+    multiply a few lines into gigabytes ("billion laughs"); front matter has no use for them."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise ContentError("the front matter uses a YAML alias (*name); kb does not expand "
+                               "aliases", path=path, line=node.start_mark.line + 2,
+                               fix="write the value out where the alias stands")
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(x for pair in node.value for x in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _walk(node: yaml.Node, loc: tuple[str | int, ...], offset: int,
@@ -107,7 +138,12 @@ def parse_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, Sourc
     loader = _ContentLoader(yaml_text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _refuse_aliases(node, path)
         data = loader.construct_document(node) if node is not None else None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. !!timestamp 2025-02-30
+        raise ContentError(f"a value in the front matter cannot be read: {exc}", path=path,
+                           fix="correct the value (dates are written YYYY-MM-DD)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -134,15 +170,29 @@ def parse_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, Sourc
 # ---------------------------------------------------------------- reading files
 
 def read_text(path: Path, rel: str, max_bytes: int) -> str:
-    """Read a UTF-8 text file, refusing huge files and naming the line of invalid bytes."""
-    size = path.stat().st_size
-    if size > max_bytes:
+    """Read a UTF-8 text file, refusing anything but a regular file, reading at most
+    ``max_bytes`` (larger files are refused) and naming the line of invalid bytes."""
+    problem = file_problem(path)
+    if problem:
+        raise ContentError(f"not read: {problem}", path=rel, fix=NOT_READ_FIX)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except PermissionError:
+        raise ContentError("permission denied: kb cannot read the file", path=rel,
+                           fix=f"make it readable (chmod a+r {rel})") from None
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror}", path=rel) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the check
+            raise ContentError("not read: not a regular file", path=rel, fix=NOT_READ_FIX)
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        size = max(os.stat(path).st_size, len(data))
         raise ContentError(
             f"the file is {size / 1_048_576:.1f} MB, more than the {max_bytes / 1_048_576:.1f} MB "
             "kb reads", path=rel,
             fix="shorten it, or raise max_file_size in the kb plugin options of mkdocs.yml",
         )
-    data = path.read_bytes()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -168,7 +218,8 @@ _FIXES = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "dict_type": "write a mapping of 'name: value' lines",
-    "greater_than_equal": "use a number of 0 or more",
+    "greater_than_equal": "use a number within the range the message names",
+    "less_than_equal": "use a number within the range the message names",
     "string_too_short": "write a non-empty value",
 }
 
@@ -231,11 +282,18 @@ def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any],
 
 
 def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[str, ...] = ()) -> list[Path]:
-    pages, strays = scan_folder(folder, skip)
+    pages, strays, refused = scan_folder(folder, skip, inside=(config.root,))
     for path in strays:
         project.issues.append(Issue("warning", config.relative(path), "not a .md file; kb ignores it",
                                     fix="rename it to <key>.md or move it elsewhere",
                                     code="stray-file"))
+    for path, problem in refused:
+        rel = config.relative(path) if not path.is_symlink() else \
+            config.relative(path.parent) + "/" + path.name
+        project.issues.append(Issue("error", rel, f"not read: {problem}", fix=NOT_READ_FIX,
+                                    code="unreadable"))
+        if folder == config.papers_dir:
+            project.broken.add(path.stem)
     return [Path(entry.path) for entry in pages]
 
 

@@ -7,8 +7,12 @@ content models.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -18,22 +22,66 @@ from kb.errors import ContentError
 INDEX_PAGES = ("index.md", "README.md")
 
 
-def scan_folder(folder: Path, skip: tuple[str, ...] = ()) -> tuple[list[os.DirEntry[str]], list[Path]]:
-    """What kb reads in ``folder``: its .md files sorted by name, and the other files, which it
-    ignores (kb check warns about them). Hidden files, sub-folders and ``skip`` names are left
-    out. The cache's sync lists files through this too, so both agree on what a page is."""
+_SPECIAL = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+            stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
+NOT_READ_FIX = "replace it with a regular UTF-8 file inside the course, or remove it"
+
+
+def file_problem(path: Path, *, inside: tuple[Path, ...] = ()) -> str | None:
+    """Why kb will not read ``path``, or None: kb reads only regular files, through symbolic
+    links only when the target lies in one of the folders ``inside`` (when given)."""
+    try:
+        info = os.stat(path)  # follows symbolic links
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"a symbolic link to {os.readlink(path)!r}, which does not exist"
+        return "the file does not exist"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop (the link leads back to itself)"
+        return f"cannot be read: {exc.strerror}"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file but " + _SPECIAL.get(stat.S_IFMT(info.st_mode), "a special file")
+    if not os.access(path, os.R_OK):
+        return "permission denied: kb cannot read the file"
+    if inside and path.is_symlink():
+        target = path.resolve()
+        if not any(target.is_relative_to(folder.resolve()) for folder in inside):
+            return f"a symbolic link to {target}, outside the course"
+    return None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symbolic link loop: not a folder, and file_problem says what it is
+        return False
+
+
+def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path, ...] = ()
+                ) -> tuple[list[os.DirEntry[str]], list[Path], list[tuple[Path, str]]]:
+    """What kb reads in ``folder``: its .md files sorted by name, the other files, which it
+    ignores (kb check warns about them), and the .md entries it refuses to read with the reason
+    (see :func:`file_problem`: FIFOs, devices, broken links, links out of ``inside``). Hidden
+    files (among them the temporary files of :func:`atomic_write`), sub-folders and ``skip``
+    names are left out. The cache's sync lists files through this too, so both agree on what
+    a page is."""
     if not folder.is_dir():
-        return [], []
-    pages, strays = [], []
+        return [], [], []
+    pages, strays, refused = [], [], []
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name.startswith(".") or entry.name in skip or entry.is_dir():
+            if entry.name.startswith(".") or entry.name in skip or _is_dir(entry):
                 continue
-            if entry.name.endswith(".md"):
-                pages.append(entry)
-            else:
+            if not entry.name.endswith(".md"):
                 strays.append(Path(entry.path))
-    return pages, strays
+                continue
+            problem = file_problem(Path(entry.path), inside=(*inside, folder) if inside else ())
+            if problem:
+                refused.append((Path(entry.path), problem))
+            else:
+                pages.append(entry)
+    return pages, strays, refused
 
 
 def atomic_write(path: Path, text: str | bytes, *, overwrite: bool = True) -> None:
@@ -84,6 +132,7 @@ def _temporary(path: Path, text: str | bytes, *, sync: bool) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _new_file_mode(path))  # mkstemp's 0600 would otherwise stick
         handle: IO[Any] = (os.fdopen(fd, "wb") if isinstance(text, bytes)
                            else os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
         with handle:
@@ -108,3 +157,56 @@ def _place(tmp: str, path: Path, overwrite: bool) -> None:
         raise ContentError("the file exists already and was not overwritten",
                            path=path, fix="choose another key") from None
     os.unlink(tmp)
+
+
+_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
+STALE_TEMP_SECONDS = 60.0  # a live write holds its temporary file for milliseconds
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode of a file written over ``path``: the old file's, else the user's umask applied."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def output_problem(path: Path) -> str | None:
+    """Why kb will not write an output file at ``path``, or None: it replaces only a regular
+    file, or creates a new one in a folder that exists (never a link, a pipe, a device)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            return f"the folder {str(path.parent)!r} does not exist"
+        return None
+    except OSError as exc:
+        return f"cannot use it: {exc.strerror}"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link; kb writes only to a regular file or a new path"
+    if not stat.S_ISREG(info.st_mode):
+        return "it is " + _SPECIAL.get(stat.S_IFMT(info.st_mode), "a special file") + \
+            ", not a regular file"
+    return None
+
+
+def remove_stale_temp_files(folder: Path, *, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove the temporary files that killed writes of :func:`atomic_write` left in ``folder``
+    (those older than ``older_than`` seconds, so a write in progress keeps its own); returns them."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not _TEMP_RE.match(entry.name) or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime >= older_than:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except FileNotFoundError:  # its write finished or another run removed it
+                continue
+    return sorted(removed)

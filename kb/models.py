@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kb.limits import SESSION_MAX, YEAR_LIMIT, YEAR_MIN
+
 ENTRY_TYPES = frozenset(
     {
         # BibTeX
@@ -27,6 +29,17 @@ ENTRY_TYPES = frozenset(
         "electronic", "www",
     }
 )
+
+
+def year_problem(year: int | None) -> str | None:
+    """Why ``year`` cannot be a publication year (too early or in the future), or None."""
+    if year is None:
+        return None
+    latest = dt.date.today().year + 1
+    if not YEAR_MIN <= year <= latest:
+        return f"year {year} is outside {YEAR_MIN}-{latest}"
+    return None
+
 
 ReadingKind = Literal["required", "optional", "background", "presentation"]
 READING_KINDS: tuple[str, ...] = ("required", "optional", "background", "presentation")
@@ -43,7 +56,7 @@ class Paper(_Model):
     title: str = Field(min_length=1)
     authors: list[str] = Field(default_factory=list)
     editors: list[str] = Field(default_factory=list)
-    year: int | None = None
+    year: int | None = Field(None, ge=-YEAR_LIMIT, le=YEAR_LIMIT)
     venue: str | None = None
     arxiv: str | None = None
     doi: str | None = None
@@ -85,7 +98,7 @@ class Reading(_Model):
 
 class Session(_Model):
     slug: str = Field(exclude=True)
-    session: int = Field(ge=0)
+    session: int = Field(ge=0, le=SESSION_MAX)
     date: dt.date | None = None
     title: str = Field(min_length=1)
     readings: list[Reading] = Field(default_factory=list)
@@ -98,7 +111,7 @@ class Poster(_Model):
     title: str = Field(min_length=1)
     authors: list[str] = Field(default_factory=list)
     group: str | None = None
-    session: int | None = None
+    session: int | None = Field(None, ge=0, le=SESSION_MAX)
     papers: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     file: str | None = None

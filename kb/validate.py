@@ -6,7 +6,6 @@ runs them all and sorts the result by file and line, so a report reads top to bo
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from collections import defaultdict
@@ -21,12 +20,11 @@ from kb.hints import suggest
 from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
 from kb.markup import HTML_RE, LATEX_RE
-from kb.models import Issue, Paper, Project, Severity
+from kb.limits import MAX_TAGS
+from kb.models import Issue, Paper, Project, Severity, year_problem
 
 TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")
-YEAR_MIN = 1600
-MAX_TAGS = 50  # per paper or poster; the site's tags index grows with the square beyond sense
 
 
 def _loc(field: str) -> tuple[str | int, ...]:
@@ -44,11 +42,10 @@ def _paper_issue(project: Project, paper: Paper, severity: Severity, field: str 
 
 def check_ids(project: Project, config: Config) -> Iterable[Issue]:
     """Field sanity: year range, arXiv and DOI syntax, URL schemes."""
-    this_year = dt.date.today().year
     for paper in project.papers.values():
-        if paper.year is not None and not YEAR_MIN <= paper.year <= this_year + 1:
-            yield _paper_issue(project, paper, "error", "year",
-                               f"year {paper.year} is outside {YEAR_MIN}-{this_year + 1}",
+        problem = year_problem(paper.year)
+        if problem:
+            yield _paper_issue(project, paper, "error", "year", problem,
                                "write the four-digit publication year", "year-range")
         if paper.arxiv is not None:
             if not valid_arxiv(paper.arxiv):

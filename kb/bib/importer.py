@@ -26,6 +26,7 @@ duplicate's existing file in place (atomically; its other lines and notes stay a
 
 from __future__ import annotations
 
+import errno
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -36,12 +37,14 @@ from typing import Literal
 from kb.bib.read import BibEntry, BibFailure, BibFile, read_bib
 from kb.bib.mapping import EntryError, entry_to_paper
 from kb.config import Config
-from kb.content import PAPER_FIELDS, key_problem, load_project, paper_path, write_papers
-from kb.models import Project
+from kb.content import (PAPER_FIELDS, dump_paper, key_problem, load_project, paper_path,
+                        write_papers)
+from kb.files import remove_stale_temp_files
 from kb.errors import ContentError, NotFoundError
 from kb.hints import suggest
 from kb.ids import DuplicateIndex, Match, title_key, title_verdict
-from kb.models import Paper
+from kb.limits import MAX_TAGS
+from kb.models import Paper, Project, year_problem
 from kb.progress import Count
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
@@ -284,14 +287,24 @@ class Library:
     def write(self) -> dict[str, str]:
         """Write new papers (never over an existing file; one disk sync for the whole batch)
         and add the filled fields to updated ones in place (:mod:`kb.edit`: their other lines
-        stay as written); the keys whose file could not be written, with the reason."""
+        stay as written); the keys whose file could not be written, with the reason. On a full
+        (or read-only) disk nothing of the batch is left half-written and every paper not
+        written is reported."""
         from kb.edit import edit_file
         from kb.errors import KbError
 
-        refused = write_papers(self.config, [(p, False) for p in self.new.values()])
+        try:
+            refused = write_papers(self.config, [(p, False) for p in self.new.values()])
+        except OSError as exc:  # a full disk: the batch leaves no file half-written
+            message = f"not written: {exc.strerror or exc}"
+            return {key: message for key in [*self.new, *self.touched]}
         # a file that appeared meanwhile: left alone, reported
         failed = {key: f"not written: {exc.message}" for key, exc in refused.items()}
+        full: str | None = None
         for key, names in self.touched.items():
+            if full is not None:
+                failed[key] = full.replace("not written", "not updated")
+                continue
             paper = self.known[key]
             path = paper_path(self.config, key)
             values = {name: getattr(paper, name) for name in PAPER_FIELDS if name in names}
@@ -299,7 +312,29 @@ class Library:
                 edit_file(path, self.config.relative(path), values, self.config.options.max_file_size)
             except KbError as exc:  # changed or broken meanwhile: left alone, reported
                 failed[key] = f"not updated: {exc.message}"
+            except OSError as exc:
+                failed[key] = f"not updated: {exc.strerror or exc}"
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                    full = failed[key]
         return failed
+
+
+def not_accepted(paper: Paper, config: Config) -> str | None:
+    """Why kb itself would reject ``paper`` once written (so no way in writes it), or None."""
+    problem = year_problem(paper.year)
+    if problem:
+        return problem + " (kb check rejects it)"
+    if len(paper.tags) > MAX_TAGS:
+        return f"{len(paper.tags)} tags, more than the {MAX_TAGS} kb accepts"
+    limit = config.options.max_file_size
+    rough = sum(len(v) for v in (paper.title, paper.abstract, paper.summary, paper.notes) if v) + \
+        sum(len(k) + len(v) for k, v in paper.bibtex.items())
+    if rough > limit // 2:  # near the limit: measure the file exactly
+        size = len(dump_paper(paper).encode("utf-8"))
+        if size > limit:
+            return (f"its file would be {size / 1_048_576:.1f} MB, more than the "
+                    f"{limit / 1_048_576:.1f} MB kb reads (max_file_size in mkdocs.yml)")
+    return None
 
 
 def _picked(item: BibEntry | BibFailure, keys: set[str], pattern: re.Pattern[str] | None) -> bool:
@@ -343,8 +378,12 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
     pattern = re.compile(match, re.IGNORECASE) if match else None
     files = read_bib(list(paths), refs)
     _check_picks(files, list(keys))
-    library = Library(config)
     report = ImportReport([f.path for f in files], dry_run=dry_run, update=update)
+    if not dry_run:
+        for stale in remove_stale_temp_files(config.papers_dir):
+            report.file_warnings.append((config.relative(stale.parent) + "/" + stale.name, None,
+                                         "removed a temporary file an interrupted write left"))
+    library = Library(config)
     wanted = set(keys)
     batches = []
     for bib in files:
@@ -367,10 +406,10 @@ def import_bib(config: Config, paths: list[Path], *, refs: list[Path] | tuple[Pa
             if progress:
                 progress(done, total)
     if not dry_run:
-        for key, message in library.write().items():
-            for outcome in report.outcomes:
-                if outcome.key == key and outcome.status in ("imported", "merged"):
-                    outcome.status, outcome.message = "failed", message
+        failed = library.write()
+        for outcome in report.outcomes:
+            if outcome.key in failed and outcome.status in ("imported", "merged"):
+                outcome.status, outcome.message = "failed", failed[outcome.key]
     return report
 
 
@@ -389,6 +428,10 @@ def _one(entry: BibEntry, library: Library, update: bool, tags: list[str] | tupl
         outcome.message = str(exc)
         return outcome
     add_tags(paper, tags)
+    problem = not_accepted(paper, library.config)
+    if problem:
+        outcome.message = problem
+        return outcome
     placed = library.place(paper, entry.key, update=update)
     outcome.status, outcome.key, outcome.message = placed.status, placed.key, placed.message
     outcome.changes = placed.changes

@@ -92,11 +92,14 @@ def _accent(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", base + mark)
 
 
+_PLACEHOLDERS = re.compile("[\x00-\x04]")  # the fast path's own markers; text holding them takes the slow one
+
+
 def _fast(value: str) -> str | None:
     """Decode ``value`` without pylatexenc when it holds no math and only escaped specials,
     accents on letters and the symbol commands kb's own export writes; None otherwise.
     Gives exactly the text pylatexenc gives (a test checks this on the real files)."""
-    if "$" in value.replace("\\$", ""):
+    if "$" in value.replace("\\$", "") or _PLACEHOLDERS.search(value):
         return None
     if "\\" in value:
         value = value.replace("\\{", "\x00").replace("\\}", "\x01")

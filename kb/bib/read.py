@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import bibtexparser
 from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry,
                                 ParsingFailedBlock, String)
 
+from kb.files import file_problem
 from kb.errors import BibError
 from kb.models import ENTRY_TYPES
 
@@ -114,61 +116,137 @@ def split_concatenation(raw: str) -> list[str]:
     return parts
 
 
+MAX_EXPANSION = 1_000_000   # characters one @string macro or field may expand to
+MAX_DEPTH = 10_000          # @string macros within macros, crossref parents of parents
+
+
+class ExpansionError(ValueError):
+    """A field whose @string macros expand beyond MAX_EXPANSION or nest beyond MAX_DEPTH."""
+
+
 class _Macros:
-    """The @string macros of all files read together; values evaluated once, on demand."""
+    """The @string macros of all files read together; values evaluated once, on demand.
+
+    Resolution is iterative (no recursion, however long a chain of macros), stops at
+    MAX_DEPTH, and refuses a value longer than MAX_EXPANSION: a few hundred bytes of macros
+    that double each other cannot exhaust memory.
+    """
 
     def __init__(self) -> None:
         self.raw: dict[str, str] = {}
         self._done: dict[str, str] = {}
-        self._active: set[str] = set()
+        self._failed: dict[str, str] = {}  # name -> why it has no value
 
     def define(self, name: str, raw: str) -> None:
         self.raw[name.lower()] = raw
 
+    def _refs(self, name: str) -> list[str]:
+        return [p.lower() for p in split_concatenation(self.raw[name]) if _is_macro(p)]
+
     def value(self, name: str, problems: list[str]) -> str | None:
+        """The text of macro ``name``; None when it is undefined (or part of a cycle, which
+        ``problems`` then names). Raises ExpansionError when it is too deep or too long."""
         name = name.lower()
-        if name in self._done:
-            return self._done[name]
-        if name not in self.raw or name in self._active:
-            return None
-        self._active.add(name)
-        try:
-            result = self.evaluate(self.raw[name], problems)
-        finally:
-            self._active.discard(name)
-        self._done[name] = result
-        return result
+        if name in self._failed:
+            raise ExpansionError(self._failed[name])
+        if name in self._done or name not in self.raw:
+            return self._done.get(name)
+        stack: list[tuple[str, Iterator[str]]] = [(name, iter(self._refs(name)))]
+        active = {name}
+        while stack:
+            current, refs = stack[-1]
+            for ref in refs:
+                if ref in self._failed:
+                    self._fail([n for n, _ in stack], self._failed[ref])
+                if ref in self._done or ref not in self.raw or ref in active:
+                    continue
+                if len(stack) >= MAX_DEPTH:
+                    self._fail([n for n, _ in stack], f"@string macros nested more than "
+                                                      f"{MAX_DEPTH} deep (from {name!r})")
+                stack.append((ref, iter(self._refs(ref))))
+                active.add(ref)
+                break
+            else:
+                stack.pop()
+                active.discard(current)
+                try:
+                    self._done[current] = self._join(self.raw[current], problems, current)
+                except ExpansionError as exc:
+                    self._fail([current, *(n for n, _ in stack)], str(exc))
+        return self._done[name]
+
+    def _fail(self, names: list[str], why: str) -> None:
+        for n in names:
+            self._failed[n] = why
+        raise ExpansionError(why)
 
     def evaluate(self, raw: str, problems: list[str]) -> str:
         """A raw field value -> its text: delimiters removed, macros expanded, parts joined."""
-        out = []
+        return self._join(raw, problems, None)
+
+    def _join(self, raw: str, problems: list[str], name: str | None) -> str:
+        out, size = [], 0
         for part in split_concatenation(raw):
-            if len(part) >= 2 and part[0] == "{" and part[-1] == "}":
-                out.append(part[1:-1])
-            elif len(part) >= 2 and part[0] == '"' and part[-1] == '"':
-                out.append(part[1:-1])
-            elif part.isdigit() or not part:
-                out.append(part)
+            if not _is_macro(part):
+                text = part[1:-1] if len(part) >= 2 and part[0] in "{\"" else part
             else:
-                value = self.value(part, problems)
+                ref = part.lower()
+                value = self._done.get(ref)
+                if value is None and ref in self.raw and ref not in self._failed:
+                    if name is not None:  # met while resolving: it leads back to itself
+                        problems.append(f"circular @string macro {part!r} (it refers back to "
+                                        "itself; kept as text)")
+                        value = part
+                    else:
+                        value = self.value(ref, problems)
                 if value is None:
-                    value = MONTH_MACROS.get(part.lower())
+                    value = MONTH_MACROS.get(ref)
                 if value is None:
                     problems.append(f"undefined @string macro {part!r} (kept as text)")
                     value = part
-                out.append(value)
+                text = value
+            size += len(text)
+            if size > MAX_EXPANSION:
+                what = f"@string macro {name!r}" if name else "the value"
+                raise ExpansionError(f"{what} expands to more than {MAX_EXPANSION:,} characters")
+            out.append(text)
         return "".join(out)
 
 
+def _is_macro(part: str) -> bool:
+    """A part of a concatenation that names a macro (not braced, quoted or a number)."""
+    return bool(part) and not part.isdigit() and not (
+        len(part) >= 2 and ((part[0] == "{" and part[-1] == "}") or (part[0] == '"' and part[-1] == '"')))
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def _read_text(path: Path) -> tuple[str, str | None]:
+    problem = file_problem(path)
+    if problem == "the file does not exist":
+        raise BibError("no such file", path=path, fix="check the path of the .bib file")
+    if problem:
+        raise BibError(f"not read: {problem}", path=path,
+                       fix="give the path of a regular .bib file")
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise BibError("no such file", path=path, fix="check the path of the .bib file") from None
     except OSError as exc:
         raise BibError(f"cannot read the file: {exc.strerror}", path=path) from None
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), None
+            except UnicodeDecodeError as exc:
+                raise BibError(f"the file starts with a {encoding.upper()} byte order mark but "
+                               f"is not valid {encoding.upper()} (at byte {exc.start + len(bom)})",
+                               path=path, fix="save the file as UTF-8") from None
+    if data[:200].count(b"\x00") * 4 >= min(len(data), 200):
+        raise BibError("the file looks like UTF-16 or UTF-32 without a byte order mark",
+                       path=path, fix="save the file as UTF-8")
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return data.decode("latin-1"), (f"not valid UTF-8 (first bad byte on line {line}); "
@@ -189,7 +267,10 @@ def _evaluate_fields(entry: Entry, macros: _Macros, warnings: list[str]) -> dict
     for fld in entry.fields:
         name = fld.key.strip().lower()
         problems: list[str] = []
-        value = macros.evaluate(str(fld.value), problems)
+        try:
+            value = macros.evaluate(str(fld.value), problems)
+        except ExpansionError as exc:
+            raise ExpansionError(f"field {name!r}: {exc}") from None
         warnings.extend(f"field {name!r}: {p}" for p in problems)
         if name == "month":
             value = normalize_month(value)
@@ -222,29 +303,44 @@ def _inherit(child: BibEntry, parent: BibEntry) -> None:
 
 
 def _resolve_crossrefs(entries: list[BibEntry], index: dict[str, BibEntry]) -> None:
+    """Each entry inherits from its crossref parent, the parent from its own first: the chain
+    is walked iteratively (at most MAX_DEPTH long), a cycle or a missing parent is a warning."""
     done: set[int] = set()
-
-    def resolve(entry: BibEntry, chain: tuple[str, ...]) -> None:
-        if id(entry) in done:
-            return
-        done.add(id(entry))
-        target = entry.fields.get("crossref", "").strip()
-        if target:
+    for entry in entries:
+        chain: list[BibEntry] = []
+        seen: set[int] = set()
+        current, above = entry, None
+        while id(current) not in done:
+            chain.append(current)
+            seen.add(id(current))
+            target = current.fields.get("crossref", "").strip()
+            if not target:
+                break
             parent = index.get(target.lower())
             if parent is None:
-                entry.warnings.append(f"crossref {target!r} names no entry in the files given "
-                                      "(add the file that defines it, e.g. with --refs)")
-            elif parent.key.lower() in chain:
-                entry.warnings.append(f"crossref {target!r} is circular")
-            else:
-                resolve(parent, (*chain, entry.key.lower()))
-                _inherit(entry, parent)
+                current.warnings.append(f"crossref {target!r} names no entry in the files given "
+                                        "(add the file that defines it, e.g. with --refs)")
+                break
+            if id(parent) in seen:
+                current.warnings.append(f"crossref {target!r} is circular")
+                break
+            if len(chain) >= MAX_DEPTH:
+                current.warnings.append(f"crossref chain longer than {MAX_DEPTH} entries; "
+                                        f"{target!r} and its parents are not followed")
+                break
+            if id(parent) in done:
+                above = parent
+                break
+            current = parent
+        if above is not None and chain:
+            _inherit(chain[-1], above)
+        for child, parent in zip(reversed(chain[:-1]), reversed(chain[1:])):
+            _inherit(child, parent)
+        done.update(id(c) for c in chain)
+    for entry in entries:
         for target in filter(None, (t.strip() for t in entry.fields.get("xref", "").split(","))):
             if target.lower() not in index:
                 entry.warnings.append(f"xref {target!r} names no entry in the files given")
-
-    for entry in entries:
-        resolve(entry, (entry.key.lower(),))
 
 
 def read_bib(paths: list[Path], refs: list[Path] | tuple[Path, ...] = ()) -> list[BibFile]:
@@ -302,7 +398,11 @@ def read_bib(paths: list[Path], refs: list[Path] | tuple[Path, ...] = ()) -> lis
                 result.failures.append(BibFailure(str(path), line, entry.key,
                                                   f"unknown entry type @{entry.entry_type}"))
                 continue
-            fields = _evaluate_fields(entry, macros, warnings)
+            try:
+                fields = _evaluate_fields(entry, macros, warnings)
+            except ExpansionError as exc:
+                result.failures.append(BibFailure(str(path), line, entry.key, str(exc)))
+                continue
             item = BibEntry(str(path), line or 0, entry.key.strip(), entry_type, fields, warnings)
             index.setdefault(item.key.lower(), item)
             all_entries.append(item)

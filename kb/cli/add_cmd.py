@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.app import State, cli, echo_json, pass_state
+from kb.cli.app import SESSION, State, cli, echo_json, pass_state
 from kb.progress import count_bar
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def format_add(outcome: AddOutcome) -> list[str]:
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @click.option("--tag", "tags", multiple=True, metavar="TAG",
               help="Tag the paper(s) with TAG (repeatable); it must be in the tag vocabulary.")
-@click.option("--session", type=int, metavar="N",
+@click.option("--session", type=SESSION, metavar="N",
               help="Also put the paper(s) on session N's reading list.")
 @click.option("--kind", type=click.Choice(["required", "optional", "background", "presentation"]),
               default="required", show_default=True, help="The reading kind, with --session.")

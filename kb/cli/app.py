@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,26 @@ import click
 from kb import __version__
 from kb.config import Config, load_config
 from kb.errors import KbError
+from kb.limits import SESSION_MAX, YEAR_LIMIT
+
+#: Types of the numeric options: out-of-range input is a usage error, never an overflow later.
+SESSION = click.IntRange(0, SESSION_MAX)
+YEAR = click.IntRange(-YEAR_LIMIT, YEAR_LIMIT)
+
+
+def wants_json(args: list[str]) -> bool:
+    """Whether the command line asks for JSON output (``--json`` or ``--format json``)."""
+    return "--json" in args or "--format=json" in args or any(
+        pair == ("--format", "json") for pair in itertools.pairwise(args))
+
+
+def json_error(exc: KbError | click.ClickException, code: int) -> dict[str, Any]:
+    """The JSON object a failing ``--json`` command prints on stdout."""
+    if isinstance(exc, KbError):
+        return {"ok": False, "error": {"message": exc.message, "path": exc.path, "line": exc.line,
+                                       "field": exc.field, "fix": exc.fix, "exit_code": code}}
+    return {"ok": False, "error": {"message": exc.format_message(), "path": None, "line": None,
+                                   "field": None, "fix": None, "exit_code": code}}
 
 
 class KbGroup(click.Group):
@@ -48,12 +69,23 @@ class KbGroup(click.Group):
             importlib.import_module(module)
         return dict(self.commands)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["kb.json"] = wants_json(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KbError as exc:
+            if ctx.meta.get("kb.json"):
+                click.echo(json.dumps(json_error(exc, exc.exit_code), indent=2, ensure_ascii=False,
+                                      default=str))
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.ClickException as exc:  # a usage error: bad option value, missing argument
+            if ctx.meta.get("kb.json"):
+                click.echo(json.dumps(json_error(exc, exc.exit_code), indent=2, ensure_ascii=False))
+            raise
 
 
 class State:

@@ -151,6 +151,13 @@ def export_command(state: State, fmt: str, output: Path | None, include_private:
     from kb.filters import select_papers
     from kb.privacy import public_paper
 
+    from kb.errors import ContentError
+    from kb.files import output_problem
+
+    problem = output_problem(output) if output is not None else None
+    if problem:
+        raise ContentError(f"--output: {problem}", path=output,
+                           fix="give a new file name in an existing folder, or a regular file")
     filters = pop_filters(options)
     config = state.config
     papers = select_papers(load_project(config), filters, config.options.tags)

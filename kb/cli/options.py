@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from kb.cli.app import SESSION, YEAR
 from kb.filters import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,9 +25,9 @@ def filter_options(*, session: bool = True) -> Callable[[F], F]:
     options = [
         click.option("--tag", "tags", multiple=True, metavar="TAG",
                      help="Only papers with this tag; repeatable (all must match)."),
-        click.option("--year-from", type=int, metavar="YEAR",
+        click.option("--year-from", type=YEAR, metavar="YEAR",
                      help="Only papers published in this year or later."),
-        click.option("--year-to", type=int, metavar="YEAR",
+        click.option("--year-to", type=YEAR, metavar="YEAR",
                      help="Only papers published in this year or earlier."),
         click.option("--type", "entry_type", metavar="TYPE",
                      help="Only papers of this BibTeX entry type (article, inproceedings, ...)."),
@@ -34,7 +35,7 @@ def filter_options(*, session: bool = True) -> Callable[[F], F]:
                      help="Only the paper with this key; repeatable."),
     ]
     if session:
-        options.insert(0, click.option("--session", type=int, metavar="N",
+        options.insert(0, click.option("--session", type=SESSION, metavar="N",
                                        help="Only the readings of session number N."))
 
     def decorate(command: F) -> F:

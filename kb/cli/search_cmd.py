@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli.app import State, cli, echo_json, pass_state, quiet_option
+from kb.cli.app import SESSION, State, cli, echo_json, pass_state, quiet_option
 from kb.cli.options import filter_options, pop_filters
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def related_command(state: State, key: str, k: int, as_json: bool, **options: An
 
 @cli.command("suggest")
 @quiet_option
-@click.option("--session", type=int, required=True,
+@click.option("--session", type=SESSION, required=True,
               help="The session number whose topic and readings the suggestions follow.")
 @_k_option
 @filter_options(session=False)

@@ -1,0 +1,437 @@
+"""Hostile input: each case is planted into a fresh course, then every command that reads it
+runs as its own process under a memory cap and a timeout. Each must end with the expected exit
+code and a message naming the place, and nothing outside the course may change.
+
+Add a case by appending to CASES (content) or to the option and BibTeX tables below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import paper, write
+from kb.init import init_course
+
+REPO = Path(__file__).resolve().parents[1]
+MEMORY_CAP = 1 << 30   # bytes of address space per command
+TIMEOUT = 60           # seconds per command
+KB = "from kb.cli import main; main()"
+
+
+def _cap() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def run_capped(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``cwd`` under the memory cap; a hang fails the test at TIMEOUT."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1", "NO_MKDOCS_2_WARNING": "1", "COLUMNS": "200"}
+    env.pop("KB_ROOT", None)
+    try:
+        return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=TIMEOUT, preexec_fn=_cap, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{' '.join(argv[2:])} did not finish within {TIMEOUT} s")
+
+
+def kb(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_capped([sys.executable, "-c", KB, *args], root)
+
+
+def tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every entry below ``folder`` (symlinks and special files by kind, not followed)."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        rel_dir = Path(dirpath).relative_to(folder)
+        dirnames[:] = [d for d in dirnames if (rel_dir / d).parts[0] not in skip]
+        for name in filenames + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            path = Path(dirpath) / name
+            rel = str(rel_dir / name)
+            if rel.split(os.sep)[0] in skip:
+                continue
+            st = path.lstat()
+            if path.is_symlink():
+                out[rel] = "link:" + os.readlink(path)
+            elif not path.is_file():
+                out[rel] = f"special:{st.st_mode:o}"
+            else:
+                try:
+                    out[rel] = hashlib.sha256(path.read_bytes()).hexdigest() + f":{st.st_mode:o}"
+                except PermissionError:
+                    out[rel] = f"unreadable:{st.st_mode:o}"
+    return out
+
+
+def assert_clean_exit(result: subprocess.CompletedProcess[str], what: str) -> None:
+    assert result.returncode >= 0, f"{what}: killed by signal {-result.returncode}"
+    assert "Traceback" not in result.stderr, f"{what}:\n{result.stderr[-3000:]}"
+    assert "MemoryError" not in result.stderr
+
+
+# ------------------------------------------------------------------ the course and its readers
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[Path, Path]:
+    """(course, outside): a fresh course, and a folder beside it that nothing may touch."""
+    course = tmp_path / "course"
+    init_course(course, title="Hostile")
+    text = (course / "mkdocs.yml").read_text(encoding="utf-8")
+    (course / "mkdocs.yml").write_text(text.replace("  - kb:\n", "  - kb:\n      related: 0\n"),
+                                       encoding="utf-8")
+    outside = tmp_path / "outside"
+    write(outside, "secret.md", paper("secret2020outside", title="Outside the course"))
+    write(outside, "notes.txt", "private\n")
+    return course, outside
+
+
+READERS: tuple[tuple[str, ...], ...] = (
+    ("check",), ("search", "--mode", "keyword", "attention"), ("export", "csl"),
+)
+
+
+def read_everything(course: Path, outside: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Run every reading command and the site build; nothing outside, nothing in the content
+    (only the caches .kb/ and site/) may change."""
+    before, before_outside = tree(course, (".kb", "site")), tree(outside)
+    results = {}
+    for args in READERS:
+        results[args[0]] = kb(course, *args)
+    results["build"] = run_capped([sys.executable, "-m", "mkdocs", "build", "-q"], course)
+    for name, result in results.items():
+        assert_clean_exit(result, name)
+    assert tree(course, (".kb", "site")) == before
+    assert tree(outside) == before_outside
+    return results
+
+
+# ------------------------------------------------------------------ planted content
+
+@dataclass
+class Case:
+    name: str
+    plant: Callable[[Path, Path], None]
+    message: str         # what kb check says, after the file's path
+    path: str            # the file kb check names
+
+
+def _bomb(course: Path, outside: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    write(course, "papers/bomb2020lol.md", "---\ntitle: Laughs\n" + "\n".join(lines) + "\n---\n")
+
+
+def _link(name: str, target: str) -> Callable[[Path, Path], None]:
+    def plant(course: Path, outside: Path) -> None:
+        (course / "papers" / name).symlink_to(target.replace("OUTSIDE", str(outside)))
+    return plant
+
+
+def _fifo(course: Path, outside: Path) -> None:
+    os.mkfifo(course / "papers/fifo2020pipe.md")
+
+
+def _field(rel: str, text: str) -> Callable[[Path, Path], None]:
+    return lambda course, outside: write(course, rel, text)  # type: ignore[return-value]
+
+
+BIG = "1" + "0" * 20
+CASES = [
+    Case("yaml alias bomb", _bomb, "error the front matter uses a YAML alias (*name)",
+         "papers/bomb2020lol.md:3"),
+    Case("year 10^20", _field("papers/big2020year.md", f"---\ntitle: Big\nyear: {BIG}\n---\n"),
+         "error [year] Input should be less than or equal to 9999", "papers/big2020year.md:3"),
+    Case("session 10^20", _field("docs/sessions/02-big.md", f"---\nsession: {BIG}\ntitle: B\n---\n"),
+         "error [session] Input should be less than or equal to 999", "docs/sessions/02-big.md:2"),
+    Case("poster session 10^20", _field("docs/posters/big.md", f"---\ntitle: B\nsession: {BIG}\n---\n"),
+         "error [session] Input should be less than or equal to 999", "docs/posters/big.md:3"),
+    Case("date 2025-02-30", _field("docs/sessions/02-feb.md",
+                                   "---\nsession: 2\ndate: 2025-02-30\ntitle: Feb\n---\n"),
+         "error [date] Input should be a valid date", "docs/sessions/02-feb.md:3"),
+    Case("90k tags", _field("papers/tags2020many.md",
+                            paper("tags2020many", tags=[f"t{i}" for i in range(90_000)])),
+         "error [tags] 90000 tags, more than the 50 kb accepts", "papers/tags2020many.md:"),
+    Case("symlink loop", _link("loop2020self.md", "loop2020self.md"),
+         "error not read: a symbolic link loop", "papers/loop2020self.md"),
+    Case("dangling symlink", _link("gone2020away.md", "missing.md"),
+         "error not read: a symbolic link to 'missing.md', which does not exist",
+         "papers/gone2020away.md"),
+    Case("symlink to /dev/zero", _link("zero2020dev.md", "/dev/zero"),
+         "error not read: not a regular file but a character device", "papers/zero2020dev.md"),
+    Case("FIFO named like a paper", _fifo,
+         "error not read: not a regular file but a FIFO (named pipe)", "papers/fifo2020pipe.md"),
+    Case("symlink out of the course", _link("out2020side.md", "OUTSIDE/secret.md"),
+         "outside the course", "papers/out2020side.md"),
+    Case("file over max_file_size", _field("papers/huge2020file.md",
+                                           paper("huge2020file", abstract="x " * 700_000)),
+         "error the file is 1.4 MB, more than the 1.0 MB kb reads", "papers/huge2020file.md"),
+    Case("reserved key index", _field("papers/index.md", paper("index")),
+         "the key 'index' is a reserved name", "papers/index.md:1"),
+    Case("reserved key CON", _field("papers/CON.md", paper("CON")),
+         "the key 'CON' is a reserved name", "papers/CON.md:1"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_planted_content_is_a_clear_error_for_every_reader(world: tuple[Path, Path],
+                                                           case: Case) -> None:
+    course, outside = world
+    case.plant(course, outside)
+    results = read_everything(course, outside)
+    check = results["check"]
+    assert check.returncode == 1, check.stdout + check.stderr
+    line = next((x for x in check.stdout.splitlines() if x.startswith(case.path)), "")
+    assert case.message in line, check.stdout
+    for name in ("search", "export"):  # they work with the papers that load
+        assert results[name].returncode == 0, (name, results[name].stderr)
+    assert results["build"].returncode != 0      # the site is not built over an error ...
+    assert case.path.split(":")[0] in results["build"].stderr   # ... and says where
+
+
+def test_permission_denied_is_a_clear_error(world: tuple[Path, Path]) -> None:
+    course, outside = world
+    path = write(course, "papers/locked2020file.md", paper("locked2020file"))
+    path.chmod(0)
+    try:
+        results = read_everything(course, outside)
+    finally:
+        path.chmod(0o644)
+    if os.geteuid() == 0:  # root reads it anyway: then it is simply a paper
+        assert results["check"].returncode in (0, 1)
+        assert "locked2020file" not in results["check"].stdout
+    else:
+        assert "papers/locked2020file.md: error not read: permission denied" in results["check"].stdout
+
+
+def test_temporary_files_of_killed_writes_are_ignored(world: tuple[Path, Path]) -> None:
+    course, outside = world
+    write(course, "papers/.vaswani2017attention.md.k2j3h4g5.tmp", "---\ntitle: [half\n")
+    results = read_everything(course, outside)
+    assert results["check"].returncode == 0, results["check"].stdout
+    assert "tmp" not in results["check"].stdout
+
+
+# ------------------------------------------------------------------ options
+
+HUGE = str(2**70)
+
+
+@pytest.mark.parametrize("args, option", [
+    (("search", "x", "--session", HUGE), "--session"),
+    (("search", "x", "--year-from", HUGE), "--year-from"),
+    (("search", "x", "--year-to", "-" + HUGE), "--year-to"),
+    (("export", "bib", "--session", HUGE), "--session"),
+    (("suggest", "--session", HUGE), "--session"),
+])
+def test_numeric_options_out_of_range_are_usage_errors(world: tuple[Path, Path],
+                                                       args: tuple[str, ...], option: str) -> None:
+    course, _ = world
+    result = kb(course, *args)
+    assert_clean_exit(result, " ".join(args))
+    assert result.returncode == 2
+    assert f"Invalid value for '{option}'" in result.stderr and "is not in the range" in result.stderr
+
+
+# ------------------------------------------------------------------ BibTeX import
+
+def _bib(name: str, text: str | bytes) -> Callable[[Path], Path]:
+    def plant(outside: Path) -> Path:
+        path = outside / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        return path
+    return plant
+
+
+
+BOMB = ('@string{a0 = "lollollollollollollollollollollollollollol"}\n'
+        + "".join(f"@string{{a{i} = " + "#".join([f"a{i - 1}"] * 10) + "}\n" for i in range(1, 10))
+        + "@article{bomb2020, title = a9, year = 2020}\n"
+        + "@article{fine2020, title = {A fine entry beside the bomb}, year = 2020}\n")
+CHAIN = ('@string{s0 = "A title at the end of a long chain"}\n'
+         + "".join(f"@string{{s{i} = s{i - 1}}}\n" for i in range(1, 5000))
+         + "@article{chain2020, title = s4999, year = 2020}\n")
+CROSSREF = ("".join(f"@inproceedings{{c{i}, crossref = {{c{i + 1}}}, title = {{Chapter number {i}}}}}\n"
+                    for i in range(2000))
+            + "@proceedings{c2000, title = {The proceedings at the top}, year = 2020}\n")
+ONE = "@article{grusse2020, title = {Über Grüße und Größe}, year = 2020}\n"
+
+
+@dataclass
+class BibCase:
+    name: str
+    plant: Callable[[Path], Path]
+    code: int
+    says: tuple[str, ...]
+    imported: tuple[str, ...] = ()   # paper files that must exist afterwards, with their title
+    titles: tuple[str, ...] = ()
+
+
+BIB_CASES = [
+    BibCase("@string macro bomb", _bib("bomb.bib", BOMB), 1,
+            ("failed bomb2020: field 'title': @string macro 'a5' expands to more than 1,000,000 characters",),
+            ("fine2020",)),
+    BibCase("@string chain of 5,000", _bib("chain.bib", CHAIN), 0, (), ("chain2020",),
+            ("A title at the end of a long chain",)),
+    BibCase("crossref chain of 2,000", _bib("crossref.bib", CROSSREF), 0, (), ("c0", "c1999")),
+    BibCase("circular @string", _bib("circular.bib", "@string{a = b}\n@string{b = {x} # a}\n"
+                                     "@article{circ2020, title = a, year = 2020}\n"), 0,
+            ("circular @string macro",), ("circ2020",)),
+    BibCase("UTF-16 with BOM", _bib("utf16.bib", ONE.encode("utf-16")), 0, (), ("grusse2020",),
+            ("Über Grüße und Größe",)),
+    BibCase("UTF-32 with BOM", _bib("utf32.bib", ONE.encode("utf-32")), 0, (), ("grusse2020",),
+            ("Über Grüße und Größe",)),
+    BibCase("UTF-16 without BOM", _bib("nobom.bib", ONE.encode("utf-16-le")), 2,
+            ("looks like UTF-16 or UTF-32 without a byte order mark",)),
+    BibCase("placeholder bytes", _bib("ctrl.bib", "@article{ctrl2020, title = {Braces \x00 and "
+                                      "\x01 bytes \\{kept\\}}, year = 2020}\n"), 0, (),
+            ("ctrl2020",), ("Braces \x00 and \x01 bytes {kept}",)),
+    BibCase("year 0000", _bib("year.bib", "@article{zero2020, title = {Year zero}, year = {0000}}\n"),
+            1, ("failed zero2020: year 0 is outside 1600-",)),
+    BibCase("reserved keys", _bib("keys.bib", "".join(
+        f"@article{{{k}, title = {{Reserved key {k}}}, author = {{Doe, Jo}}, year = 2020}}\n"
+        for k in ("index", "README", "CON", "nul", "aux"))), 0,
+        ("imported index as doe2020reserved (the key 'index' cannot be a file name)",),
+        ("doe2020reserved", "doe2020reservedb", "doe2020reservedc", "doe2020reservedd",
+         "doe2020reservede")),
+    BibCase("abstract over max_file_size", _bib("big.bib", "@article{big2020, title = {Big}, "
+                                                "year = 2020, abstract = {" + "über " * 190_000 + "}}\n"),
+            1, ("failed big2020: its file would be 1.1 MB, more than the 1.0 MB kb reads",)),
+    BibCase("field over the expansion limit", _bib("long.bib", "@article{long2020, title = {L}, "
+                                                   "year = 2020, note = {" + "x" * 1_000_001 + "}}\n"),
+            1, ("failed long2020: field 'note': the value expands to more than 1,000,000",)),
+    BibCase("FIFO instead of a .bib file", lambda outside: _mkfifo(outside / "pipe.bib"), 2,
+            ("not read: not a regular file but a FIFO (named pipe)",)),
+]
+
+
+def _mkfifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("case", BIB_CASES, ids=[c.name for c in BIB_CASES])
+def test_hostile_bibtex_imports_what_kb_accepts_and_reports_the_rest(
+        world: tuple[Path, Path], case: BibCase) -> None:
+    course, outside = world
+    bib = case.plant(outside)
+    before = tree(outside)
+    result = kb(course, "import", str(bib))
+    assert_clean_exit(result, case.name)
+    assert tree(outside) == before
+    assert result.returncode == case.code, result.stdout + result.stderr
+    for text in case.says:
+        assert text in result.stdout + result.stderr
+    for key, title in zip(case.imported, case.titles or [None] * len(case.imported)):
+        path = course / "papers" / f"{key}.md"
+        assert path.is_file(), result.stdout
+        if title is not None:
+            import yaml
+            assert yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])["title"] == title
+    check = kb(course, "check")  # whatever import wrote, kb itself accepts
+    assert check.returncode == 0, check.stdout
+
+
+# ------------------------------------------------------------------ outputs
+
+def test_export_output_refuses_links_pipes_devices_and_missing_folders(
+        world: tuple[Path, Path]) -> None:
+    course, outside = world
+    (outside / "link.bib").symlink_to(outside / "notes.txt")
+    os.mkfifo(outside / "pipe.bib")
+    before = tree(outside)
+    for target, says in ((outside / "link.bib", "it is a symbolic link"),
+                         (outside / "pipe.bib", "it is a FIFO (named pipe), not a regular file"),
+                         (Path("/dev/full"), "it is a character device, not a regular file"),
+                         (outside / "new" / "x.bib", "does not exist")):
+        result = kb(course, "export", "bib", "--output", str(target))
+        assert_clean_exit(result, str(target))
+        assert result.returncode == 2 and says in result.stderr, result.stderr
+    assert tree(outside) == before
+    assert Path("/dev/full").is_char_device()
+
+
+def test_files_kb_writes_follow_the_umask(world: tuple[Path, Path]) -> None:
+    course, outside = world
+    old = os.umask(0o022)
+    try:
+        assert kb(course, "export", "bib", "--output", str(outside / "all.bib")).returncode == 0
+        assert kb(course, "import", str(_bib("one.bib", ONE)(outside))).returncode == 0
+    finally:
+        os.umask(old)
+    assert (outside / "all.bib").stat().st_mode & 0o777 == 0o644
+    assert (course / "papers/grusse2020.md").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("args", [
+    ("search", "x", "--json", "--session", HUGE),
+    ("related", "nokey", "--json"),
+    ("check", "--format", "json", "--root", "/nonexistent"),
+    ("import", "/nonexistent.bib", "--format", "json"),
+])
+def test_failing_json_commands_print_a_json_error(world: tuple[Path, Path],
+                                                  args: tuple[str, ...]) -> None:
+    import json
+
+    course, _ = world
+    if "--root" in args:
+        args = ("--root", args[-1], *args[:-2])
+    result = kb(course, *args)
+    assert_clean_exit(result, " ".join(args))
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["error"]["message"] and data["error"]["exit_code"] == 2
+
+
+# ------------------------------------------------------------------ faults (in process)
+
+def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
+        world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from conftest import run
+    import kb.content
+
+    course, outside = world
+    bib = outside / "many.bib"
+    bib.write_text("".join(f"@article{{many{i}, title = {{Paper number {i} on a full disk}}, "
+                           f"author = {{Doe, Jo}}, year = 2020, doi = {{10.5555/full.{i}}}}}\n"
+                           for i in range(10)), encoding="utf-8")
+    written = []
+    real_write = kb.content.atomic_write
+
+    def filling(path: Path, text: str | bytes, *, overwrite: bool = True) -> None:
+        if len(written) == 4:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, text, overwrite=overwrite)
+        written.append(path)
+
+    monkeypatch.setattr(kb.content, "atomic_write", filling)
+    result = run(course, "import", str(bib))
+    assert result.exit_code == 1
+    assert "failed many4: not written: No space left on device" in result.output
+    assert "failed many9: not written: No space left on device" in result.output
+    lines = result.output.splitlines()
+    assert lines[-1].split()[-5:] == ["10", "4", "0", "0", "6"]  # the summary table
+    assert sorted(p.name for p in (course / "papers").iterdir() if p.name.startswith("many")) == \
+        [f"many{i}.md" for i in range(4)]
+    assert not [p for p in (course / "papers").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_temp_files_of_a_killed_import_are_removed_on_the_next(world: tuple[Path, Path]) -> None:
+    course, outside = world
+    stale = write(course, "papers/.old2020.md.a1b2c3d4.tmp", "---\ntitle: half")
+    fresh = write(course, "papers/.new2020.md.e5f6g7h8.tmp", "---\ntitle: in progress")
+    os.utime(stale, (1, 1))
+    result = kb(course, "import", str(_bib("one.bib", ONE)(outside)))
+    assert result.returncode == 0, result.stdout
+    assert ".old2020.md.a1b2c3d4.tmp: warning: removed a temporary file an interrupted write left" \
+        in result.stdout
+    assert not stale.exists() and fresh.exists()  # a write of the last minute may be live
