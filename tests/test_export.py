@@ -131,6 +131,7 @@ def test_an_export_that_selects_nothing_says_so(two: Path, tmp_path: Path) -> No
 
 def test_output_file_is_written_whole(two: Path, tmp_path: Path) -> None:
     target = tmp_path / "out" / "course.bib"
+    target.parent.mkdir()  # a missing folder is refused (tests/test_hostile.py)
     result = run(two, "export", "bib", "--output", str(target))
     assert result.exit_code == 0
     assert result.stderr == f"wrote 2 papers to {target}\n"
