@@ -47,7 +47,7 @@ def test_kb_fields_lists_readings_and_kinds() -> None:
         "  optional      for those who want more\n"
         "  background    context the session assumes\n"
         "  presentation  presented in the session by a student or a group\n")
-    assert "  session   int (required; >= 0)\n" in text
+    assert "  session   int (required; >= 0, <= 999)\n" in text
 
 
 def test_kb_fields_json() -> None:
