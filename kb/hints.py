@@ -6,7 +6,7 @@ The errors say what was typed, where it was looked for, and the nearest names th
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
 from kb.errors import NotFoundError
@@ -48,12 +48,20 @@ def suggest(word: str, choices: Iterable[str], fix: str, n: int = 3,
 
 def unknown_paper(project: Project, key: str, papers_dir: str | None = None) -> NotFoundError:
     """The error for a paper key that names no paper, with the nearest keys."""
+    return unknown_key(key, project.papers, project.broken, papers_dir)
+
+
+def unknown_key(key: str, known: Collection[str], broken: Collection[str],
+                papers_dir: str | None = None) -> NotFoundError:
+    """The one error for a typed paper key that names no paper: a file that failed to load is
+    named as such, anything else gets the nearest keys. ``known`` are the loadable papers'
+    keys, ``broken`` those whose files failed to load."""
     path = f"{papers_dir}/{key}.md" if papers_dir else None
-    if key in project.broken:
+    if key in broken:
         return NotFoundError("the paper file could not be loaded", path=path, field="key",
                              fix="run kb check to see what is wrong with it")
     return NotFoundError(f"no paper with the key {key!r}", path=path, field="key",
-                         fix=suggest(key, [*project.papers, *project.broken],
+                         fix=suggest(key, [*known, *broken],
                                      "use a key from the papers folder (the file name without .md)"))
 
 

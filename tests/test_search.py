@@ -213,9 +213,9 @@ def test_related_unknown_key_suggests_close_keys(library: Path) -> None:
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
     with pytest.raises(NotFoundError) as err:
         base.related("ouyang2022train")
-    assert str(err.value) == ("papers/ouyang2022train.md: [key] no paper 'ouyang2022train'\n"
-                              "  fix: did you mean ouyang2022training? If not, run kb check "
-                              "to list problems")
+    assert str(err.value) == ("papers/ouyang2022train.md: [key] no paper with the key 'ouyang2022train'\n"
+                              "  fix: did you mean ouyang2022training? If not, use a key from "
+                              "the papers folder (the file name without .md)")
 
 
 def test_suggest_leaves_out_the_reading_list(library: Path) -> None:
@@ -355,7 +355,8 @@ def test_cli_related_and_suggest(library: Path) -> None:
     assert len(data) == 3 and "rafailov2023direct" not in [h["key"] for h in data]
     result = run(library, "related", "nobody2020")
     assert result.exit_code == 2
-    assert result.output.startswith("Error: papers/nobody2020.md: [key] no paper 'nobody2020'")
+    assert result.output.startswith(
+        "Error: papers/nobody2020.md: [key] no paper with the key 'nobody2020'")
     result = run(library, "suggest", "--session", "2", "--json", "-k", "3")
     assert len(json.loads(result.stdout)) == 3
 
@@ -391,8 +392,8 @@ def test_cli_warns_about_unreadable_papers(library: Path) -> None:
     result = run(library, "related", "broken2020")
     assert result.exit_code == 2
     assert result.output.endswith(
-        "Error: papers/broken2020.md: [key] the paper file could not be loaded, so it is not "
-        "searchable\n  fix: run kb check to see what is wrong\n")
+        "Error: papers/broken2020.md: [key] the paper file could not be loaded\n"
+        "  fix: run kb check to see what is wrong with it\n")
 
 
 def test_suggest_explains_each_suggestion(library: Path) -> None:

@@ -322,15 +322,13 @@ class KnowledgeBase:
         return found
 
     def _unknown_paper(self, key: str) -> NotFoundError:
-        from kb.hints import suggest  # only on the way to an error
+        from kb.hints import unknown_key  # only on the way to an error
 
-        path = f"{self.config.options.papers_dir}/{key}.md"
-        if key in self.report.broken:
-            return NotFoundError("the paper file could not be loaded, so it is not searchable",
-                                 path=path, field="key", fix="run kb check to see what is wrong")
-        fix = suggest(key, self.keys, "run kb check to list problems")
-        where = "the knowledge base has no papers yet" if not len(self) else f"no paper {key!r}"
-        return NotFoundError(where, path=path, field="key", fix=fix)
+        if not len(self):
+            return NotFoundError("the knowledge base has no papers yet",
+                                 path=f"{self.config.options.papers_dir}/{key}.md", field="key",
+                                 fix="add papers/<key>.md files (see kb init)")
+        return unknown_key(key, self.keys, self.report.broken, self.config.options.papers_dir)
 
     def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
         rows = self.store.rows(key for key, _ in scored)
