@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from array import array
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -205,6 +208,101 @@ def title_verdict(a: Described, b: Described) -> tuple[Verdict, str]:
     return "possible", "only the " + " and ".join(agree) + (" agree" if len(agree) > 1 else " agrees")
 
 
+class TitleIndex:
+    """Titles (as :func:`title_key` gives them) that score at least ``threshold`` by
+    ``fuzz.ratio`` against a query, found without comparing the query with every title.
+
+    The filter is exact (a q-gram count filter): ``fuzz.ratio`` is the Indel similarity, so
+    a title within the threshold is at most ``D`` insertions and deletions away from the
+    query (``D`` from the two lengths). Cut the query into ``P`` pieces of ``q`` characters:
+    each operation breaks at most one piece, so at least ``P - D`` pieces survive whole and
+    are part of the other title. Candidates are the titles holding at least ``P - D`` of the
+    pieces (counted in an inverted index of ``q``-grams), and only they are scored. A query
+    too short for that bound (or a threshold so low that ``D`` is large) is compared with
+    every title, as it would be without the index.
+    """
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.q = 4 if threshold >= 92 else 3 if threshold >= 88 else 2
+        self.titles: list[str] = []
+        self._grams: dict[str, array[int]] = {}
+        self._reach: dict[int, int] = {}  # query length -> D
+
+    def __len__(self) -> int:
+        return len(self.titles)
+
+    def add(self, tkey: str) -> int:
+        """Index a title key; its position, which :meth:`matches` reports."""
+        position = len(self.titles)
+        self.titles.append(tkey)
+        q, grams = self.q, self._grams
+        for gram in {tkey[i:i + q] for i in range(len(tkey) - q + 1)}:
+            found = grams.get(gram)
+            if found is None:
+                grams[gram] = array("i", (position,))
+            else:
+                found.append(position)
+        return position
+
+    def _within(self, total: int) -> int:
+        """The largest Indel distance that still scores ``threshold`` at a length sum ``total``
+        (the score is ``100 * (1 - distance / total)``, computed as rapidfuzz computes it)."""
+        d = int((1 - self.threshold / 100) * total) + 1
+        while d > 0 and (1 - d / total) < self.threshold / 100:
+            d -= 1
+        return d
+
+    def distance_bound(self, length: int) -> int:
+        """D for a query of ``length`` characters: the largest distance to a title of any
+        length that can still reach the threshold (its length differs by at most D)."""
+        reach = self._reach.get(length)
+        if reach is None:
+            other = length
+            while (other + 1) - length <= self._within(length + other + 1):
+                other += 1
+            reach = self._reach[length] = self._within(length + other)
+        return reach
+
+    def candidates(self, tkey: str) -> list[int] | None:
+        """Positions of the titles that can reach the threshold, in order (None: all can)."""
+        q = self.q
+        pieces = len(tkey) // q
+        need = pieces - self.distance_bound(len(tkey))
+        if need <= 0:
+            return None
+        grams = self._grams
+        found = [hit for i in range(0, pieces * q, q) if (hit := grams.get(tkey[i:i + q]))]
+        if len(found) < need:
+            return []
+        if need == 1:
+            return sorted(set(chain.from_iterable(found)))
+        if sum(map(len, found)) < 2_000:
+            counts = Counter(chain.from_iterable(found))
+            return sorted(p for p, n in counts.items() if n >= need)
+        import numpy as np  # many postings (a library of look-alike titles): count in numpy
+
+        views = [np.frombuffer(hit, dtype=np.int32) for hit in found]
+        tally = np.bincount(np.concatenate(views), minlength=len(self.titles))
+        del views  # the arrays may grow again only once no view holds their buffers
+        return np.flatnonzero(tally >= need).tolist()
+
+    def matches(self, tkey: str, *, best: bool = False) -> list[tuple[int, float]]:
+        """(position, score) of the indexed titles scoring at least ``threshold`` against
+        ``tkey``, in position order; with ``best``, only the highest (the first of equals)."""
+        picked = self.candidates(tkey)
+        choices = self.titles if picked is None else [self.titles[i] for i in picked]
+        if not choices:
+            return []
+        where = range(len(choices)) if picked is None else picked
+        if best:
+            top = process.extractOne(tkey, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
+            return [] if top is None else [(where[top[2]], float(top[1]))]
+        found = process.extract(tkey, choices, scorer=fuzz.ratio, score_cutoff=self.threshold,
+                                limit=None)
+        return sorted((where[i], float(score)) for _, score, i in found)
+
+
 class DuplicateIndex:
     """Finds entries that are the same work: same DOI, same arXiv id, or near-identical title."""
 
@@ -213,7 +311,7 @@ class DuplicateIndex:
         self.min_title_length = min_title_length
         self._doi: dict[str, str] = {}
         self._arxiv: dict[str, str] = {}
-        self._titles: list[str] = []
+        self._titles = TitleIndex(threshold)
         self._title_keys: list[str] = []
 
     def add(self, key: str, *, title: str = "", doi: str | None = None, arxiv: str | None = None) -> None:
@@ -224,7 +322,7 @@ class DuplicateIndex:
             self._arxiv.setdefault(narxiv, key)
         tkey = title_key(title)
         if len(tkey) >= self.min_title_length:
-            self._titles.append(tkey)
+            self._titles.add(tkey)
             self._title_keys.append(key)
 
     def match(self, *, title: str = "", doi: str | None = None, arxiv: str | None = None) -> Match | None:
@@ -235,30 +333,27 @@ class DuplicateIndex:
         if narxiv and narxiv in self._arxiv:
             return Match(self._arxiv[narxiv], "arxiv")
         tkey = title_key(title)
-        if len(tkey) >= self.min_title_length and self._titles:
-            best = process.extractOne(tkey, self._titles, scorer=fuzz.ratio,
-                                      score_cutoff=self.threshold)
-            if best is not None:
-                return Match(self._title_keys[best[2]], "title", float(best[1]))
+        if len(tkey) >= self.min_title_length and len(self._titles):
+            found = self._titles.matches(tkey, best=True)
+            if found:
+                position, score = found[0]
+                return Match(self._title_keys[position], "title", score)
         return None
 
 
 def similar_title_pairs(items: Iterable[tuple[str, str]], threshold: float,
                         min_length: int = 12) -> list[tuple[str, str, float]]:
-    """All pairs (key_a, key_b, score) whose titles score at least ``threshold`` (0-100)."""
-    keys, titles = [], []
+    """All pairs (key_a, key_b, score) whose titles score at least ``threshold`` (0-100),
+    ``key_a`` the earlier of the two in ``items``; ordered as ``items`` are."""
+    keys: list[str] = []
+    index = TitleIndex(threshold)
+    pairs = []
     for key, title in items:
         tkey = title_key(title)
-        if len(tkey) >= min_length:
-            keys.append(key)
-            titles.append(tkey)
-    pairs = []
-    chunk = 512
-    for start in range(0, len(titles), chunk):
-        rows = process.cdist(titles[start:start + chunk], titles, scorer=fuzz.ratio,
-                             score_cutoff=threshold, dtype="uint8", workers=-1)
-        for i, j in zip(*rows.nonzero()):
-            a = start + int(i)
-            if int(j) > a:
-                pairs.append((keys[a], keys[int(j)], float(rows[i, j])))
-    return pairs
+        if len(tkey) < min_length:
+            continue
+        for position, score in index.matches(tkey):
+            pairs.append((position, len(keys), score))
+        index.add(tkey)
+        keys.append(key)
+    return [(keys[a], keys[b], score) for a, b, score in sorted(pairs)]
