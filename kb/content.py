@@ -100,6 +100,25 @@ def _refuse_aliases(root: yaml.Node, path: str) -> None:
             stack.extend(node.value)
 
 
+def _unreadable_value(loader: Any, root: yaml.Node) -> tuple[str, int, str] | None:
+    """(field, line in the file, YAML tag) of the first value in ``root`` that cannot be constructed
+    (a tagged ``!!timestamp 2025-02-30``, say), or None when no single value fails."""
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((value, (*loc, str(key.value))) for key, value in reversed(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*loc, i)) for i, item in reversed(list(enumerate(node.value))))
+        else:
+            loader.constructed_objects, loader.recursive_objects = {}, {}
+            try:
+                loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+                return ".".join(map(str, loc)), node.start_mark.line + 2, str(node.tag)
+    return None
+
+
 def _walk(node: yaml.Node, loc: tuple[str | int, ...], offset: int,
           lines: dict[tuple[str | int, ...], int], dupes: list[tuple[str, int]]) -> None:
     if isinstance(node, yaml.MappingNode):
@@ -142,8 +161,13 @@ def parse_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, Sourc
             _refuse_aliases(node, path)
         data = loader.construct_document(node) if node is not None else None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. !!timestamp 2025-02-30
+        where = _unreadable_value(loader, node) if node is not None else None
         raise ContentError(f"a value in the front matter cannot be read: {exc}", path=path,
-                           fix="correct the value (dates are written YYYY-MM-DD)") from None
+                           line=where[1] if where else None,
+                           field=where[0] if where else None,
+                           fix="correct the value (dates are written YYYY-MM-DD)"
+                           if where is None or where[2].endswith(":timestamp")
+                           else "correct the value, or drop its '!!' type tag") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -275,7 +299,7 @@ def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any],
         data, body, source, issues = parse_front_matter(text, rel)
     except ContentError as exc:
         project.issues.append(Issue("error", rel, exc.message, fix=exc.fix or "", line=exc.line,
-                                    code="unreadable"))
+                                    field=exc.field, code="unreadable"))
         return None
     project.issues.extend(issues)
     return data, body, source
