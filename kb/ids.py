@@ -226,6 +226,7 @@ class TitleIndex:
         self.threshold = threshold
         self.q = 4 if threshold >= 92 else 3 if threshold >= 88 else 2
         self.titles: list[str] = []
+        self._lengths = array("i")  # of the titles, for the length filter
         self._grams: dict[str, array[int]] = {}
         self._reach: dict[int, int] = {}  # query length -> D
 
@@ -236,6 +237,7 @@ class TitleIndex:
         """Index a title key; its position, which :meth:`matches` reports."""
         position = len(self.titles)
         self.titles.append(tkey)
+        self._lengths.append(len(tkey))
         q, grams = self.q, self._grams
         for gram in {tkey[i:i + q] for i in range(len(tkey) - q + 1)}:
             found = grams.get(gram)
@@ -285,7 +287,10 @@ class TitleIndex:
         views = [np.frombuffer(hit, dtype=np.int32) for hit in found]
         tally = np.bincount(np.concatenate(views), minlength=len(self.titles))
         del views  # the arrays may grow again only once no view holds their buffers
-        return np.flatnonzero(tally >= need).tolist()
+        picked = np.flatnonzero(tally >= need)
+        lengths = np.frombuffer(self._lengths, dtype=np.int32)[picked]
+        near = picked[np.abs(lengths - len(tkey)) <= self.distance_bound(len(tkey))]
+        return near.tolist()
 
     def matches(self, tkey: str, *, best: bool = False) -> list[tuple[int, float]]:
         """(position, score) of the indexed titles scoring at least ``threshold`` against
