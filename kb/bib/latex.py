@@ -92,6 +92,7 @@ def _accent(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", base + mark)
 
 
+_PLAIN_TEXT = re.compile(r"[^\\${}~`'\-\x00-\x04]*")  # no LaTeX, no dash or quote ligature
 _PLACEHOLDERS = re.compile("[\x00-\x04]")  # the fast path's own markers; text holding them takes the slow one
 
 
@@ -99,9 +100,12 @@ def _fast(value: str) -> str | None:
     """Decode ``value`` without pylatexenc when it holds no math and only escaped specials,
     accents on letters and the symbol commands kb's own export writes; None otherwise.
     Gives exactly the text pylatexenc gives (a test checks this on the real files)."""
-    if "$" in value.replace("\\$", "") or _PLACEHOLDERS.search(value):
+    if _PLAIN_TEXT.fullmatch(value):  # nothing to decode (most names, titles, venues)
+        return value
+    if ("$" in value and "$" in value.replace("\\$", "")) or _PLACEHOLDERS.search(value):
         return None
-    if "\\" in value:
+    marked = "\\" in value
+    if marked:
         value = value.replace("\\{", "\x00").replace("\\}", "\x01")
         value = _ACCENT_RE.sub(_accent, value)
         value = _SYMBOL_RE.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(0)), value)
@@ -112,6 +116,8 @@ def _fast(value: str) -> str | None:
     for old, new in _PLAIN:
         if old in value:
             value = value.replace(old, new)
+    if not marked:  # the placeholders come from the commands above alone
+        return value
     return value.replace("\x00", "{").replace("\x01", "}").replace("\x02", "\\").replace("\x04", "~")
 
 

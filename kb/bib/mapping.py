@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from pydantic import ValidationError
 
@@ -110,6 +111,12 @@ def _tag_form(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", latex_to_text(text).lower())
 
 
+@lru_cache(maxsize=8)
+def _tag_forms(vocabulary: tuple[str, ...]) -> dict[str, str]:
+    """Each tag of a vocabulary by its form (the same for every entry of an import)."""
+    return {_tag_form(tag): tag for tag in vocabulary}
+
+
 def keywords_to_tags(keywords: str, vocabulary: Collection[str] = ()) -> tuple[list[str], list[str]]:
     """A BibTeX ``keywords`` field -> (tags, keywords left over).
 
@@ -123,7 +130,7 @@ def keywords_to_tags(keywords: str, vocabulary: Collection[str] = ()) -> tuple[l
         return [], []
     if not vocabulary:
         return (words, []) if all(TAG_RE.match(k) for k in words) else ([], words)
-    forms = {_tag_form(tag): tag for tag in vocabulary}
+    forms = _tag_forms(tuple(vocabulary))
     tags: list[str] = []
     rest: list[str] = []
     for word in words:
