@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kb.config import Config
+from kb.emit import WIDTH, emit
 from kb.errors import ContentError, InvalidKeyError
 from kb.hints import suggest
 from kb.files import (INDEX_PAGES, NOT_READ_FIX, atomic_write, atomic_write_all, file_problem,
@@ -401,8 +402,10 @@ _Dumper.add_representer(str, _str_representer)
 
 def dump_front_matter(data: dict[str, Any], body: str = "") -> str:
     """Front matter plus body, as kb writes every content file."""
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
-                     default_flow_style=False)
+    text = emit(data)  # the common shapes, written as yaml.dump would, without its cost
+    if text is None:
+        text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=WIDTH,
+                         default_flow_style=False)
     out = f"---\n{text}---\n"
     if body.strip():
         out += "\n" + body.strip("\n") + "\n"
