@@ -208,6 +208,9 @@ def title_verdict(a: Described, b: Described) -> tuple[Verdict, str]:
     return "possible", "only the " + " and ".join(agree) + (" agree" if len(agree) > 1 else " agrees")
 
 
+SMALL = 2_048  # up to this many titles a query is compared with each (faster than the grams)
+
+
 class TitleIndex:
     """Titles (as :func:`title_key` gives them) that score at least ``threshold`` by
     ``fuzz.ratio`` against a query, found without comparing the query with every title.
@@ -222,8 +225,9 @@ class TitleIndex:
     every title, as it would be without the index.
     """
 
-    def __init__(self, threshold: float):
+    def __init__(self, threshold: float, small: int = SMALL):
         self.threshold = threshold
+        self.small = small  # up to this many titles, no index (see SMALL)
         self.q = 4 if threshold >= 92 else 3 if threshold >= 88 else 2
         self.titles: list[str] = []
         self._lengths = array("i")  # of the titles, for the length filter
@@ -238,6 +242,14 @@ class TitleIndex:
         position = len(self.titles)
         self.titles.append(tkey)
         self._lengths.append(len(tkey))
+        if position >= self.small:
+            if position == self.small:  # from now on the grams pay: index the titles so far
+                for earlier, title in enumerate(self.titles[:-1]):
+                    self._index(earlier, title)
+            self._index(position, tkey)
+        return position
+
+    def _index(self, position: int, tkey: str) -> None:
         q, grams = self.q, self._grams
         for gram in {tkey[i:i + q] for i in range(len(tkey) - q + 1)}:
             found = grams.get(gram)
@@ -245,7 +257,6 @@ class TitleIndex:
                 grams[gram] = array("i", (position,))
             else:
                 found.append(position)
-        return position
 
     def _within(self, total: int) -> int:
         """The largest Indel distance that still scores ``threshold`` at a length sum ``total``
@@ -267,7 +278,10 @@ class TitleIndex:
         return reach
 
     def candidates(self, tkey: str) -> list[int] | None:
-        """Positions of the titles that can reach the threshold, in order (None: all can)."""
+        """Positions of the titles that can reach the threshold, in order (None: all can,
+        or there are too few titles for the index to pay)."""
+        if len(self.titles) <= self.small:
+            return None
         q = self.q
         pieces = len(tkey) // q
         need = pieces - self.distance_bound(len(tkey))

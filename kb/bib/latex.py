@@ -201,19 +201,26 @@ def split_names(value: str) -> list[str]:
     """
     names = []
     for raw in split_multiple_persons_names(normalize_space(value)):
-        if raw.lower().replace(".", "").replace(" ", "") in ("others", "etal"):
-            names.append("others")
-            continue
-        parts = parse_single_name_into_parts(raw, strict=False)
-        last = latex_to_text(" ".join(parts.von + parts.last))
-        first = latex_to_text(" ".join(parts.first))
-        jr = latex_to_text(" ".join(parts.jr))
-        if not last:
-            last, first = first, ""
-        if not last:
-            continue
-        names.append(", ".join(p for p in (last, jr, first) if p))
+        name = _one_name(raw)
+        if name:
+            names.append(name)
     return names
+
+
+@lru_cache(maxsize=65_536)  # a library names the same people again and again
+def _one_name(raw: str) -> str:
+    """One BibTeX name -> 'von Last, Jr, First' ('' for a name with no letters)."""
+    if raw.lower().replace(".", "").replace(" ", "") in ("others", "etal"):
+        return "others"
+    parts = parse_single_name_into_parts(raw, strict=False)
+    last = latex_to_text(" ".join(parts.von + parts.last))
+    first = latex_to_text(" ".join(parts.first))
+    jr = latex_to_text(" ".join(parts.jr))
+    if not last:
+        last, first = first, ""
+    if not last:
+        return ""
+    return ", ".join(p for p in (last, jr, first) if p)
 
 
 def join_names(names: list[str]) -> str:

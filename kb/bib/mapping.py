@@ -107,6 +107,7 @@ def _doi(fields: dict[str, str], used: set[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16_384)  # the same keywords recur across a library's entries
 def _tag_form(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", latex_to_text(text).lower())
 
