@@ -27,6 +27,7 @@ duplicate's existing file in place (atomically; its other lines and notes stay a
 from __future__ import annotations
 
 import errno
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -143,10 +144,15 @@ class _Keys:
     def __init__(self, config: Config, existing: Iterable[str]) -> None:
         self.config = config
         self.taken = {k.lower() for k in existing}
+        # every name in papers/, read or not (a refused link, a FIFO): never a new paper's
+        try:
+            self.taken.update(name[:-3].lower() for name in os.listdir(config.papers_dir)
+                              if name.endswith(".md"))
+        except OSError:  # no papers folder yet: the write creates it or reports why not
+            pass
 
     def free(self, key: str) -> bool:
-        return (key_problem(key) is None and key.lower() not in self.taken
-                and not paper_path(self.config, key).exists())
+        return key_problem(key) is None and key.lower() not in self.taken
 
     def claim(self, wanted: str, paper: Paper) -> tuple[str, str]:
         """A free key (the wanted one if possible) and why another was chosen ('' if not)."""
