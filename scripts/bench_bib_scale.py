@@ -1,10 +1,17 @@
 """Benchmark: does reading and importing a .bib file grow linearly with its size?
 
-Generates synthetic libraries (made-up titles, names and abstracts from a fixed word list;
-each entry about 700 bytes, so 70,000 entries make a 50 MB file) and times each step at each
-size; the last column is seconds per 1,000 entries, which stays flat when the step is linear.
+Generates synthetic libraries (made-up titles, names and abstracts; each entry about 700
+bytes, so 70,000 entries make a 50 MB file) and times each step at each size; the last column
+is seconds per 1,000 entries, which stays flat when the step is linear.
+
+Titles are drawn from one of two vocabularies (``--titles``): ``few``, a list of 50 words, so
+every title shares most of its letter sequences with thousands of others (the hardest case for
+finding near-identical titles, which kb does for every entry), or ``real``, the words of the
+titles in ../shared/data/bib_messy drawn as often as they occur there (closer to a real
+library). Both end in the entry's number, so no two titles are alike.
 
     .venv/bin/python scripts/bench_bib_scale.py [--sizes 5000,70000] [--steps read,dry,import]
+                                                [--titles few,real]
 """
 
 from __future__ import annotations
@@ -34,8 +41,18 @@ NAMES = ("Smith Chen Garcia Müller Rossi Novak Kim Silva Dubois Tanaka Okafor H
          "Ivanova Kowalski Nguyen Brown Wilson Moreau Schmidt").split()
 
 
-def entry(i: int, rng: random.Random) -> str:
-    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 11))).capitalize()
+def real_words() -> list[str]:
+    """Every word of every title in the real .bib files, as often as it occurs there."""
+    from kb.bib.latex import latex_to_text
+    from kb.ids import title_key
+
+    files = sorted((ROOT.parent / "shared" / "data" / "bib_messy").rglob("*.bib"))
+    return [word for bib in read_bib(files) for e in bib.entries
+            for word in title_key(latex_to_text(e.fields.get("title", ""))).split()]
+
+
+def entry(i: int, rng: random.Random, vocabulary: list[str]) -> str:
+    title = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(6, 11))).capitalize()
     authors = " and ".join(f"{rng.choice(NAMES)}, {chr(65 + rng.randrange(26))}."
                            for _ in range(rng.randint(1, 5)))
     abstract = " ".join(rng.choice(WORDS) for _ in range(70))
@@ -45,11 +62,12 @@ def entry(i: int, rng: random.Random) -> str:
             f"  abstract = {{{abstract}}}\n}}\n\n")
 
 
-def library(n: int, path: Path) -> Path:
+def library(n: int, path: Path, vocabulary: list[str] | None = None) -> Path:
     rng = random.Random(n)
+    words = list(WORDS) if vocabulary is None else vocabulary
     with path.open("w", encoding="utf-8") as handle:
         for i in range(n):
-            handle.write(entry(i, rng))
+            handle.write(entry(i, rng, words))
     return path
 
 
@@ -58,14 +76,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,70000", help="entry counts, comma-separated")
     parser.add_argument("--steps", default="read,dry,import",
                         help="read (parse + evaluate), dry (import --dry-run), import (writes)")
+    parser.add_argument("--titles", default="few,real",
+                        help="title vocabularies: few (50 words), real (the real files' words)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     steps = args.steps.split(",")
     work = Path(tempfile.mkdtemp(prefix="bench-bib-scale-"))
     rows = []
     try:
-        for n in sizes:
-            bib = library(n, work / f"lib{n}.bib")
+        for titles, n in [(t, n) for t in args.titles.split(",") for n in sizes]:
+            bib = library(n, work / f"lib{n}.bib", real_words() if titles == "real" else None)
             mb = bib.stat().st_size / 1_048_576
             for step in steps:
                 course = work / f"course-{n}-{step}"
@@ -77,13 +97,14 @@ def main() -> None:
                 else:
                     import_bib(config, [bib], dry_run=step == "dry")
                 took = time.perf_counter() - start
-                rows.append((n, mb, step, took, took / n * 1000))
+                rows.append((titles, n, mb, step, took, took / n * 1000))
                 shutil.rmtree(course)
     finally:
         shutil.rmtree(work)
-    print(f"{'entries':>8} {'MB':>6} {'step':<7} {'seconds':>8} {'s/1k':>6}")
-    for n, mb, step, took, per in rows:
-        print(f"{n:>8} {mb:>6.1f} {step:<7} {took:>8.2f} {per:>6.3f}")
+    print("| titles | entries | MB | step | seconds | s per 1k entries |")
+    print("| --- | ---: | ---: | --- | ---: | ---: |")
+    for titles, n, mb, step, took, per in rows:
+        print(f"| {titles} | {n} | {mb:.1f} | {step} | {took:.2f} | {per:.3f} |")
 
 
 if __name__ == "__main__":
