@@ -231,6 +231,8 @@ class TitleIndex:
         self.q = 4 if threshold >= 92 else 3 if threshold >= 88 else 2
         self.titles: list[str] = []
         self._lengths = array("i")  # of the titles, for the length filter
+        self._by_length: dict[int, list[str]] = {}  # titles by length, in position order
+        self._positions: dict[int, list[int]] = {}  # and their positions
         self._grams: dict[str, array[int]] = {}
         self._reach: dict[int, int] = {}  # query length -> D
 
@@ -242,6 +244,8 @@ class TitleIndex:
         position = len(self.titles)
         self.titles.append(tkey)
         self._lengths.append(len(tkey))
+        self._by_length.setdefault(len(tkey), []).append(tkey)
+        self._positions.setdefault(len(tkey), []).append(position)
         if position >= self.small:
             if position == self.small:  # from now on the grams pay: index the titles so far
                 for earlier, title in enumerate(self.titles[:-1]):
@@ -310,16 +314,26 @@ class TitleIndex:
         """(position, score) of the indexed titles scoring at least ``threshold`` against
         ``tkey``, in position order; with ``best``, only the highest (the first of equals)."""
         picked = self.candidates(tkey)
-        choices = self.titles if picked is None else [self.titles[i] for i in picked]
-        if not choices:
-            return []
-        where = range(len(choices)) if picked is None else picked
-        if best:
-            top = process.extractOne(tkey, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
-            return [] if top is None else [(where[top[2]], float(top[1]))]
-        found = process.extract(tkey, choices, scorer=fuzz.ratio, score_cutoff=self.threshold,
-                                limit=None)
-        return sorted((where[i], float(score)) for _, score, i in found)
+        if picked is None:  # every title of a length within reach, one length at a time
+            reach = self.distance_bound(len(tkey))
+            groups = [(self._by_length[n], self._positions[n])
+                      for n in range(len(tkey) - reach, len(tkey) + reach + 1)
+                      if n in self._by_length]
+        else:
+            groups = [([self.titles[i] for i in picked], picked)] if picked else []
+        found: list[tuple[int, float]] = []
+        for choices, where in groups:
+            if best:
+                top = process.extractOne(tkey, choices, scorer=fuzz.ratio,
+                                         score_cutoff=self.threshold)
+                if top is not None:
+                    found.append((where[top[2]], float(top[1])))
+            else:
+                found.extend((where[i], float(score)) for _, score, i in process.extract(
+                    tkey, choices, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None))
+        if best and found:
+            return [min(found, key=lambda hit: (-hit[1], hit[0]))]
+        return sorted(found)
 
 
 class DuplicateIndex:
