@@ -312,3 +312,72 @@ def test_commands_started_together_on_a_damaged_cache_rebuild_it_once(course: Pa
     assert {r.stdout for r in results} == {"vaswani2017attention\n"}
     notes = [r.stderr for r in results if r.stderr]
     assert len(notes) == 1 and "was damaged" in notes[0]
+
+
+# ---------------------------------------------------------------- what the sync reads
+
+def test_link_out_of_the_course_is_not_cached(course: Path, tmp_path: Path) -> None:
+    assert keyword_keys(course, "quokka")[0] == []  # synced: the next sync reads papers alone
+    outside = write(tmp_path, "outside/secret.md", paper("secret2020", title="Quokka secrets"))
+    (course / "papers" / "out2020side.md").symlink_to(outside)
+    kb = open_kb(load_config(course), embedder=HashingEmbedder(), embed=False)
+    assert kb.search("quokka", mode="keyword") == []
+    assert "out2020side" not in kb.keys and not kb.report.dirty
+    kb.close()
+    assert db(course).execute("SELECT count(*) FROM paper WHERE key = 'out2020side' "
+                              "OR title LIKE '%Quokka%'").fetchone() == (0,)
+    inside = write(course, "notes/inside.md", paper("inside2020", title="Quokka notes"))
+    (course / "papers" / "in2020side.md").symlink_to(inside)
+    assert keyword_keys(course, "quokka")[0] == ["in2020side"]  # a link inside the course is read
+
+
+def test_file_over_max_file_size_is_broken_until_it_shrinks(course: Path) -> None:
+    config = load_config(course)
+    assert keyword_keys(course, "quokka")[0] == []
+    big = write(course, "papers/big2020.md",
+                paper("big2020", title="Quokka") + "x" * config.options.max_file_size)
+    kb = open_kb(config, embedder=HashingEmbedder(), embed=False)
+    assert kb.report.broken == ["big2020"] and "big2020" not in kb.keys
+    assert kb.search("quokka", mode="keyword") == []
+    kb.close()
+    big.write_text(paper("big2020", title="Quokka"), encoding="utf-8")  # back under the limit
+    kb = open_kb(config, embedder=HashingEmbedder(), embed=False)
+    assert kb.report.added == ["big2020"] and kb.report.broken == []
+    assert [h.key for h in kb.search("quokka", mode="keyword")] == ["big2020"]
+    kb.close()
+
+
+def test_unreadable_paper_file_is_broken_not_an_error(course: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.search import sync as sync_module
+
+    write(course, "papers/locked2020.md", paper("locked2020", title="Quokka"))
+
+    def refuse(path: Path | str, max_bytes: int) -> bytes:
+        if str(path).endswith("locked2020.md"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, max_bytes)
+
+    real = sync_module.read_limited
+    monkeypatch.setattr(sync_module, "read_limited", refuse)
+    kb = open_kb(load_config(course), embedder=HashingEmbedder(), embed=False)
+    assert kb.report.broken == ["locked2020"] and kb.report.added == ["vaswani2017attention"]
+    assert kb.search("quokka", mode="keyword") == []
+    kb.close()
+
+
+def test_saved_index_with_values_not_finite_is_rebuilt_on_use(course: Path) -> None:
+    write(course, "papers/other2020.md", paper("other2020", title="Reward models"))
+    config = load_config(course)
+    kb = open_kb(config, embedder=HashingEmbedder())
+    expected = [(h.key, h.score) for h in kb.search("reward models", mode="semantic")]
+    kb.close()
+    npy = next((course / ".kb").glob("vectors-*.npy"))
+    matrix = np.load(npy)
+    matrix[0, 5] = np.nan
+    np.save(npy, matrix)
+    kb = open_kb(config, embedder=HashingEmbedder())
+    assert [(h.key, h.score) for h in kb.search("reward models", mode="semantic")] == expected
+    assert kb.embedded == 0  # rebuilt from the vector cache, nothing embedded again
+    kb.close()
+    assert np.isfinite(np.load(npy)).all()  # and saved again

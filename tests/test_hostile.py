@@ -218,6 +218,38 @@ def test_permission_denied_is_a_clear_error(world: tuple[Path, Path]) -> None:
         assert "papers/locked2020file.md: error not read: permission denied" in results["check"].stdout
 
 
+def test_giant_paper_file_is_refused_by_its_size_never_read_whole(world: tuple[Path, Path]) -> None:
+    """A 4 GB paper file (sparse, so it takes no disk) once the cache exists: the cache's
+    sync, like the loader, reads at most max_file_size of it (under the memory cap, reading
+    it whole fails), and kb check names its size."""
+    course, _ = world
+    assert kb(course, "search", "--mode", "keyword", "attention").returncode == 0
+    with open(course / "papers" / "huge2020sparse.md", "wb") as handle:
+        handle.truncate(4 << 30)
+    search = kb(course, "search", "--mode", "keyword", "attention")
+    check = kb(course, "check")
+    for name, result in (("search", search), ("check", check)):
+        assert_clean_exit(result, name)
+    assert search.returncode == 0 and "vaswani2017attention" in search.stdout
+    assert check.returncode == 1
+    assert "papers/huge2020sparse.md: error the file is 4096.0 MB, more than the 1.0 MB kb " \
+        "reads" in check.stdout
+
+
+def test_link_out_of_the_course_is_never_searched(world: tuple[Path, Path]) -> None:
+    """After the first sync, papers are read by the cache's sync alone: it must refuse a link
+    out of the course as the loader does."""
+    course, outside = world
+    assert kb(course, "search", "--mode", "keyword", "attention").returncode == 0
+    (course / "papers" / "out2020side.md").symlink_to(outside / "secret.md")
+    search = kb(course, "search", "--mode", "keyword", "outside", "--json")
+    assert_clean_exit(search, "search")
+    assert search.returncode == 0 and "out2020side" not in search.stdout, search.stdout
+    check = kb(course, "check")
+    assert "papers/out2020side.md: error not read: a symbolic link to" in check.stdout
+    assert "outside the course" in check.stdout
+
+
 def test_temporary_files_of_killed_writes_are_ignored(world: tuple[Path, Path]) -> None:
     course, outside = world
     write(course, "papers/.vaswani2017attention.md.k2j3h4g5.tmp", "---\ntitle: [half\n")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.files import INDEX_PAGES, scan_folder
+from kb.files import INDEX_PAGES, read_limited, scan_folder
 from kb.search.schema import DB_NAME, HIT_COLUMNS
 from kb.search.store import Store
 
@@ -49,21 +49,33 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def paper_files(folder: Path) -> dict[str, tuple[str, int, int]]:
-    """papers/<key>.md files, as kb.content.load_project finds them: key -> (path, mtime, size)."""
+def paper_files(config: Config) -> dict[str, tuple[int, int]]:
+    """The papers/<key>.md files kb.content.load_project reads (the same listing, under the same
+    rule: regular files, links only to files inside the course): key -> (mtime_ns, size)."""
     out = {}
-    for entry in scan_folder(folder)[0]:
-        st = entry.stat()
-        out[entry.name[:-3]] = (entry.path, st.st_mtime_ns, st.st_size)
+    for entry in scan_folder(config.papers_dir, inside=(config.root,), ordered=False)[0]:
+        st = entry.stat()  # kept from the listing: no second stat
+        out[entry.name[:-3]] = (st.st_mtime_ns, st.st_size)
     return out
 
 
+def paper_path(config: Config, key: str) -> Path:
+    return config.papers_dir / f"{key}.md"
+
+
 def side_hash(config: Config) -> str:
-    """One hash of every session and poster page (their paths and bytes)."""
+    """One hash of every session and poster page (their paths and bytes), listed as the loader
+    lists them and read within its size limit: a page too large for kb, or one that cannot be
+    read, counts by what kb can see of it."""
     digest = hashlib.sha256()
+    limit = config.options.max_file_size
     for folder in (config.sessions_dir, config.posters_dir):
-        for entry in scan_folder(folder, INDEX_PAGES)[0]:
-            digest.update(entry.path.encode() + b"\0" + Path(entry.path).read_bytes() + b"\0")
+        for entry in scan_folder(folder, INDEX_PAGES, inside=(config.root,))[0]:
+            try:
+                data = read_limited(entry.path, limit)
+            except OSError as exc:
+                data = f"\0unreadable {exc.errno}".encode()
+            digest.update(entry.path.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
@@ -100,10 +112,7 @@ def fresh_store(config: Config) -> Store | None:
             raise LookupError
         for probe in _PROBES:
             conn.execute(probe)
-        stored = {key: (m, n) for key, (_, m, n) in store.file_states().items()}
-        files = paper_files(config.papers_dir)
-        if len(files) != len(stored) or any(stored.get(key) != (m, n)
-                                            for key, (_, m, n) in files.items()):
+        if store.file_states() != paper_files(config):
             raise LookupError
         if store.meta("side_hash") != side_hash(config):
             raise LookupError

@@ -7,7 +7,7 @@ names and numbers, and a ``kb search`` process reads it without importing SQLMod
 from __future__ import annotations
 
 DB_NAME = "kb.sqlite"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 FTS_COLUMNS = ("title", "authors", "abstract", "summary", "notes", "tags")
 # bm25 weights per column (the unindexed key first): a word in the title or the tags says more

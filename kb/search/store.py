@@ -147,19 +147,26 @@ class Store:
 
     # ------------------------------------------------------------ writing
 
-    def file_states(self) -> dict[str, tuple[str, int, int]]:
-        """key -> (file hash, modification time in ns, size) of every stored paper.
+    def file_states(self) -> dict[str, tuple[int, int]]:
+        """key -> (modification time in ns, size) of every stored paper's file.
 
-        The same pass keeps the text hashes, so a sync that changes nothing reads the table
-        once."""
-        states, hashes = {}, []
-        for key, h, m, n, th in self.conn.execute(
-                "SELECT key, file_hash, mtime_ns, size, text_hash FROM paper"):
-            states[key] = (h, m, n)
-            hashes.append((key, th))
-        hashes.sort()  # rows come in insertion order, mostly sorted already: a fast sort
-        self._hashes = hashes
-        return states
+        Read from the covering index ``paper_state`` alone (a paper row, with its prose, is
+        many times larger), in key order; the same pass keeps the text hashes, so an open that
+        finds nothing changed reads the table once."""
+        rows = self.conn.execute(
+            "SELECT key, mtime_ns, size, text_hash FROM paper "
+            "ORDER BY key").fetchall()
+        self._hashes = [(key, th) for key, _, _, th in rows]
+        return {key: (m, n) for key, m, n, _ in rows}
+
+    def file_hashes(self, keys: Iterable[str]) -> dict[str, str]:
+        """key -> content hash of the stored file, for the given papers (unknown keys left out)."""
+        out: dict[str, str] = {}
+        for chunk in chunks(list(keys)):
+            out.update(self.conn.execute(
+                f"SELECT key, file_hash FROM paper WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall())
+        return out
 
     def put_papers(self, papers: dict[str, Paper], *,
                    files: dict[str, tuple[str, str, int, int]] | None = None,

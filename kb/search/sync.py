@@ -4,18 +4,34 @@ Like git's index: a paper file whose modification time and size are as stored is
 otherwise its bytes are hashed, and only a file whose hash changed is parsed and rewritten
 (one that hashes as stored only gets its new time recorded). Session and poster files are
 few; they are hashed together and reloaded together when any of them changes.
+
+The files are listed and read as the loader (kb.content) lists and reads them: links only to
+files inside the course, at most ``max_file_size`` bytes. A paper file that cannot be read or
+is larger than that is broken, like one that does not parse: it is not stored, and kb check
+says why.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kb.config import Config
 from kb.content import load_paper, load_project
+from kb.files import read_limited
 from kb.models import Paper, Project
 from kb.search.fresh import SyncReport as SyncReport
-from kb.search.fresh import file_hash, paper_files, side_hash
+from kb.search.fresh import file_hash, paper_files, paper_path, side_hash
 from kb.search.store import Store
+
+
+def _read(config: Config, key: str, size: int) -> bytes | None:
+    """The bytes of a paper file, or None when kb does not read it (too large, unreadable)."""
+    limit = config.options.max_file_size
+    if size > limit:
+        return None
+    try:
+        data = read_limited(paper_path(config, key), limit)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
 
 
 def sync(store: Store, config: Config, project: Project | None = None) -> SyncReport:
@@ -24,16 +40,19 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
     ``project`` (from :func:`kb.content.load_project`) is used instead of parsing again.
     """
     report = SyncReport(rebuilt=store.rebuilt)
-    files = paper_files(config.papers_dir)
+    files = paper_files(config)
     stored = store.file_states()
+    moved = sorted(key for key, state in files.items() if stored.get(key) != state)
+    old = store.file_hashes(key for key in moved if key in stored)
     todo, hashes, touched = [], {}, []
-    for key, (path, mtime, size) in files.items():
-        old = stored.get(key)
-        if old is not None and old[1] == mtime and old[2] == size:
+    for key in moved:
+        mtime, size = files[key]
+        data = _read(config, key, size)
+        if data is None:
+            report.broken.append(key)
             continue
-        with open(path, "rb") as handle:
-            hashes[key] = file_hash(handle.read())
-        if old is not None and old[0] == hashes[key]:
+        hashes[key] = file_hash(data)
+        if old.get(key) == hashes[key]:
             touched.append((mtime, size, key))
         else:
             todo.append(key)
@@ -46,18 +65,18 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
     scratch = Project()
     for key in todo:
         paper = project.papers.get(key) if project is not None else load_paper(
-            Path(files[key][0]), config, scratch)
+            paper_path(config, key), config, scratch)
         if paper is None:
             report.broken.append(key)
         else:
             papers[key] = paper
     for key in papers:
         (report.changed if key in stored else report.added).append(key)
-    report.unchanged = len(files) - len(todo)
+    report.unchanged = len(files) - len(moved) + len(touched)
     gone = report.removed + [k for k in report.broken if k in stored]
-    rel = {key: config.relative(Path(files[key][0])) for key in papers}
     store.put_papers(papers, gone=gone, files={
-        key: (rel[key], hashes[key], files[key][1], files[key][2]) for key in papers})
+        key: (config.relative(paper_path(config, key)), hashes[key], *files[key])
+        for key in papers})
     store.touch(touched)
     if report.sessions_changed:
         assert project is not None

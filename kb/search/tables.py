@@ -10,7 +10,8 @@ re-embeds the library.
 
     paper      one row per loadable papers/<key>.md: the fields a hit shows, the prose the
                embedded text is made of, the file's path, content hash, time and size, and
-               the hash of the embedded text (kb.search.embed.embed_text)
+               the hash of the embedded text (kb.search.embed.embed_text); an index
+               (paper_state) holds key, time, size and text hash for the no-change check
     tag        (paper_key, tag)                          filters: --tag
     session    one row per session page                  suggest: title and page text
     reading    (session, position, key, kind, note)      filters: --session; suggest
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import Index
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -42,6 +44,9 @@ class _Table(SQLModel, registry=REGISTRY):
 
 class PaperRow(_Table, table=True):
     __tablename__ = "paper"
+    # Every command compares each file's time and size with the stored ones and fingerprints
+    # the embedded texts: this index answers both without reading the rows' prose.
+    __table_args__ = (Index("paper_state", "key", "mtime_ns", "size", "text_hash"),)
     key: str = Field(primary_key=True)
     type: str = "misc"
     title: str = ""
