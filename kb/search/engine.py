@@ -157,16 +157,21 @@ class KnowledgeBase:
         return self._index
 
     def _load_index(self) -> VectorIndex:
-        import numpy as np
-
-        from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint, saved_rows
+        from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint
 
         threshold = self.hnsw_threshold if self.hnsw_threshold is not None else HNSW_THRESHOLD
         name = self.embedder.name
         print_ = fingerprint(name, self._items)
-        index = VectorIndex.load(self.config.cache_dir, name, print_, threshold)
-        if index is not None and np.isfinite(index.matrix).all():
-            return index
+        index = VectorIndex.load(self.config.cache_dir, name, print_, threshold,
+                                 repair=lambda: self._new_index(print_, threshold).matrix)
+        return index if index is not None else self._new_index(print_, threshold)
+
+    def _new_index(self, print_: str, threshold: int) -> VectorIndex:
+        """The index built from the rows of the last saved one, the vector cache and the
+        embedder (for what both lack), and saved."""
+        from kb.search.index import VectorIndex, saved_rows
+
+        name = self.embedder.name
         reuse = saved_rows(self.config.cache_dir, name, self.embedder.dim)
         matrix, self.embedded = _vectors(self.store, self.vectors, self.embedder, self._items,
                                          self.progress, reuse)

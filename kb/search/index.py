@@ -14,8 +14,9 @@ embedding, from about 200k vectors on.
 
 The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes) and the
 text hash of every row. A saved index whose fingerprint matches is used as it is (its vectors
-mapped from the file, not read, until a query needs them); one whose fingerprint differs lends
-the rows of texts that did not change (:func:`saved_rows`), so one changed paper costs one
+mapped from the file, not read, until a query needs them; a value that is not finite, seen
+then, has the index rebuilt from the vector cache); one whose fingerprint differs lends the
+rows of texts that did not change (:func:`saved_rows`), so one changed paper costs one
 vector from the cache, not all of them. A file that cannot be read, or holds values that are
 not finite, is ignored. faiss is imported only when an index is built or read.
 """
@@ -25,7 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +49,11 @@ def fingerprint(model: str, items: Iterable[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def _exact_top(matrix: np.ndarray, queries: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
+def _exact_top(matrix: np.ndarray, queries: np.ndarray, want: int
+               ) -> tuple[np.ndarray, np.ndarray, bool]:
     """The ``want`` best rows per query by inner product, best first (ties: lower row first):
-    what faiss' IndexFlatIP returns, without importing faiss into a search process.
+    what faiss' IndexFlatIP returns, without importing faiss into a search process; and
+    whether every score was finite (a row holding NaN or infinity makes its score so).
 
     One matrix-vector product per query, so that a query's scores do not depend on the batch
     it came in (a matrix product sums in another order, and the last digit can differ).
@@ -57,13 +61,15 @@ def _exact_top(matrix: np.ndarray, queries: np.ndarray, want: int) -> tuple[np.n
     n = matrix.shape[0]
     scores = np.empty((len(queries), want), dtype=np.float32)
     ids = np.empty((len(queries), want), dtype=np.int64)
+    finite = True
     for row, query in enumerate(queries):
         sims = matrix @ query
+        finite = finite and bool(np.isfinite(sims).all())
         part = np.argpartition(-sims, want - 1)[:want] if want < n else np.arange(n)
         order = np.lexsort((part, -sims[part]))
         ids[row] = part[order]
         scores[row] = sims[ids[row]]
-    return scores, ids
+    return scores, ids, finite
 
 
 def _slug(model: str) -> str:
@@ -74,12 +80,36 @@ class VectorIndex:
     """Paper keys, their vectors (one row each) and a faiss index over them."""
 
     def __init__(self, keys: list[str], matrix: np.ndarray, *,
-                 hnsw_threshold: int = HNSW_THRESHOLD, faiss_index: Any = None):
+                 hnsw_threshold: int = HNSW_THRESHOLD, faiss_index: Any = None,
+                 repair: Callable[[], np.ndarray] | None = None):
+        """``repair``: for a matrix read from a file, not yet known to hold finite values only;
+        called once for a sound matrix (the same rows) if a value turns out not to be."""
         self.keys = keys
-        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        self.positions = {key: i for i, key in enumerate(keys)}
+        self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         self.hnsw_threshold = hnsw_threshold
         self._faiss = faiss_index
+        self._repair = repair
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {key: i for i, key in enumerate(self.keys)}
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The vectors, one row per key (a matrix read from a file is checked here first)."""
+        if self._repair is not None:
+            self._checked(bool(np.isfinite(self._matrix).all()), whole=True)
+        return self._matrix
+
+    def _checked(self, sound: bool, *, whole: bool) -> None:
+        """Record what a look at the values found: all finite (``whole``: in every row), or
+        not, when the matrix is replaced by the repaired one."""
+        if not sound and self._repair is not None:
+            repair, self._repair = self._repair, None
+            self._matrix = np.ascontiguousarray(repair(), dtype=np.float32)
+            self._faiss = None
+        elif whole:
+            self._repair = None
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -112,7 +142,11 @@ class VectorIndex:
 
     def vector(self, key: str) -> np.ndarray | None:
         pos = self.positions.get(key)
-        return None if pos is None else self.matrix[pos]
+        if pos is None:
+            return None
+        if self._repair is not None:
+            self._checked(bool(np.isfinite(self._matrix[pos]).all()), whole=False)
+        return self._matrix[pos]
 
     def search(self, query: np.ndarray, k: int, *, allowed: set[str] | None = None,
                exclude: Iterable[str] = ()) -> list[tuple[str, float]]:
@@ -129,7 +163,10 @@ class VectorIndex:
                                    if key in self.positions and key not in excluded), dtype=np.int64)
             if rows.size == 0:
                 return []
-            scores = self.matrix[rows] @ query[0]
+            scores = self._matrix[rows] @ query[0]
+            if self._repair is not None and not np.isfinite(scores).all():
+                self._checked(False, whole=False)
+                scores = self._matrix[rows] @ query[0]
             top = np.argsort(-scores, kind="stable")[:k]
             return [(self.keys[int(rows[i])], float(scores[i])) for i in top]
         return self.search_many(query, k, [excluded])[0]
@@ -145,7 +182,11 @@ class VectorIndex:
         if self.approximate:
             scores, ids = _search(self.faiss_index, queries, want)
         else:
-            scores, ids = _exact_top(self.matrix, queries, want)
+            scores, ids, finite = _exact_top(self._matrix, queries, want)
+            if self._repair is not None:
+                self._checked(finite, whole=True)
+                if not finite:
+                    scores, ids, _ = _exact_top(self._matrix, queries, want)
         results = []
         for row_scores, row_ids, excluded in zip(scores, ids, exclude):
             hits = [(self.keys[int(i)], float(score)) for score, i in zip(row_scores, row_ids)
@@ -184,8 +225,14 @@ class VectorIndex:
 
     @classmethod
     def load(cls, cache_dir: Path, model: str, print_: str,
-             hnsw_threshold: int = HNSW_THRESHOLD) -> VectorIndex | None:
-        """The saved index if its fingerprint matches and it reads cleanly, else None."""
+             hnsw_threshold: int = HNSW_THRESHOLD,
+             repair: Callable[[], np.ndarray] | None = None) -> VectorIndex | None:
+        """The saved index if its fingerprint matches and it reads cleanly, else None.
+
+        The vectors are mapped from the file, not read: an open that runs no query costs
+        nothing for them. Whether they are all finite is seen when they are used (a query's
+        scores, a row, :attr:`matrix`); if one is not, ``repair`` gives the matrix instead.
+        Without ``repair`` they are checked here."""
         meta_path, npy_path, faiss_path = cls.files(cache_dir, model)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -195,7 +242,9 @@ class VectorIndex:
             matrix = np.load(npy_path, allow_pickle=False, mmap_mode="r")
             if matrix.ndim != 2 or matrix.shape[0] != len(keys) or matrix.dtype != np.float32:
                 return None
-            index = cls(keys, matrix, hnsw_threshold=hnsw_threshold)
+            if repair is None and not np.isfinite(matrix).all():
+                return None
+            index = cls(keys, matrix, hnsw_threshold=hnsw_threshold, repair=repair)
             if index.approximate:
                 import faiss
 
