@@ -16,7 +16,7 @@ from kb.content import load_project
 from kb.search import keyword
 from kb.search.cache import cache_lock, open_store
 from kb.filters import Filters
-from kb.search.store import Store, filter_sql
+from kb.search.store import Filter, Store, filter_sql
 from kb.search.sync import SyncReport, sync
 from kb.search.tables import SCHEMA_VERSION
 
@@ -187,6 +187,18 @@ def _zipf_library(root: Path, n: int) -> None:
               .replace("Notes.", " ".join(w[20:])))
 
 
+def _every_match_ranked(store: Store, query: str, k: int, filt: Filter | None
+                        ) -> list[tuple[str, float]]:
+    """The truth: every match scored and ordered by (score, key) in one SQL query."""
+    sql = (f"SELECT key, round({keyword._BM25}, 9) AS r FROM paper_fts "
+           "WHERE paper_fts MATCH :q")
+    params: dict[str, object] = {"q": keyword.fts_query(query), "k": k}
+    if filt is not None:
+        sql += f" AND key IN ({filt[0]})"
+        params.update(filt[1])
+    return [(key, -r) for key, r in store.conn.execute(sql + " ORDER BY r, key LIMIT :k", params)]
+
+
 def test_bm25_shortcut_returns_what_ranking_every_match_returns(
         course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _zipf_library(course, 400)
@@ -194,24 +206,38 @@ def test_bm25_shortcut_returns_what_ranking_every_match_returns(
     monkeypatch.setattr(keyword, "CANDIDATES", 40)
     monkeypatch.setattr(keyword, "CANDIDATE_SHARE", 0.0)
     matches: list[str] = []
-    scored = keyword._scored
+    ranked = keyword._ranked
 
     def spy(conn: sqlite3.Connection, match: str, *args: object, **kwargs: object) -> object:
         matches.append(match)
-        return scored(conn, match, *args, **kwargs)  # type: ignore[arg-type]
+        return ranked(conn, match, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(keyword, "_scored", spy)
+    monkeypatch.setattr(keyword, "_ranked", spy)
     rng = np.random.default_rng(9)
     filt = filter_sql(Filters(year_from=2020))
     for _ in range(60):
         query = " ".join(f"w{i}" for i in rng.choice(300, size=int(rng.integers(2, 5))))
         for k in (1, 5, 30):
             for f in (None, filt):
-                fast = keyword.bm25_top(store.conn, query, k, f, total=store.count())
+                truth = _every_match_ranked(store, query, k, f)
+                assert keyword.bm25_top(store.conn, query, k, f, total=store.count()) == truth
                 full = keyword.bm25_top(store.conn, query, k, f)
-                assert fast == full, (query, k)
+                assert full == truth, (query, k)
                 assert len(full) == min(k, len(store.filter_keys(
                     ("SELECT key FROM paper_fts WHERE paper_fts MATCH :q",
                      {"q": keyword.fts_query(query)}))))
     shortcuts = [m for m in matches if " AND " in m]
     assert len(shortcuts) > 20  # the shortcut was taken, and agreed every time
+
+
+def test_bm25_ties_at_the_cut_are_ordered_by_key(course: Path) -> None:
+    """Papers that score alike: the key decides which of them make the top k."""
+    for i in (7, 3, 9, 1, 5, 8, 2, 6, 4, 0):
+        write(course, f"papers/tie{i}.md", paper(f"tie{i}", title="Quokka census"))
+    write(course, "papers/best.md", paper("best", title="Quokka quokka census"))
+    store, _ = synced(course)
+    for k in (1, 2, 4, 11, 20):
+        hits = keyword.bm25_top(store.conn, "quokka", k)
+        assert hits == _every_match_ranked(store, "quokka", k, None)
+    assert [key for key, _ in keyword.bm25_top(store.conn, "quokka", 4)] == \
+        ["best", "tie0", "tie1", "tie2"]

@@ -11,9 +11,14 @@ how many papers hold the word. Split the words into rare ones (few papers hold t
 frequent ones. A paper holding only frequent words scores at most ``F = (k1 + 1) * sum of
 their idf``; so if the ``k``-th best paper holding a rare word scores more than ``F``, no
 other paper can enter the top ``k``. The candidates (papers with a rare word) are ranked by
-FTS5 in two small queries (rare words alone; rare AND frequent words, scored over all the
-words), and only when the bound does not hold is every match ranked. Either way the hits
-and scores are FTS5's own bm25 (the idea is MaxScore's, Turtle and Flood 1995).
+FTS5 in two queries (those without a frequent word, those with one, both scored over all the
+words). When the bound does not hold, the frequent words that could still beat the ``k``-th
+score join the rare ones (more candidates only raise that score, so one more round ends it);
+only when every word has joined is every match ranked. Either way the hits and scores are
+FTS5's own bm25 (the idea is MaxScore's, Turtle and Flood 1995).
+
+Each ranking sorts row ids in SQLite and reads the keys of the winners alone: reading the key
+of every match, which the order of ties needs, cost more than scoring it.
 """
 
 from __future__ import annotations
@@ -65,17 +70,40 @@ def idf(hits: int, total: int) -> float:
     return value if value > 0 else 1e-6
 
 
-def _scored(conn: sqlite3.Connection, match: str, filt: Filter | None, k: int | None = None
-            ) -> list[tuple[str, float]]:
-    sql = f"SELECT key, round({_BM25}, 9) AS r FROM paper_fts WHERE paper_fts MATCH :q"
+def _where(match: str, filt: Filter | None) -> tuple[str, dict[str, Any]]:
+    sql = "FROM paper_fts WHERE paper_fts MATCH :q"
     params: dict[str, Any] = {"q": match}
     if filt is not None:
         sql += f" AND key IN ({filt[0]})"
         params.update(filt[1])
-    if k is not None:
-        sql += " ORDER BY r, key LIMIT :k"
-        params["k"] = k
-    return [(key, -r) for key, r in conn.execute(sql, params)]
+    return sql, params
+
+
+def _ranked(conn: sqlite3.Connection, match: str, filt: Filter | None, k: int
+            ) -> list[tuple[str, float]]:
+    """The ``k`` best (key, score) of ``match`` by bm25, best first, ties by key.
+
+    SQLite sorts row ids by score, and only the winners' keys are read: reading the key of
+    every match, for the tie order, cost more than scoring it. Only when a tie straddles the
+    ``k``-th place, so that the key decides who is in, are the tied rows ordered by key in SQL.
+    """
+    where, params = _where(match, filt)
+    rows = conn.execute(f"SELECT rowid, round({_BM25}, 9) AS r {where} ORDER BY r LIMIT :n",
+                        {**params, "n": k + 1}).fetchall()
+    if len(rows) > k and rows[k][1] == rows[k - 1][1]:
+        return [(key, -r) for key, r in conn.execute(
+            f"SELECT key, round({_BM25}, 9) AS r {where} ORDER BY r, key LIMIT :n",
+            {**params, "n": k})]
+    rows = rows[:k]
+    if not rows:
+        return []
+    keys = dict(conn.execute(f"SELECT rowid, key FROM paper_fts WHERE rowid IN "
+                             f"({','.join('?' * len(rows))})", [rowid for rowid, _ in rows]))
+    return sorted(((keys[rowid], -r) for rowid, r in rows), key=_ORDER)
+
+
+def _ORDER(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
 
 
 def bm25_top(conn: sqlite3.Connection, query: str, k: int, filt: Filter | None = None, *,
@@ -89,26 +117,37 @@ def bm25_top(conn: sqlite3.Connection, query: str, k: int, filt: Filter | None =
     if not terms or k <= 0:
         return []
     if total is None or len(terms) == 1:
-        return _scored(conn, " OR ".join(terms), filt, k)
+        return _ranked(conn, " OR ".join(terms), filt, k)
     hits = {t: conn.execute("SELECT count(*) FROM paper_fts WHERE paper_fts MATCH ?", (t,)
                             ).fetchone()[0] for t in terms}
     present = sorted((t for t in terms if hits[t]), key=lambda t: (hits[t], t))
     if not present:
         return []
     cap = max(CANDIDATES, int(CANDIDATE_SHARE * total))
-    rare: list[str] = []
-    for term in present:
-        if rare and sum(hits[t] for t in rare) + hits[term] > cap:
-            break
-        rare.append(term)
-    frequent = present[len(rare):]
-    if not frequent:
-        return _scored(conn, " OR ".join(present), filt, k)
-    any_rare = " OR ".join(rare)
-    scores = dict(_scored(conn, any_rare, filt))
-    scores.update(_scored(conn, f"({any_rare}) AND ({' OR '.join(frequent)})", filt))
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    bound = (K1 + 1) * sum(idf(hits[t], total) for t in frequent)
-    if len(ranked) >= k and ranked[k - 1][1] > bound + 1e-6:
-        return ranked[:k]
-    return _scored(conn, " OR ".join(present), filt, k)
+    rare = 1
+    while rare < len(present) and sum(hits[t] for t in present[:rare + 1]) <= cap:
+        rare += 1
+
+    def bound(words: list[str]) -> float:  # the best score of a paper holding only ``words``
+        return (K1 + 1) * sum(idf(hits[t], total) for t in words) + 1e-6
+
+    while rare < len(present):
+        # Every candidate is scored over all the words (bm25 sums over the query's phrases,
+        # in the same order in each expression, so the scores are those of the full query):
+        # those without a frequent word in one query, those with one in another.
+        any_rare, any_frequent = " OR ".join(present[:rare]), " OR ".join(present[rare:])
+        ranked = sorted(_ranked(conn, f"({any_rare}) NOT ({any_frequent})", filt, k)
+                        + _ranked(conn, f"({any_rare}) AND ({any_frequent})", filt, k),
+                        key=_ORDER)
+        if len(ranked) < k:
+            rare += 1
+            continue
+        kth = ranked[k - 1][1]
+        if kth > bound(present[rare:]):
+            return ranked[:k]
+        # More candidates only raise the k-th score: take in the fewest frequent words that
+        # leave the others unable to reach this one, and the next round ends the search.
+        rare += 1
+        while rare < len(present) and kth <= bound(present[rare:]):
+            rare += 1
+    return _ranked(conn, " OR ".join(present), filt, k)
