@@ -446,10 +446,10 @@ def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
     written: list[str] = []
     real = kb.files._temporary
 
-    def filling(path: Path, text: str | bytes, *, sync: bool) -> str:
+    def filling(path: Path, text: str | bytes, *, sync: bool, made: bool = False) -> str:
         if len(written) == 4:
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(real(path, text, sync=sync))
+        written.append(real(path, text, sync=sync, made=made))
         return written[-1]
 
     monkeypatch.setattr(kb.files, "_temporary", filling)
@@ -460,6 +460,34 @@ def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
     assert result.output.splitlines()[-1].split()[-5:] == ["10", "0", "0", "0", "10"]
     left = [p.name for p in (course / "papers").iterdir() if p.name.startswith((".many", "many"))]
     assert left == []  # nothing half-written, no temporary file left behind
+
+
+def test_a_disk_that_fails_to_sync_leaves_no_paper_placed(
+        world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch's data are synced before any file is moved into place: a sync error (a disk
+    that fills while flushing) leaves neither papers nor temporary files, and says so."""
+    import errno
+
+    from conftest import run
+
+    course, outside = world
+    bib = outside / "many.bib"
+    bib.write_text("".join(f"@article{{sync{i}, title = {{Paper number {i} on a failing disk}}, "
+                           f"author = {{Doe, Jo}}, year = 2020}}\n" for i in range(12)),
+                   encoding="utf-8")
+    synced: list[int] = []
+
+    def failing(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) == 7:
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing)
+    result = run(course, "import", str(bib))
+    assert result.exit_code == 1
+    assert "failed sync0: not written: Input/output error" in result.output
+    assert result.output.splitlines()[-1].split()[-5:] == ["12", "0", "0", "0", "12"]
+    assert not [p for p in (course / "papers").iterdir() if p.name.startswith((".sync", "sync"))]
 
 
 def test_temp_files_of_a_killed_import_are_removed_on_the_next(world: tuple[Path, Path]) -> None:
