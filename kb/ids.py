@@ -13,7 +13,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
@@ -235,6 +235,7 @@ class TitleIndex:
         self._positions: dict[int, list[int]] = {}  # and their positions
         self._grams: dict[str, array[int]] = {}
         self._reach: dict[int, int] = {}  # query length -> D
+        self._allowed: dict[int, Any] = {}  # query length -> distance allowed by length
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -306,8 +307,16 @@ class TitleIndex:
         tally = np.bincount(np.concatenate(views), minlength=len(self.titles))
         del views  # the arrays may grow again only once no view holds their buffers
         picked = np.flatnonzero(tally >= need)
+        # Each piece a title lacks took an edit of its own, and the lengths differ by edits:
+        # both at most the distance the threshold allows for this pair's lengths.
+        size = len(tkey)
         lengths = np.frombuffer(self._lengths, dtype=np.int32)[picked]
-        near = picked[np.abs(lengths - len(tkey)) <= self.distance_bound(len(tkey))]
+        table = self._allowed.get(size)
+        if table is None:  # the distance allowed against each length, 0 to twice this one
+            table = self._allowed[size] = np.array([self._within(size + n)
+                                                    for n in range(2 * size + 2)])
+        allowed = table[np.minimum(lengths, 2 * size + 1)]
+        near = picked[(np.abs(lengths - size) <= allowed) & (pieces - tally[picked] <= allowed)]
         return near.tolist()
 
     def matches(self, tkey: str, *, best: bool = False) -> list[tuple[int, float]]:

@@ -127,3 +127,23 @@ def test_title_index_finds_titles_at_the_largest_distance_the_threshold_allows(r
         assert index.matches(query) == expected, query
         found += bool(expected)
     assert found > 200  # most stretched titles are still within the threshold
+
+
+def test_title_index_is_exact_on_look_alike_titles():
+    """Titles drawn from a dozen words share most of their grams, so the index counts long
+    posting lists (its numpy path); it must still find exactly what a full comparison finds."""
+    rng = random.Random(3)
+    words = "learning model policy reward gradient neural training language human feedback " \
+            "preference optimization".split()
+    titles = [" ".join(rng.choice(words) for _ in range(rng.randint(4, 9))) for _ in range(3000)]
+    index = TitleIndex(93, small=0)
+    for title in titles:
+        index.add(title)
+    queries = _mutated(titles, 300, seed=4) + titles[:50]
+    matched = 0
+    for query in queries:
+        everything = process.extract(query, titles, scorer=fuzz.ratio, score_cutoff=93, limit=None)
+        expected = sorted((i, float(score)) for _, score, i in everything)
+        assert index.matches(query) == expected, query
+        matched += bool(expected)
+    assert matched > 100
