@@ -14,7 +14,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -60,38 +60,14 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _plain_kind(entry: os.DirEntry[str]) -> int | None:
-    """The file type of an entry that is not a symbolic link (one stat, which the entry keeps
-    for its caller); None for a link or when the stat fails, which :func:`file_problem` then
-    looks at closely."""
-    try:
-        if entry.is_symlink():
-            return None
-        return stat.S_IFMT(entry.stat().st_mode)
-    except OSError:
-        return None
-
-
-def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path, ...] = (),
-                ordered: bool = True
-                ) -> tuple[list[os.DirEntry[str]], list[Path], list[tuple[Path, str]]]:
-    """What kb reads in ``folder``: its .md files sorted by name, the other files, which it
-    ignores (kb check warns about them), and the .md entries it refuses to read with the reason
-    (see :func:`file_problem`: FIFOs, devices, broken links, links out of ``inside``). Hidden
-    files (among them the temporary files of :func:`atomic_write`), sub-folders and ``skip``
-    names are left out. The cache's sync lists files through this too, with the loader's
-    ``inside``, so both agree on what a page is.
-
-    A plain regular file costs one stat, kept by its entry (``entry.stat()`` asks no more): a
-    library of 100,000 papers is listed on every command (``ordered=False``: in the folder's
-    own order, for a caller that needs no sorting). Whether it can be read is found out
-    by opening it (:func:`read_limited`, kb.content.read_text), which reports a file that
-    cannot be read as such; links and special files get :func:`file_problem`'s full checks.
-    """
+def _scan(folder: Path, skip: tuple[str, ...], inside: tuple[Path, ...], ordered: bool
+          ) -> Iterator[tuple[os.DirEntry[str], os.stat_result | None, str | None]]:
+    """The entries of ``folder`` kb looks at (see :func:`scan_folder`): (entry, its stat, None)
+    for a page kb reads, (entry, None, None) for a file that is not a page, (entry, None,
+    why) for a .md entry kb refuses to read."""
     if not folder.is_dir():
-        return [], [], []
+        return
     limits = (*inside, folder) if inside else ()
-    pages, strays, refused = [], [], []
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=_NAME) if ordered else list(listing)
     for entry in entries:
@@ -100,20 +76,60 @@ def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path,
             continue
         if not name.endswith(".md"):
             if not _is_dir(entry):
-                strays.append(Path(entry.path))
+                yield entry, None, None
             continue
-        kind = _plain_kind(entry)
-        if kind == stat.S_IFREG:
-            pages.append(entry)
-            continue
-        if kind == stat.S_IFDIR or (kind is None and _is_dir(entry)):
+        try:  # a plain file: one stat, which the entry keeps (entry.stat() asks no more)
+            info = None if entry.is_symlink() else entry.stat()
+        except OSError:
+            info = None
+        if info is not None:
+            kind = stat.S_IFMT(info.st_mode)
+            if kind == stat.S_IFREG:
+                yield entry, info, None
+                continue
+            if kind == stat.S_IFDIR:
+                continue
+        elif _is_dir(entry):
             continue
         problem = file_problem(Path(entry.path), inside=limits)
-        if problem:
-            refused.append((Path(entry.path), problem))
-        else:
+        if problem is None:
+            try:
+                info = entry.stat()
+            except OSError as exc:
+                problem = f"cannot be read: {exc.strerror}"
+        yield (entry, None, problem) if problem else (entry, info, None)
+
+
+def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path, ...] = ()
+                ) -> tuple[list[os.DirEntry[str]], list[Path], list[tuple[Path, str]]]:
+    """What kb reads in ``folder``: its .md files sorted by name, the other files, which it
+    ignores (kb check warns about them), and the .md entries it refuses to read with the reason
+    (see :func:`file_problem`: FIFOs, devices, broken links, links out of ``inside``). Hidden
+    files (among them the temporary files of :func:`atomic_write`), sub-folders and ``skip``
+    names are left out. The cache's sync lists files by the same rule, with the loader's
+    ``inside`` (:func:`page_states`), so both agree on what a page is.
+
+    A plain regular file costs one stat: a library of 100,000 papers is listed on every
+    command. Whether it can be read is found out by opening it (:func:`read_limited`,
+    kb.content.read_text), which reports a file that cannot be read as such; links and special
+    files get :func:`file_problem`'s full checks.
+    """
+    pages, strays, refused = [], [], []
+    for entry, info, problem in _scan(folder, skip, inside, True):
+        if info is not None:
             pages.append(entry)
+        elif problem is None:
+            strays.append(Path(entry.path))
+        else:
+            refused.append((Path(entry.path), problem))
     return pages, strays, refused
+
+
+def page_states(folder: Path, *, inside: tuple[Path, ...] = ()) -> dict[str, tuple[int, int]]:
+    """The pages of :func:`scan_folder` (same rule, same ``inside``) as name without ".md" ->
+    (mtime_ns, size), in one pass and in the folder's own order."""
+    return {entry.name[:-3]: (info.st_mtime_ns, info.st_size)
+            for entry, info, _ in _scan(folder, (), inside, False) if info is not None}
 
 
 def read_limited(path: Path | str, max_bytes: int) -> bytes:

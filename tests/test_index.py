@@ -9,6 +9,7 @@ import pytest
 
 from kb.search.embed import normalize
 from kb.search.index import VectorIndex, fingerprint
+from kb.search.store import texts_digest
 
 
 def random_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
@@ -62,7 +63,7 @@ def test_allowed_and_exclude() -> None:
 def test_save_and_load_round_trip(tmp_path: Path, threshold: int) -> None:
     matrix = random_vectors(40)
     keys = [f"k{i}" for i in range(40)]
-    print_ = fingerprint("m", zip(keys, keys))
+    print_ = fingerprint("m", texts_digest(zip(keys, keys)))
     VectorIndex(keys, matrix, hnsw_threshold=threshold).save(tmp_path, "m", print_)
     loaded = VectorIndex.load(tmp_path, "m", print_, hnsw_threshold=threshold)
     assert loaded is not None and loaded.keys == keys
@@ -84,8 +85,12 @@ def test_damaged_index_files_are_ignored(tmp_path: Path) -> None:
 
 
 def test_fingerprint_depends_on_model_keys_and_hashes() -> None:
-    base = fingerprint("m", [("a", "1"), ("b", "2")])
-    assert base == fingerprint("m", [("a", "1"), ("b", "2")])
-    assert base != fingerprint("n", [("a", "1"), ("b", "2")])
-    assert base != fingerprint("m", [("a", "1"), ("b", "3")])
-    assert base != fingerprint("m", [("a", "1")])
+    def print_(model: str, items: list[tuple[str, str]]) -> str:
+        return fingerprint(model, texts_digest(items))
+
+    base = print_("m", [("a", "1"), ("b", "2")])
+    assert base == print_("m", [("a", "1"), ("b", "2")])
+    assert base != print_("n", [("a", "1"), ("b", "2")])
+    assert base != print_("m", [("a", "1"), ("b", "3")])
+    assert base != print_("m", [("a", "1")])
+    assert base != print_("m", [("b", "1"), ("a", "2")])

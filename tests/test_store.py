@@ -241,3 +241,25 @@ def test_bm25_ties_at_the_cut_are_ordered_by_key(course: Path) -> None:
         assert hits == _every_match_ranked(store, "quokka", k, None)
     assert [key for key, _ in keyword.bm25_top(store.conn, "quokka", 4)] == \
         ["best", "tie0", "tie1", "tie2"]
+
+
+def test_digest_of_the_texts_follows_every_write(course: Path) -> None:
+    """The meta row the vector index is found by (without reading every row) stays equal to
+    the digest of the rows, and a cache without it is synced, which writes it."""
+    from kb.search.fresh import fresh_store
+    from kb.search.store import texts_digest
+
+    store, _ = synced(course)
+    assert store.meta("texts") == texts_digest(store.text_hashes())
+    write(course, "papers/other2020.md", paper("other2020", title="Reward models"))
+    store, _ = synced(course)
+    assert store.meta("texts") == texts_digest(store.text_hashes()) and len(store.text_hashes()) == 2
+    (course / "papers" / "other2020.md").unlink()
+    store, _ = synced(course)
+    assert store.meta("texts") == texts_digest(store.text_hashes()) and len(store.text_hashes()) == 1
+    with store.conn:
+        store.conn.execute("DELETE FROM meta WHERE name = 'texts'")
+    assert fresh_store(load_config(course)) is None
+    store, report = synced(course)
+    assert not report.dirty and store.meta("texts") == texts_digest(store.text_hashes())
+    assert fresh_store(load_config(course)) is not None

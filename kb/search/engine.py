@@ -128,16 +128,23 @@ class KnowledgeBase:
         self.progress = as_progress(progress)
         self.hnsw_threshold = hnsw_threshold
         self.embedded = 0  # texts embedded to build the index (the rest came from the cache)
-        self._items = store.text_hashes()
+        self._items: list[tuple[str, str]] | None = None
         self._index: VectorIndex | None = None
         self._vectors: VectorCache | None = None
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self.store.count()
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        """(key, text hash) of every paper, ordered by key (read on first use)."""
+        if self._items is None:
+            self._items = self.store.text_hashes()
+        return self._items
 
     @property
     def keys(self) -> list[str]:
-        return [key for key, _ in self._items]
+        return [key for key, _ in self.items]
 
     @property
     def embedder(self) -> Embedder:
@@ -161,7 +168,7 @@ class KnowledgeBase:
 
         threshold = self.hnsw_threshold if self.hnsw_threshold is not None else HNSW_THRESHOLD
         name = self.embedder.name
-        print_ = fingerprint(name, self._items)
+        print_ = fingerprint(name, self.store.texts())
         index = VectorIndex.load(self.config.cache_dir, name, print_, threshold,
                                  repair=lambda: self._new_index(print_, threshold).matrix)
         return index if index is not None else self._new_index(print_, threshold)
@@ -173,11 +180,11 @@ class KnowledgeBase:
 
         name = self.embedder.name
         reuse = saved_rows(self.config.cache_dir, name, self.embedder.dim)
-        matrix, self.embedded = _vectors(self.store, self.vectors, self.embedder, self._items,
+        matrix, self.embedded = _vectors(self.store, self.vectors, self.embedder, self.items,
                                          self.progress, reuse)
         index = VectorIndex(self.keys, matrix, hnsw_threshold=threshold)
         try:
-            index.save(self.config.cache_dir, name, print_, [h for _, h in self._items])
+            index.save(self.config.cache_dir, name, print_, [h for _, h in self.items])
         except OSError:  # a read-only cache folder: search still works, only slower next time
             pass
         return index

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.files import INDEX_PAGES, read_limited, scan_folder
+from kb.files import INDEX_PAGES, page_states, read_limited, scan_folder
 from kb.search.schema import DB_NAME, HIT_COLUMNS
 from kb.search.store import Store
 
@@ -52,11 +52,7 @@ def file_hash(data: bytes) -> str:
 def paper_files(config: Config) -> dict[str, tuple[int, int]]:
     """The papers/<key>.md files kb.content.load_project reads (the same listing, under the same
     rule: regular files, links only to files inside the course): key -> (mtime_ns, size)."""
-    out = {}
-    for entry in scan_folder(config.papers_dir, inside=(config.root,), ordered=False)[0]:
-        st = entry.stat()  # kept from the listing: no second stat
-        out[entry.name[:-3]] = (st.st_mtime_ns, st.st_size)
-    return out
+    return page_states(config.papers_dir, inside=(config.root,))
 
 
 def paper_path(config: Config, key: str) -> Path:
@@ -108,11 +104,11 @@ def fresh_store(config: Config) -> Store | None:
         return None
     store = Store(conn, path)
     try:
-        if store.problems(tables=False):
+        if store.problems(tables=False) or store.meta("texts") is None:
             raise LookupError
         for probe in _PROBES:
             conn.execute(probe)
-        if store.file_states() != paper_files(config):
+        if not store.same_files(paper_files(config)):
             raise LookupError
         if store.meta("side_hash") != side_hash(config):
             raise LookupError

@@ -42,11 +42,10 @@ HNSW_EF_SEARCH = 128
 SINGLE_THREAD_QUERIES = 4
 
 
-def fingerprint(model: str, items: Iterable[tuple[str, str]]) -> str:
-    """A digest of the model name and every (key, text hash), in order."""
-    digest = hashlib.sha256(model.encode() + b"\0")
-    digest.update("".join(f"{key}\0{h}\n" for key, h in items).encode())
-    return digest.hexdigest()
+def fingerprint(model: str, texts: str) -> str:
+    """A digest of the model name and of the keys and text hashes of the rows in order
+    (``texts``: :func:`kb.search.store.texts_digest`)."""
+    return hashlib.sha256(f"{model}\0{texts}".encode()).hexdigest()
 
 
 def _exact_top(matrix: np.ndarray, queries: np.ndarray, want: int

@@ -9,6 +9,7 @@ decides what to write; the search engine reads.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -54,6 +55,12 @@ def filter_sql(filters: Filters | None) -> Filter | None:
         where.append("key IN (" + ", ".join(f":key{i}" for i in range(len(filters.keys))) + ")")
         params.update({f"key{i}": key for i, key in enumerate(filters.keys)})
     return "SELECT key FROM paper WHERE " + " AND ".join(where), params
+
+
+def texts_digest(items: Iterable[tuple[str, str]]) -> str:
+    """A digest of (key, text hash) pairs, in order: the vector index of these texts is saved
+    under it (kb.search.index.fingerprint)."""
+    return hashlib.sha256("".join(f"{key}\0{h}\n" for key, h in items).encode()).hexdigest()
 
 
 def schema_ddl() -> list[str]:
@@ -148,16 +155,22 @@ class Store:
     # ------------------------------------------------------------ writing
 
     def file_states(self) -> dict[str, tuple[int, int]]:
-        """key -> (modification time in ns, size) of every stored paper's file.
+        """key -> (modification time in ns, size) of every stored paper's file, read from the
+        covering index ``paper_state`` alone (a paper row, with its prose, is many times
+        larger)."""
+        return {key: (m, n) for key, m, n in self.conn.execute(
+            "SELECT key, mtime_ns, size FROM paper")}
 
-        Read from the covering index ``paper_state`` alone (a paper row, with its prose, is
-        many times larger), in key order; the same pass keeps the text hashes, so an open that
-        finds nothing changed reads the table once."""
-        rows = self.conn.execute(
-            "SELECT key, mtime_ns, size, text_hash FROM paper "
-            "ORDER BY key").fetchall()
-        self._hashes = [(key, th) for key, _, _, th in rows]
-        return {key: (m, n) for key, m, n, _ in rows}
+    def same_files(self, files: dict[str, tuple[int, int]]) -> bool:
+        """Whether the stored papers' files are ``files`` (key -> (mtime_ns, size)), no more,
+        no fewer: :meth:`file_states` == ``files``, compared row by row as they come."""
+        get = files.get
+        count = 0
+        for key, mtime, size in self.conn.execute("SELECT key, mtime_ns, size FROM paper"):
+            if get(key) != (mtime, size):
+                return False
+            count += 1
+        return count == len(files)
 
     def file_hashes(self, keys: Iterable[str]) -> dict[str, str]:
         """key -> content hash of the stored file, for the given papers (unknown keys left out)."""
@@ -211,7 +224,17 @@ class Store:
                 f"INSERT INTO paper_fts (rowid, key, {', '.join(FTS_COLUMNS)}) "
                 "SELECT rowid, ?, ?, ?, ?, ?, ?, ? FROM paper WHERE key = ?",
                 [(*row, row[0]) for row in fts])
+            self._write_texts()
         self._count = self._hashes = None
+
+    def keep_texts(self) -> None:
+        """Store :meth:`texts` in the meta table (every write of papers does, with the papers)."""
+        with self.conn:
+            self._write_texts()
+
+    def _write_texts(self) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('texts', ?)", (texts_digest(
+            self.conn.execute("SELECT key, text_hash FROM paper ORDER BY key")),))
 
     def touch(self, times: list[tuple[int, int, str]]) -> None:
         """Record new (mtime_ns, size) of files whose bytes are unchanged."""
@@ -244,6 +267,13 @@ class Store:
         if self._count is None:
             self._count = int(self.conn.execute("SELECT count(*) FROM paper").fetchone()[0])
         return self._count
+
+    def texts(self) -> str:
+        """:func:`texts_digest` of every paper's (key, text hash), ordered by key: kept in the
+        meta table by every write, so that an open finds the saved vector index without
+        reading the rows (computed from them when it is missing)."""
+        value = self.meta("texts")
+        return value if value is not None else texts_digest(self.text_hashes())
 
     def text_hashes(self) -> list[tuple[str, str]]:
         """(key, text_hash) of every paper, ordered by key."""

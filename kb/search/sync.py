@@ -78,6 +78,8 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
         key: (config.relative(paper_path(config, key)), hashes[key], *files[key])
         for key in papers})
     store.touch(touched)
+    if store.meta("texts") is None:  # a cache written before the digest was kept
+        store.keep_texts()
     if report.sessions_changed:
         assert project is not None
         store.put_sessions(project, side)
