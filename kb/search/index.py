@@ -27,6 +27,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from kb.files import atomic_write
+from kb.search.blas import one_blas_thread
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
@@ -181,11 +183,12 @@ class VectorIndex:
         if self.approximate:
             scores, ids = _search(self.faiss_index, queries, want)
         else:
-            scores, ids, finite = _exact_top(self._matrix, queries, want)
-            if self._repair is not None:
-                self._checked(finite, whole=True)
-                if not finite:
-                    scores, ids, _ = _exact_top(self._matrix, queries, want)
+            with one_blas_thread() if len(queries) <= SINGLE_THREAD_QUERIES else nullcontext():
+                scores, ids, finite = _exact_top(self._matrix, queries, want)
+                if self._repair is not None:
+                    self._checked(finite, whole=True)
+                    if not finite:
+                        scores, ids, _ = _exact_top(self._matrix, queries, want)
         results = []
         for row_scores, row_ids, excluded in zip(scores, ids, exclude):
             hits = [(self.keys[int(i)], float(score)) for score, i in zip(row_scores, row_ids)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from kb.search.blas import one_blas_thread
 
 # Abramowitz & Stegun 7.1.26: erf to 1.5e-7, below float32's resolution for GELU's purpose.
 _ERF_P = 0.3275911
@@ -132,30 +132,7 @@ class MiniEncoder:
     def embed(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised float32 row per text."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with _one_blas_thread():
+        with one_blas_thread():
             for i, text in enumerate(texts):
                 out[i] = self._encode_one(text)
         return out
-
-
-_BLAS: Any = None
-
-
-@contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """Run numpy's matrix products on one thread: a query's are small, and on a busy machine
-    a second BLAS thread waiting for a preempted one made a query 2x slower (27 ms against
-    12-15 ms on one thread)."""
-    global _BLAS
-    if _BLAS is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS = ThreadpoolController()
-        except ImportError:
-            _BLAS = False
-    if not _BLAS:
-        yield
-        return
-    with _BLAS.limit(limits=1, user_api="blas"):
-        yield
