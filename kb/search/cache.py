@@ -116,7 +116,9 @@ def cache_lock(config: Config) -> Iterator[None]:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=WAIT_SECONDS)
+    """A connection to a cache file. Usable from another thread (a hybrid query ranks by
+    keyword on one, see kb.search.engine), one thread at a time."""
+    conn = sqlite3.connect(path, timeout=WAIT_SECONDS, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
@@ -162,7 +164,7 @@ def _rebuilt(config: Config, path: Path, why: str) -> Store:
 
 def _in_memory(config: Config, path: Path, note: str) -> Store:
     """A copy of the cache in memory (empty when the file cannot be read)."""
-    memory = sqlite3.connect(":memory:")
+    memory = sqlite3.connect(":memory:", check_same_thread=False)
     for uri in (f"file:{path}?mode=ro", f"file:{path}?immutable=1"):
         if not path.is_file():
             break
@@ -175,13 +177,13 @@ def _in_memory(config: Config, path: Path, note: str) -> Store:
             break
         except sqlite3.Error:
             memory.close()
-            memory = sqlite3.connect(":memory:")
+            memory = sqlite3.connect(":memory:", check_same_thread=False)
     store = Store(memory, None, note=note)
     try:
         _prepared(store)
     except (Damaged, sqlite3.DatabaseError):
         store.close()
-        store = Store(sqlite3.connect(":memory:"), None, note=note)
+        store = Store(sqlite3.connect(":memory:", check_same_thread=False), None, note=note)
         store.create()
     return store
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -244,12 +245,21 @@ class KnowledgeBase:
         if mode == "keyword":
             return self._hits(self._keyword(query, k, filt))
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
-        vector = self.embed_query(query)
         if mode == "semantic":
-            return self._hits(self._semantic(vector, k, filt))
+            return self._hits(self._semantic(self.embed_query(query), k, filt))
         depth = max(k, FUSION_DEPTH)
-        keyword = [key for key, _ in self._keyword(query, depth, filt)]
-        semantic = [key for key, _ in self._semantic(vector, depth, filt)]
+        allowed = self.store.filter_keys(filt) if filt is not None else None
+        # The two rankings are independent: bm25 runs in SQLite on the worker thread while this
+        # one embeds the query and scans the vectors (both release the GIL), so a query costs
+        # the longer of the two on two cores, not their sum. The worker has the store's
+        # connection to itself until its result is in.
+        ranking = _worker().submit(self._keyword, query, depth, filt)
+        try:
+            vector = self.embed_query(query)
+            semantic = [key for key, _ in self.index.search(vector, depth, allowed=allowed)]
+        finally:
+            wait([ranking])
+        keyword = [key for key, _ in ranking.result()]
         fused = rrf([keyword, semantic], [KEYWORD_WEIGHT, SEMANTIC_WEIGHT])
         return self._hits(fused[:k])
 
@@ -345,6 +355,17 @@ class KnowledgeBase:
     def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
         rows = self.store.rows(key for key, _ in scored)
         return [_hit(rows[key], score) for key, score in scored if key in rows]
+
+
+_WORKER: ThreadPoolExecutor | None = None
+
+
+def _worker() -> ThreadPoolExecutor:
+    """One thread, started on the first hybrid query, for its keyword ranking."""
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword")
+    return _WORKER
 
 
 def _hit(row: dict[str, Any], score: float) -> Hit:

@@ -99,7 +99,7 @@ def fresh_store(config: Config) -> Store | None:
     if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     except sqlite3.Error:
         return None
     store = Store(conn, path)
