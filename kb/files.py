@@ -11,12 +11,11 @@ import errno
 import operator
 import os
 import re
+import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
 
 from kb.errors import ContentError
 
@@ -164,20 +163,27 @@ def atomic_write(path: Path, text: str | bytes, *, overwrite: bool = True) -> No
 def atomic_write_all(files: Sequence[tuple[Path, str | bytes, bool]]) -> dict[Path, ContentError]:
     """:func:`atomic_write` for many (path, text, overwrite) at once, as a batch.
 
-    Each file is still whole or absent: all are written to temporary files first, their data
-    reach the disk together (:func:`_sync_files`) and only then is any moved into place.
-    One ``fsync`` after another made a 1,371-entry import wait seconds on the disk, and
-    ``os.sync`` flushes every other program's writes too, as slow as the busiest of them.
-    Returns the files left alone because they existed and ``overwrite`` was False, with their
-    error.
+    Each file is still whole or absent: all are written to temporary files first, whose data
+    reach the disk while the next ones are written (:class:`_Syncer`), and only then is any
+    moved into place. One ``fsync`` after another made a 1,371-entry import wait seconds on
+    the disk, and ``os.sync`` flushes every other program's writes too, as slow as the busiest
+    of them. Returns the files left alone because they existed and ``overwrite`` was False,
+    with their error.
     """
     temps: list[tuple[Path, str, bool]] = []
     try:
         for parent in {path.parent for path, _, _ in files}:
             parent.mkdir(parents=True, exist_ok=True)
-        for path, text, overwrite in files:
-            temps.append((path, _temporary(path, text, sync=False, made=True), overwrite))
-        _sync_files([tmp for _, tmp, _ in temps])
+        syncer = _Syncer(workers=32 if len(files) > 8 else 0)
+        try:
+            for path, text, overwrite in files:
+                tmp, fd = _write_temporary(path, text)
+                temps.append((path, tmp, overwrite))
+                syncer.add(fd)
+        except BaseException:
+            syncer.finish(raise_errors=False)
+            raise
+        syncer.finish()
         refused: dict[Path, ContentError] = {}
         for path, tmp, overwrite in temps:
             try:
@@ -191,49 +197,99 @@ def atomic_write_all(files: Sequence[tuple[Path, str | bytes, bool]]) -> dict[Pa
                 os.unlink(tmp)
 
 
-def _sync_files(paths: Sequence[str]) -> None:
-    """Bring the data of ``paths`` to the disk, many at once: the file system commits
-    concurrent syncs together, so 1,000 files take about as long as a few."""
-    def sync(path: str) -> None:
-        fd = os.open(path, os.O_RDONLY)
+class _Syncer:
+    """Brings open files to the disk on a few threads and closes them: the file system
+    commits concurrent syncs together, so a thousand files take about as long as a few.
+    At most 256 files wait at a time. Without threads (none given, or none to be had under
+    a memory limit) each file is synced when it is added."""
+
+    def __init__(self, workers: int) -> None:
+        import queue
+        import threading
+
+        self.queue: queue.Queue[int | None] = queue.Queue(maxsize=256)
+        self.errors: list[OSError] = []
+        self.threads: list[threading.Thread] = []
+        for _ in range(workers):
+            thread = threading.Thread(target=self._work, daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:
+                break
+            self.threads.append(thread)
+
+    def _work(self) -> None:
+        while (fd := self.queue.get()) is not None:
+            try:
+                os.fsync(fd)
+            except OSError as exc:  # a full or failing disk
+                self.errors.append(exc)
+            finally:
+                os.close(fd)
+
+    def add(self, fd: int) -> None:
+        if self.threads:
+            self.queue.put(fd)
+            return
         try:
             os.fsync(fd)
+        except OSError as exc:
+            self.errors.append(exc)
         finally:
             os.close(fd)
 
-    if len(paths) < 4:
-        for path in paths:
-            sync(path)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    try:
-        with ThreadPoolExecutor(max_workers=32) as pool:
-            for _ in pool.map(sync, paths):  # raises the first error (a full disk: EIO, ENOSPC)
-                pass
-    except RuntimeError:  # no thread to be had (a memory limit): one sync of everything
-        os.sync()
+    def finish(self, *, raise_errors: bool = True) -> None:
+        """Wait until every file added is synced and closed; raise the first error."""
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+        if self.errors and raise_errors:
+            raise self.errors[0]
 
 
-def _temporary(path: Path, text: str | bytes, *, sync: bool, made: bool = False) -> str:
+def _temporary(path: Path, text: str | bytes, *, sync: bool) -> str:
     """``text`` written to a new hidden file beside ``path`` (with ``sync``: on the disk); its
-    name. ``made``: the folder exists already."""
-    if not made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp, fd = _write_temporary(path, text)
     try:
-        os.fchmod(fd, _new_file_mode(path))  # mkstemp's 0600 would otherwise stick
-        handle: IO[Any] = (os.fdopen(fd, "wb") if isinstance(text, bytes)
-                           else os.fdopen(fd, "w", encoding="utf-8", newline="\n"))
-        with handle:
-            handle.write(text)
-            if sync:
-                handle.flush()
-                os.fsync(handle.fileno())
+        if sync:
+            os.fsync(fd)
     except BaseException:
+        os.close(fd)
         os.unlink(tmp)
         raise
+    os.close(fd)
     return tmp
+
+
+def _write_temporary(path: Path, text: str | bytes) -> tuple[str, int]:
+    """``text`` written to a new hidden file ``.<name>.<8 random characters>.tmp`` beside
+    ``path`` (whose folder exists); its name and its descriptor, still open. Its mode is the
+    replaced file's, or for a new file the one the umask gives."""
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    mode = _replaced_mode(path)
+    for _ in range(100):
+        tmp = f"{path.parent}/.{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
+            break
+        except FileExistsError:
+            continue
+    else:  # pragma: no cover - 100 collisions of 32 random bits
+        raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return tmp, fd
 
 
 def _place(tmp: str, path: Path, overwrite: bool) -> None:
@@ -253,14 +309,12 @@ _TEMP_RE = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
 STALE_TEMP_SECONDS = 60.0  # a live write holds its temporary file for milliseconds
 
 
-def _new_file_mode(path: Path) -> int:
-    """The mode of a file written over ``path``: the old file's, else the user's umask applied."""
+def _replaced_mode(path: Path) -> int | None:
+    """The mode of the file ``path`` that a write replaces (kept), or None for a new file."""
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+        return None
 
 
 def output_problem(path: Path) -> str | None:

@@ -444,15 +444,16 @@ def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
                            f"author = {{Doe, Jo}}, year = 2020, doi = {{10.5555/full.{i}}}}}\n"
                            for i in range(10)), encoding="utf-8")
     written: list[str] = []
-    real = kb.files._temporary
+    real = kb.files._write_temporary
 
-    def filling(path: Path, text: str | bytes, *, sync: bool, made: bool = False) -> str:
+    def filling(path: Path, text: str | bytes) -> tuple[str, int]:
         if len(written) == 4:
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(real(path, text, sync=sync, made=made))
-        return written[-1]
+        tmp, fd = real(path, text)
+        written.append(tmp)
+        return tmp, fd
 
-    monkeypatch.setattr(kb.files, "_temporary", filling)
+    monkeypatch.setattr(kb.files, "_write_temporary", filling)
     result = run(course, "import", str(bib))
     assert result.exit_code == 1
     assert "failed many0: not written: No space left on device" in result.output
