@@ -14,7 +14,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from kb.errors import ContentError
@@ -59,44 +59,38 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _scan(folder: Path, skip: tuple[str, ...], inside: tuple[Path, ...], ordered: bool
-          ) -> Iterator[tuple[os.DirEntry[str], os.stat_result | None, str | None]]:
-    """The entries of ``folder`` kb looks at (see :func:`scan_folder`): (entry, its stat, None)
-    for a page kb reads, (entry, None, None) for a file that is not a page, (entry, None,
-    why) for a .md entry kb refuses to read."""
+def _regular(entry: os.DirEntry[str]) -> os.stat_result | None:
+    """The stat of a plain regular file (not a link), made once and kept by the entry; None
+    for anything else, which :func:`_other` looks at closely."""
+    try:
+        if entry.is_file(follow_symlinks=False):
+            info = entry.stat()
+            if stat.S_ISREG(info.st_mode):
+                return info
+    except OSError:
+        pass
+    return None
+
+
+def _other(entry: os.DirEntry[str], inside: tuple[Path, ...]) -> tuple[os.stat_result | None, str | None]:
+    """An .md entry that is not a plain regular file: (its stat, None) for a link to a page kb
+    reads, (None, why) for one kb refuses (:func:`file_problem`), (None, None) for a folder."""
+    if _is_dir(entry):
+        return None, None
+    problem = file_problem(Path(entry.path), inside=inside)
+    if problem is None:
+        try:
+            return entry.stat(), None
+        except OSError as exc:
+            problem = f"cannot be read: {exc.strerror}"
+    return None, problem
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
     if not folder.is_dir():
-        return
-    limits = (*inside, folder) if inside else ()
+        return []
     with os.scandir(folder) as listing:
-        entries = sorted(listing, key=_NAME) if ordered else list(listing)
-    for entry in entries:
-        name = entry.name
-        if name.startswith(".") or name in skip:
-            continue
-        if not name.endswith(".md"):
-            if not _is_dir(entry):
-                yield entry, None, None
-            continue
-        try:  # a plain file: one stat, which the entry keeps (entry.stat() asks no more)
-            info = None if entry.is_symlink() else entry.stat()
-        except OSError:
-            info = None
-        if info is not None:
-            kind = stat.S_IFMT(info.st_mode)
-            if kind == stat.S_IFREG:
-                yield entry, info, None
-                continue
-            if kind == stat.S_IFDIR:
-                continue
-        elif _is_dir(entry):
-            continue
-        problem = file_problem(Path(entry.path), inside=limits)
-        if problem is None:
-            try:
-                info = entry.stat()
-            except OSError as exc:
-                problem = f"cannot be read: {exc.strerror}"
-        yield (entry, None, problem) if problem else (entry, info, None)
+        return sorted(listing, key=_NAME)
 
 
 def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path, ...] = ()
@@ -113,22 +107,44 @@ def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path,
     kb.content.read_text), which reports a file that cannot be read as such; links and special
     files get :func:`file_problem`'s full checks.
     """
+    limits = (*inside, folder) if inside else ()
     pages, strays, refused = [], [], []
-    for entry, info, problem in _scan(folder, skip, inside, True):
+    for entry in _entries(folder):
+        name = entry.name
+        if name.startswith(".") or name in skip:
+            continue
+        if not name.endswith(".md"):
+            if not _is_dir(entry):
+                strays.append(Path(entry.path))
+            continue
+        if _regular(entry) is not None:
+            pages.append(entry)
+            continue
+        info, problem = _other(entry, limits)
         if info is not None:
             pages.append(entry)
-        elif problem is None:
-            strays.append(Path(entry.path))
-        else:
+        elif problem is not None:
             refused.append((Path(entry.path), problem))
     return pages, strays, refused
 
 
 def page_states(folder: Path, *, inside: tuple[Path, ...] = ()) -> dict[str, tuple[int, int]]:
-    """The pages of :func:`scan_folder` (same rule, same ``inside``) as name without ".md" ->
-    (mtime_ns, size), in one pass and in the folder's own order."""
-    return {entry.name[:-3]: (info.st_mtime_ns, info.st_size)
-            for entry, info, _ in _scan(folder, (), inside, False) if info is not None}
+    """The pages of :func:`scan_folder` (the same rule, the same ``inside``) as name without
+    ".md" -> (mtime_ns, size), in one pass in the folder's own order: the stat that decided
+    a file is a page gives its time and size."""
+    limits = (*inside, folder) if inside else ()
+    out: dict[str, tuple[int, int]] = {}
+    if not folder.is_dir():
+        return out
+    with os.scandir(folder) as listing:  # each entry let go as soon as it is seen
+        for entry in listing:
+            name = entry.name
+            if name.startswith(".") or not name.endswith(".md"):
+                continue
+            info = _regular(entry) or _other(entry, limits)[0]
+            if info is not None:
+                out[name[:-3]] = (info.st_mtime_ns, info.st_size)
+    return out
 
 
 def read_limited(path: Path | str, max_bytes: int) -> bytes:
