@@ -6,14 +6,15 @@ from there on a faiss HNSW graph (M=32) answers in a fraction of the time at a r
 near 1. Filtered searches score the allowed rows exactly.
 
 Why the threshold is 200,000 (scripts/bench_search.py, 384-d vectors, 2 shared cores): exact
-search costs 1-2.5 ms at 10k and 12-13 ms at 100k vectors, HNSW 0.4 ms at a recall@10 of
-0.997-0.999; but the graph takes 9-18 s to build at 100k and is rebuilt whenever a paper's
-text changes (one changed paper at 100k: 28 s with HNSW, 3.5 s exact), while embedding the
-query costs 15-30 ms anyway. HNSW pays off only where exact search costs more than the query
-embedding, from about 200k vectors on.
+search costs 1-2.5 ms at 10k and 11 ms at 100k vectors (one query on one BLAS thread), HNSW
+0.4-0.6 ms at a recall@10 of 0.997-0.999; but the graph takes 8-18 s to build at 100k and is
+rebuilt whenever a paper's text changes (one changed paper at 100k: 28 s with HNSW, 6 s for
+the whole exact open), while embedding the query costs 13-30 ms anyway. HNSW pays off only
+where exact search costs more than the query embedding, from about 200k vectors on.
 
-The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes) and the
-text hash of every row. A saved index whose fingerprint matches is used as it is (its vectors
+The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes), found
+through the digest of the keys and text hashes that the cache keeps
+(:meth:`kb.search.store.Store.texts`), and the text hash of every row. A saved index whose fingerprint matches is used as it is (its vectors
 mapped from the file, not read, until a query needs them; a value that is not finite, seen
 then, has the index rebuilt from the vector cache); one whose fingerprint differs lends the
 rows of texts that did not change (:func:`saved_rows`), so one changed paper costs one
