@@ -30,6 +30,7 @@ from kb.config import Config
 from kb.errors import KbError, NotFoundError
 from kb.filters import Filters
 from kb.progress import Progress, as_progress
+from kb.search.blas import one_blas_thread
 from kb.search.fresh import SyncReport, fresh_store
 from kb.search.store import Filter, Store, filter_sql
 
@@ -256,7 +257,8 @@ class KnowledgeBase:
         ranking = _worker().submit(self._keyword, query, depth, filt)
         try:
             vector = self.embed_query(query)
-            semantic = [key for key, _ in self.index.search(vector, depth, allowed=allowed)]
+            with one_blas_thread():  # the other core is the keyword ranking's
+                semantic = [key for key, _ in self.index.search(vector, depth, allowed=allowed)]
         finally:
             wait([ranking])
         keyword = [key for key, _ in ranking.result()]

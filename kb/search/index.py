@@ -6,20 +6,22 @@ from there on a faiss HNSW graph (M=32) answers in a fraction of the time at a r
 near 1. Filtered searches score the allowed rows exactly.
 
 Why the threshold is 200,000 (scripts/bench_search.py, 384-d vectors, 2 shared cores): exact
-search costs 1-2.5 ms at 10k and 11 ms at 100k vectors (one query on one BLAS thread), HNSW
-0.4-0.6 ms at a recall@10 of 0.997-0.999; but the graph takes 8-18 s to build at 100k and is
-rebuilt whenever a paper's text changes (one changed paper at 100k: 28 s with HNSW, 6 s for
-the whole exact open), while embedding the query costs 13-30 ms anyway. HNSW pays off only
-where exact search costs more than the query embedding, from about 200k vectors on.
+search costs 1-2.5 ms at 10k and 5 ms at 100k vectors (11 ms on one BLAS thread, as in a
+hybrid query, whose keyword ranking has the other core), HNSW 0.4-0.6 ms at a recall@10 of
+0.997-0.999; but the graph takes 8-18 s to build at 100k and is rebuilt whenever a paper's
+text changes (one changed paper at 100k: 28 s with HNSW, 6 s for the whole exact open), while
+embedding the query costs 13-30 ms anyway. HNSW pays off only where exact search costs more
+than the query embedding, from about 200k vectors on.
 
 The index is saved under ``.kb/`` with a fingerprint of (model, keys, text hashes), found
 through the digest of the keys and text hashes that the cache keeps
-(:meth:`kb.search.store.Store.texts`), and the text hash of every row. A saved index whose fingerprint matches is used as it is (its vectors
-mapped from the file, not read, until a query needs them; a value that is not finite, seen
-then, has the index rebuilt from the vector cache); one whose fingerprint differs lends the
-rows of texts that did not change (:func:`saved_rows`), so one changed paper costs one
-vector from the cache, not all of them. A file that cannot be read, or holds values that are
-not finite, is ignored. faiss is imported only when an index is built or read.
+(:meth:`kb.search.store.Store.texts`), and the text hash of every row. A saved index whose
+fingerprint matches is used as it is (its vectors mapped from the file, not read, until a
+query needs them; a value that is not finite, seen then, has the index rebuilt from the
+vector cache); one whose fingerprint differs lends the rows of texts that did not change
+(:func:`saved_rows`), so one changed paper costs one vector from the cache, not all of them.
+A file that cannot be read, or holds values that are not finite, is ignored. faiss is
+imported only when an index is built or read.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,6 @@ from typing import Any
 import numpy as np
 
 from kb.files import atomic_write
-from kb.search.blas import one_blas_thread
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
@@ -184,12 +184,11 @@ class VectorIndex:
         if self.approximate:
             scores, ids = _search(self.faiss_index, queries, want)
         else:
-            with one_blas_thread() if len(queries) <= SINGLE_THREAD_QUERIES else nullcontext():
-                scores, ids, finite = _exact_top(self._matrix, queries, want)
-                if self._repair is not None:
-                    self._checked(finite, whole=True)
-                    if not finite:
-                        scores, ids, _ = _exact_top(self._matrix, queries, want)
+            scores, ids, finite = _exact_top(self._matrix, queries, want)
+            if self._repair is not None:
+                self._checked(finite, whole=True)
+                if not finite:
+                    scores, ids, _ = _exact_top(self._matrix, queries, want)
         results = []
         for row_scores, row_ids, excluded in zip(scores, ids, exclude):
             hits = [(self.keys[int(i)], float(score)) for score, i in zip(row_scores, row_ids)
