@@ -465,30 +465,47 @@ def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
 
 def test_a_disk_that_fails_to_sync_leaves_no_paper_placed(
         world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The batch's data are synced before any file is moved into place: a sync error (a disk
-    that fills while flushing) leaves neither papers nor temporary files, and says so."""
+    """The batch's data are flushed before any file is moved into place: a flush error (a
+    disk that fills while writing back) leaves neither papers nor temporary files, and says
+    so."""
     import errno
 
     from conftest import run
+    import kb.files
 
     course, outside = world
     bib = outside / "many.bib"
     bib.write_text("".join(f"@article{{sync{i}, title = {{Paper number {i} on a failing disk}}, "
                            f"author = {{Doe, Jo}}, year = 2020}}\n" for i in range(12)),
                    encoding="utf-8")
-    synced: list[int] = []
+    flushed: list[Path] = []
 
-    def failing(fd: int) -> None:
-        synced.append(fd)
-        if len(synced) == 7:
-            raise OSError(errno.EIO, "Input/output error")
+    def failing(folders: list[Path]) -> None:
+        flushed.extend(folders)
+        assert sorted(p.name for p in (course / "papers").iterdir()
+                      if p.name.startswith("sync")) == []  # nothing placed before the flush
+        raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "fsync", failing)
+    monkeypatch.setattr(kb.files, "_sync_file_systems", failing)
     result = run(course, "import", str(bib))
+    assert flushed == [course / "papers"]
     assert result.exit_code == 1
     assert "failed sync0: not written: Input/output error" in result.output
     assert result.output.splitlines()[-1].split()[-5:] == ["12", "0", "0", "0", "12"]
     assert not [p for p in (course / "papers").iterdir() if p.name.startswith((".sync", "sync"))]
+
+
+def test_batch_writes_flush_their_file_system(tmp_path: Path) -> None:
+    from kb.files import _sync_file_systems, atomic_write_all
+
+    refused = atomic_write_all([(tmp_path / "a" / "x.md", "one\n", False),
+                                (tmp_path / "b" / "y.md", b"two\n", False)])
+    assert refused == {}
+    assert (tmp_path / "a" / "x.md").read_text() == "one\n"
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["x.md"]  # no temporary left
+    _sync_file_systems([tmp_path / "a", tmp_path / "b"])  # one file system: flushed once, no error
+    with pytest.raises(OSError):
+        _sync_file_systems([tmp_path / "missing"])
 
 
 def test_temp_files_of_a_killed_import_are_removed_on_the_next(world: tuple[Path, Path]) -> None:
