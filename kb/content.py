@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,8 +19,8 @@ from kb.config import Config
 from kb.emit import WIDTH, emit
 from kb.errors import ContentError, InvalidKeyError
 from kb.hints import suggest
-from kb.files import (INDEX_PAGES, NOT_READ_FIX, atomic_write, atomic_write_all, file_problem,
-                      scan_folder)
+from kb.files import (INDEX_PAGES, NOT_READ_FIX, NotRegularFile, atomic_write, atomic_write_all,
+                      file_problem, read_limited, scan_folder)
 from kb.models import Issue, Paper, Poster, Project, Session, Source
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
@@ -201,16 +200,14 @@ def read_text(path: Path, rel: str, max_bytes: int) -> str:
     if problem:
         raise ContentError(f"not read: {problem}", path=rel, fix=NOT_READ_FIX)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        data = read_limited(path, max_bytes)
     except PermissionError:
         raise ContentError("permission denied: kb cannot read the file", path=rel,
                            fix=f"make it readable (chmod a+r {rel})") from None
+    except NotRegularFile:
+        raise ContentError("not read: not a regular file", path=rel, fix=NOT_READ_FIX) from None
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror}", path=rel) from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the check
-            raise ContentError("not read: not a regular file", path=rel, fix=NOT_READ_FIX)
-        data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         size = max(os.stat(path).st_size, len(data))
         raise ContentError(

@@ -156,9 +156,13 @@ def read_limited(path: Path | str, max_bytes: int) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the listing
+            raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
         return handle.read(max_bytes + 1)
+
+
+class NotRegularFile(OSError):
+    """What :func:`read_limited` found is not a regular file (any more)."""
 
 
 def atomic_write(path: Path, text: str | bytes, *, overwrite: bool = True) -> None:

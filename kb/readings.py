@@ -47,7 +47,7 @@ def add_reading(config: Config, project: Project, number: int, key: str, kind: s
     session = project.session(number)
     if session is None:
         raise unknown_session(project, number)
-    pages = scan_folder(config.sessions_dir, INDEX_PAGES)[0]
+    pages = scan_folder(config.sessions_dir, INDEX_PAGES, inside=(config.root,))[0]
     path = next(p for p in (config.sessions_dir / e.name for e in pages) if p.stem == session.slug)
     rel = config.relative(path)
     data, _, _, _ = parse_front_matter(read_text(path, rel, config.options.max_file_size), rel)

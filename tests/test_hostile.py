@@ -23,7 +23,7 @@ from kb.init import init_course
 
 REPO = Path(__file__).resolve().parents[1]
 MEMORY_CAP = 1 << 30   # bytes of address space per command
-TIMEOUT = 60           # seconds per command
+TIMEOUT = 120          # seconds per command (a site build loads the model: slow on a busy machine)
 KB = "from kb.cli import main; main()"
 
 
