@@ -56,6 +56,9 @@ def paper_files(config: Config) -> dict[str, tuple[int, int]]:
 
 
 def paper_path(config: Config, key: str) -> Path:
+    """The file a listed paper key came from. Not :func:`kb.content.paper_path`, which checks
+    the key and raises for one kb check reports (a reserved name, say): the sync must still
+    read that file and count it as broken, and this module imports no content models."""
     return config.papers_dir / f"{key}.md"
 
 
