@@ -23,16 +23,16 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _API = {
-    "Config": "kb.config", "load_config": "kb.config",
-    "Paper": "kb.models", "Session": "kb.models", "Reading": "kb.models", "Poster": "kb.models",
-    "Project": "kb.models", "Issue": "kb.models",
-    "load_project": "kb.content", "write_paper": "kb.content",
-    "check": "kb.validate",
-    "Filters": "kb.filters", "select_papers": "kb.filters",
+    "Config": "kb.course.config", "load_config": "kb.course.config",
+    "Paper": "kb.model.entries", "Session": "kb.model.entries", "Reading": "kb.model.entries",
+    "Poster": "kb.model.entries", "Project": "kb.model.entries", "Issue": "kb.model.entries",
+    "load_project": "kb.course.load", "write_paper": "kb.course.load",
+    "check": "kb.checks.validate",
+    "Filters": "kb.course.filters", "select_papers": "kb.course.filters",
     "open_kb": "kb.search.engine", "KnowledgeBase": "kb.search.engine", "Hit": "kb.search.engine",
-    "import_bib": "kb.bib.importer", "ImportReport": "kb.bib.importer",
+    "import_bib": "kb.curate.importer", "ImportReport": "kb.curate.importer",
     "export_bibtex": "kb.bib.mapping", "export_csl": "kb.bib.csl",
-    "init_course": "kb.init",
+    "init_course": "kb.course.scaffold",
     "KbError": "kb.errors", "ConfigError": "kb.errors", "ContentError": "kb.errors",
     "BibError": "kb.errors", "NotFoundError": "kb.errors", "FilterError": "kb.errors",
     "StoreError": "kb.errors", "MissingDependencyError": "kb.errors",
@@ -47,17 +47,17 @@ __all__ = ["BibError", "Config", "ConfigError", "ContentError", "FilterError", "
 
 if TYPE_CHECKING:
     from kb.bib.csl import export_csl
-    from kb.bib.importer import ImportReport, import_bib
+    from kb.curate.importer import ImportReport, import_bib
     from kb.bib.mapping import export_bibtex
-    from kb.config import Config, load_config
-    from kb.content import load_project, write_paper
+    from kb.course.config import Config, load_config
+    from kb.course.load import load_project, write_paper
     from kb.errors import (BibError, ConfigError, ContentError, FilterError, KbError,
                            MissingDependencyError, NotFoundError, StoreError)
-    from kb.filters import Filters, select_papers
-    from kb.init import init_course
-    from kb.models import Issue, Paper, Poster, Project, Reading, Session
+    from kb.course.filters import Filters, select_papers
+    from kb.course.scaffold import init_course
+    from kb.model.entries import Issue, Paper, Poster, Project, Reading, Session
     from kb.search.engine import Hit, KnowledgeBase, open_kb
-    from kb.validate import check
+    from kb.checks.validate import check
 
 
 def __getattr__(name: str) -> Any:

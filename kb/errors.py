@@ -13,7 +13,7 @@ Every error names the place (file, line, field) and says how to fix it::
      └── MissingDependencyError  an optional package is not installed
 
 Per-entry problems (one bad paper among many) are not exceptions: they are
-:class:`kb.models.Issue` records, collected and reported together.
+:class:`kb.model.entries.Issue` records, collected and reported together.
 """
 
 from __future__ import annotations

@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import kb.net  # noqa: E402
-from kb.add import add_papers  # noqa: E402
-from kb.bib.importer import import_bib  # noqa: E402
-from kb.config import load_config  # noqa: E402
-from kb.enrich import enrich  # noqa: E402
-from kb.init import init_course  # noqa: E402
+from kb.curate.add import add_papers  # noqa: E402
+from kb.curate.importer import import_bib  # noqa: E402
+from kb.course.config import load_config  # noqa: E402
+from kb.curate.enrich import enrich  # noqa: E402
+from kb.course.scaffold import init_course  # noqa: E402
 from net_helpers import start_server  # noqa: E402
 
 IDS = ["arxiv:2203.02155", "1605.08386", "astro-ph/0601001", "1111.2011",

@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kb.bib.importer import import_bib  # noqa: E402
+from kb.curate.importer import import_bib  # noqa: E402
 from kb.bib.read import read_bib  # noqa: E402
-from kb.config import load_config  # noqa: E402
-from kb.init import init_course  # noqa: E402
+from kb.course.config import load_config  # noqa: E402
+from kb.course.scaffold import init_course  # noqa: E402
 
 WORDS = ("learning model language policy reward gradient neural network training data "
          "attention transformer scaling human feedback preference optimization agent "
@@ -44,7 +44,7 @@ NAMES = ("Smith Chen Garcia Müller Rossi Novak Kim Silva Dubois Tanaka Okafor H
 def real_words() -> list[str]:
     """Every word of every title in the real .bib files, as often as it occurs there."""
     from kb.bib.latex import latex_to_text
-    from kb.ids import title_key
+    from kb.model.ids import title_key
 
     files = sorted((ROOT.parent / "shared" / "data" / "bib_messy").rglob("*.bib"))
     return [word for bib in read_bib(files) for e in bib.entries

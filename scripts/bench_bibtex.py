@@ -23,11 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 from kb.bib.read import read_bib  # noqa: E402
 from kb.bib.mapping import export_bibtex  # noqa: E402
-from kb.config import load_config  # noqa: E402
-from kb.content import load_project  # noqa: E402
+from kb.course.config import load_config  # noqa: E402
+from kb.course.load import load_project  # noqa: E402
 from kb.bib.csl import export_csl  # noqa: E402
-from kb.bib.importer import import_bib  # noqa: E402
-from kb.init import init_course  # noqa: E402
+from kb.curate.importer import import_bib  # noqa: E402
+from kb.course.scaffold import init_course  # noqa: E402
 
 DEFAULT = (ROOT.parent / "shared" / "data" / "bib_messy" / "hubeiqiao__Literature-screening"
            / "Exported Items.bib")

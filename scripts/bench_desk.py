@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kb.bib.importer import import_bib  # noqa: E402
-from kb.config import load_config  # noqa: E402
-from kb.init import init_course  # noqa: E402
+from kb.curate.importer import import_bib  # noqa: E402
+from kb.course.config import load_config  # noqa: E402
+from kb.course.scaffold import init_course  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 LIBRARIES = {

@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from kb.config import DEFAULT_MODEL, load_config  # noqa: E402
+from kb.course.config import DEFAULT_MODEL, load_config  # noqa: E402
 from kb.search.embed import SentenceTransformerEmbedder, normalize  # noqa: E402
 from kb.search.index import VectorIndex  # noqa: E402
-from kb.init import init_course  # noqa: E402
+from kb.course.scaffold import init_course  # noqa: E402
 from kb.search.engine import open_kb  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "data" / "retrieval" / "scifact-mini"

@@ -34,7 +34,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from kb.search.embed import HashingEmbedder
-from kb.init import init_course
+from kb.course.scaffold import init_course
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = (

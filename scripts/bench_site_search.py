@@ -134,7 +134,7 @@ def python_query_path() -> list[tuple[str, float, float]]:
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    from kb.config import load_config
+    from kb.course.config import load_config
     from kb.search.embed import model_location
     from kb.search.minilm import MiniEncoder
     from kb.search.onnx_export import ONNX_FILE, ensure_onnx_model

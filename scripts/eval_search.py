@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from kb.config import Config, KbOptions  # noqa: E402
+from kb.course.config import Config, KbOptions  # noqa: E402
 from kb.search.embed import DEFAULT_MODEL, default_embedder  # noqa: E402
-from kb.models import Paper  # noqa: E402
+from kb.model.entries import Paper  # noqa: E402
 from kb.search.engine import (FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT,  # noqa: E402
                        KnowledgeBase, rrf)
 from kb.search.cache import cache_lock, open_store  # noqa: E402
@@ -117,7 +117,7 @@ def course(model: str) -> None:
     import numpy as np
 
     from course_questions import QUESTIONS
-    from kb.config import load_config
+    from kb.course.config import load_config
     from kb.search.engine import open_kb
     from site_browser import chromium, search, served_site
 

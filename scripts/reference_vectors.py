@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from kb.config import DEFAULT_MODEL  # noqa: E402
+from kb.course.config import DEFAULT_MODEL  # noqa: E402
 from kb.search.embed import SentenceTransformerEmbedder  # noqa: E402
 
 # Queries of the kinds people type: short and long, punctuation, digits, accents, a word the

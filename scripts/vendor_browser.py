@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kb.config import load_config  # noqa: E402
+from kb.course.config import load_config  # noqa: E402
 from kb.errors import KbError  # noqa: E402
 from kb.site.semantic import browser_cache  # noqa: E402
 from kb.site.vendor import PACKAGES, TEST_PACKAGES, ensure_package, ensure_vendor, sri_sha512  # noqa: E402

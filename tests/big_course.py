@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from conftest import SHARED, paper, run, write
-from kb.init import init_course
+from kb.course.scaffold import init_course
 
 D2L_BIB = SHARED / "bib" / "d2l-ai__d2l-en" / "d2l.bib"
 

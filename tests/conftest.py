@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kb.cli import cli
-from kb.init import init_course
+from kb.course.scaffold import init_course
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

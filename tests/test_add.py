@@ -10,8 +10,8 @@ import pytest
 
 from conftest import SHARED, paper, run, snapshot, write
 from net_helpers import NetServer, Reply, net_fixture  # noqa: F401 - the net fixture
-from kb.config import load_config
-from kb.content import load_project
+from kb.course.config import load_config
+from kb.course.load import load_project
 
 SESSION = "docs/sessions/01-introduction.md"
 

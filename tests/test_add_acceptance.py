@@ -13,8 +13,8 @@ import pytest
 from conftest import SHARED, run
 from net_helpers import NetServer, net_fixture  # noqa: F401 - the net fixture
 from kb.bib.read import read_bib
-from kb.config import load_config
-from kb.content import load_project
+from kb.course.config import load_config
+from kb.course.load import load_project
 
 CANON = SHARED / "bib" / "canon_extract.bib"
 

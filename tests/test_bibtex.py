@@ -283,7 +283,7 @@ def test_a_field_given_twice_loses_nothing_it_can_keep(tmp_path: Path) -> None:
 
 
 def test_export_writes_valid_names_for_hand_written_fields() -> None:
-    from kb.models import Paper
+    from kb.model.entries import Paper
 
     text = export_bibtex([Paper(key="k", title="T", bibtex={"Page Count": "3"})])
     assert text == "@misc{k,\n  title      = {T},\n  page-count = {3}\n}\n"

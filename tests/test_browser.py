@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run
-from kb.config import load_config as load_kb
-from kb.content import load_project
-from kb.init import init_course
+from kb.course.config import load_config as load_kb
+from kb.course.load import load_project
+from kb.course.scaffold import init_course
 from site_helpers import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]

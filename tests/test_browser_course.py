@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import load_config as load_kb
-from kb.content import load_project
+from kb.course.config import load_config as load_kb
+from kb.course.load import load_project
 from kb.site.semantic import browser_cache
 from kb.site.vendor import AXE, ensure_package
 import test_browser

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.init import init_course
+from kb.course.scaffold import init_course
 from planted import plant_site_payloads
 from site_helpers import build_site, require_chromium, set_option
 from test_browser import CHROMIUM, FLAGS, _Quiet

@@ -27,9 +27,9 @@ import numpy as np
 import pytest
 
 from conftest import paper, write
-from kb.config import load_config as load_kb
-from kb.content import load_project
-from kb.init import init_course
+from kb.course.config import load_config as load_kb
+from kb.course.load import load_project
+from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
 from site_helpers import build_site, require_chromium, set_option, stop_process
 from test_browser import CHROMIUM, FLAGS, OUTPUT, _Quiet

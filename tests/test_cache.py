@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import paper, write
-from kb.config import load_config
+from kb.course.config import load_config
 from kb.errors import StoreError
 from kb.search import cache
 from kb.search.embed import HashingEmbedder
@@ -274,7 +274,7 @@ def test_damaged_vector_cache_is_made_again_with_a_note(course: Path) -> None:
 _SEARCH = """
 import sys
 from pathlib import Path
-from kb.config import load_config
+from kb.course.config import load_config
 from kb.search.embed import HashingEmbedder
 from kb.search.engine import open_kb
 kb = open_kb(load_config(Path(sys.argv[1])), embedder=HashingEmbedder())

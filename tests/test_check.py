@@ -258,8 +258,8 @@ def test_arxiv_ids_are_not_read_as_numbers(course: Path) -> None:
     write(course, "papers/lee2019.md", paper("lee2019").replace("year: 2020", "year: 2019\narxiv: 1909.04490"))
     _, issues = issues_of(course, "--strict")
     assert issues == []
-    from kb.config import load_config
-    from kb.content import load_project
+    from kb.course.config import load_config
+    from kb.course.load import load_project
 
     assert load_project(load_config(course)).papers["lee2019"].arxiv == "1909.04490"
 

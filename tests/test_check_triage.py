@@ -12,7 +12,7 @@ import pytest
 
 from big_course import copy_course, make_big_course
 from conftest import paper, run, write
-from kb.codes import CODES, markdown_table
+from kb.model.issue_codes import CODES, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 NEXT_YEAR = dt.date.today().year + 1
@@ -130,7 +130,7 @@ def test_list_codes_prints_the_registry(course: Path) -> None:
 
 def test_the_readme_lists_every_code() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert markdown_table() in readme, "regenerate the README's table with kb.codes.markdown_table()"
+    assert markdown_table() in readme, "regenerate the README's table with kb.model.issue_codes.markdown_table()"
 
 
 def _codes_in_source() -> set[str]:
@@ -154,7 +154,7 @@ def _codes_in_source() -> set[str]:
 def test_every_code_the_checks_emit_is_registered() -> None:
     emitted = _codes_in_source()
     assert len(emitted) > 25
-    assert emitted - set(CODES) == set(), "add these codes to kb/codes.py"
+    assert emitted - set(CODES) == set(), "add these codes to kb/model/issue_codes.py"
     assert set(CODES) - emitted == set(), "these registered codes are never emitted"
 
 

@@ -25,10 +25,10 @@ import pytest
 import yaml
 
 from conftest import SHARED, run
-from kb.config import load_config
-from kb.content import load_project
-from kb.ids import normalize_arxiv
-from kb.models import Project
+from kb.course.config import load_config
+from kb.course.load import load_project
+from kb.model.ids import normalize_arxiv
+from kb.model.entries import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = SHARED / "course"

@@ -12,7 +12,7 @@ from conftest import SHARED, run
 from kb.bib.read import read_bib
 from kb.bib.mapping import entry_to_paper
 from kb.bib.csl import csl_name, export_csl
-from kb.models import Paper
+from kb.model.entries import Paper
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "csl-data.schema.json").read_text("utf-8"))
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)

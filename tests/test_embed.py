@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from conftest import paper, write
-from kb.config import load_config
+from kb.course.config import load_config
 from kb.search.embed import (DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder,
                       default_embedder, embed_text, model_location, text_hash)
 from kb.errors import ConfigError
-from kb.models import Paper
+from kb.model.entries import Paper
 from kb.search.engine import open_kb
 
 
@@ -170,7 +170,7 @@ def test_a_query_in_a_new_process_needs_no_torch(course: Path) -> None:
         "gao2022scaling", title="Scaling Laws for Reward Model Overoptimization",
         summary="Optimising too hard against a learned proxy reward lowers the true reward."))
     open_kb(load_config(course))  # embeds both papers with sentence-transformers
-    code = ("import sys; from pathlib import Path; from kb.config import load_config; "
+    code = ("import sys; from pathlib import Path; from kb.course.config import load_config; "
             "from kb.search.engine import open_kb; "
             f"hits = open_kb(load_config(Path({str(course)!r}))).search("
             "'goodhart effects when maximising a learned reward', mode='semantic', k=1); "

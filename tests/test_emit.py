@@ -1,4 +1,4 @@
-"""Front matter written by kb.emit is byte for byte what yaml.dump writes."""
+"""Front matter written by kb.course.yaml_emit is byte for byte what yaml.dump writes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import yaml
 
 from kb.bib.mapping import EntryError, entry_to_paper
 from kb.bib.read import read_bib
-from kb.content import _Dumper, paper_front_matter
-from kb.emit import WIDTH, emit
+from kb.course.load import _Dumper, paper_front_matter
+from kb.course.yaml_emit import WIDTH, emit
 from tests.conftest import SHARED
 
 

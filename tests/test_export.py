@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED, run, snapshot, write
-from kb.config import load_config
-from kb.content import load_project, paper_front_matter
-from kb.init import init_course
+from kb.course.config import load_config
+from kb.course.load import load_project, paper_front_matter
+from kb.course.scaffold import init_course
 from kb.errors import FilterError
-from kb.filters import Filters, select_papers
+from kb.course.filters import Filters, select_papers
 
 VASWANI = r"""@inproceedings{vaswani2017attention,
   title         = {Attention Is All You Need},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from conftest import run
-from kb.fields import DESCRIPTIONS, KINDS, MODELS, fields_of, type_name
-from kb.models import READING_KINDS
+from kb.model.fields import DESCRIPTIONS, KINDS, MODELS, fields_of, type_name
+from kb.model.entries import READING_KINDS
 
 
 def test_every_front_matter_field_is_described_and_nothing_else() -> None:

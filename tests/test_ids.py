@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 
 from kb.bib.latex import latex_to_text
 from kb.bib.read import read_bib
-from kb.ids import DuplicateIndex, TitleIndex, similar_title_pairs, title_key
+from kb.model.ids import DuplicateIndex, TitleIndex, similar_title_pairs, title_key
 from tests.conftest import SHARED
 
 

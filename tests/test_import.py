@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from conftest import run, snapshot, write
-from kb.config import load_config
-from kb.content import load_project
-from kb.bib.importer import generated_key, import_bib
-from kb.models import Paper
+from kb.course.config import load_config
+from kb.course.load import load_project
+from kb.curate.importer import generated_key, import_bib
+from kb.model.entries import Paper
 
 MIXED = r"""@string{nips = "Advances in Neural Information Processing Systems"}
 # a stray markdown line

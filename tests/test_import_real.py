@@ -14,11 +14,11 @@ import pytest
 from conftest import SHARED, run
 from kb.bib.read import read_bib
 from kb.bib.mapping import entry_to_paper, export_bibtex
-from kb.config import load_config
-from kb.content import load_project, paper_front_matter
-from kb.init import init_course
-from kb.models import Paper
-from kb.validate import check
+from kb.course.config import load_config
+from kb.course.load import load_project, paper_front_matter
+from kb.course.scaffold import init_course
+from kb.model.entries import Paper
+from kb.checks.validate import check
 
 PLUME = "bib_messy/mernst__plume-bib"
 STRINGS = f"{PLUME}/bibstring-unabbrev.bib"

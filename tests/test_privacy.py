@@ -1,4 +1,4 @@
-"""Private fields never leave the repository: the site and `kb export` (kb.privacy)."""
+"""Private fields never leave the repository: the site and `kb export` (kb.model.privacy)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 from conftest import paper, run, write
 from kb.bib.mapping import export_bibtex
-from kb.models import Paper
-from kb.privacy import DEFAULT_PRIVATE_FIELDS, public_paper, site_omitted
+from kb.model.entries import Paper
+from kb.model.privacy import DEFAULT_PRIVATE_FIELDS, public_paper, site_omitted
 from site_helpers import build_site, set_option
 
 # A Zotero-style export: a local PDF path, the reader's notes, and a field the curator marks

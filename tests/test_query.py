@@ -1,5 +1,5 @@
 """Filters over the cache (kb.search.store.filter_sql, Store.known) and the fresh-cache check
-(kb.search.fresh) that lets a search skip the sync."""
+(kb.search.uptodate) that lets a search skip the sync."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import paper, write
-from kb.config import load_config
+from kb.course.config import load_config
 from kb.errors import FilterError
-from kb.filters import Filters
+from kb.course.filters import Filters
 from kb.search.cache import open_synced
-from kb.search.fresh import fresh_store
+from kb.search.uptodate import fresh_store
 from kb.search.store import Store, filter_sql
 
 

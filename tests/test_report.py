@@ -10,8 +10,8 @@ import pytest
 
 from big_course import copy_course, make_big_course
 from conftest import paper, run, write
-from kb.models import Paper
-from kb.report import paper_load
+from kb.model.entries import Paper
+from kb.checks.report import paper_load
 
 SESSION_3 = """---
 session: 3

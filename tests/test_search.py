@@ -15,7 +15,7 @@ import pytest
 import kb.search.embed
 import kb.search.engine
 from conftest import paper, run, write
-from kb.config import load_config
+from kb.course.config import load_config
 from kb.search.embed import HashingEmbedder
 from kb.errors import FilterError, KbError, NotFoundError
 from kb.search.engine import Filters, Hit, open_kb, rrf

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run
-from kb.config import load_config
-from kb.content import load_project
-from kb.init import init_course
+from kb.course.config import load_config
+from kb.course.load import load_project
+from kb.course.scaffold import init_course
 from kb.search.engine import Filters, KnowledgeBase, open_kb
 from test_search import LIBRARY, make_library
 

@@ -233,8 +233,8 @@ def test_serve_watches_the_papers_folder(rlhf: Path) -> None:
 
 def test_paper_page_bibtex_block_with_copy_button(rlhf: Path) -> None:
     from kb.bib.mapping import export_bibtex
-    from kb.config import load_config as load_kb
-    from kb.content import load_project
+    from kb.course.config import load_config as load_kb
+    from kb.course.load import load_project
 
     site = build_site(rlhf)
     page = article(read(site, "papers/ouyang2022training/index.html"))
@@ -252,7 +252,7 @@ def test_paper_page_bibtex_block_with_copy_button(rlhf: Path) -> None:
 
 def test_session_and_whole_bibliography_downloads_import_back(rlhf: Path, tmp_path: Path) -> None:
     from conftest import run
-    from kb.init import init_course
+    from kb.course.scaffold import init_course
 
     site = build_site(rlhf)
     page = article(read(site, "sessions/02-human-feedback/index.html"))
@@ -380,7 +380,7 @@ def test_papers_index_is_left_out_of_search(rlhf: Path) -> None:
 
 
 def test_plugin_options_mirror_the_cli_options() -> None:
-    from kb.config import KbOptions
+    from kb.course.config import KbOptions
     from kb.site.plugin import KbPluginConfig
 
     names = [name for name, _ in KbPluginConfig._schema]

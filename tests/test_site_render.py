@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from mkdocs.exceptions import PluginError
 
-from kb.models import Paper
+from kb.model.entries import Paper
 from kb.site.citations import Citations
-from kb.names import short_authors
-from kb.cite import outside_code
+from kb.model.names import short_authors
+from kb.checks.citations import outside_code
 from kb.site.render import SafeMarkdown, cite_label, fence, md_escape
 
 
@@ -66,7 +66,7 @@ def test_safe_markdown_does_not_include_files_through_snippets(tmp_path) -> None
 
 
 def test_names_read_first_name_first() -> None:
-    from kb.names import display_name, name_list
+    from kb.model.names import display_name, name_list
 
     assert display_name("Kaiser, Łukasz") == "Łukasz Kaiser"
     assert display_name("King, Jr., Martin Luther") == "Martin Luther King, Jr."

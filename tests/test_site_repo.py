@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import load_config as load_kb
-from kb.content import load_project
+from kb.course.config import load_config as load_kb
+from kb.course.load import load_project
 from site_helpers import article, text_of
 
 ROOT = Path(__file__).resolve().parents[1]

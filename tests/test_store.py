@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from conftest import paper, write
-from kb.config import load_config
-from kb.content import load_project
+from kb.course.config import load_config
+from kb.course.load import load_project
 from kb.search import keyword
 from kb.search.cache import cache_lock, open_store
-from kb.filters import Filters
+from kb.course.filters import Filters
 from kb.search.store import Filter, Store, filter_sql
 from kb.search.sync import SyncReport, sync
 from kb.search.tables import SCHEMA_VERSION
@@ -246,7 +246,7 @@ def test_bm25_ties_at_the_cut_are_ordered_by_key(course: Path) -> None:
 def test_digest_of_the_texts_follows_every_write(course: Path) -> None:
     """The meta row the vector index is found by (without reading every row) stays equal to
     the digest of the rows, and a cache without it is synced, which writes it."""
-    from kb.search.fresh import fresh_store
+    from kb.search.uptodate import fresh_store
     from kb.search.store import texts_digest
 
     store, _ = synced(course)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.venues import short_venue
+from kb.model.venues import short_venue
 
 
 @pytest.mark.parametrize(("venue", "short"), [

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kb.bib.latex import latex_to_text
-from kb.models import Paper
+from kb.model.entries import Paper
 
 CSL_TYPES = {
     "article": "article-journal", "periodical": "periodical", "inproceedings": "paper-conference",

@@ -19,7 +19,7 @@ from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSp
 from pylatexenc.latex2text import get_default_latex_context_db as _l2t_db
 from pylatexenc.latexencode import unicode_to_latex
 
-from kb.markup import LATEX_RE
+from kb.model.markup import LATEX_RE
 
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _SPACE = re.compile(r"\s+")

@@ -1,4 +1,4 @@
-"""BibTeX entries <-> :class:`~kb.models.Paper`, and the BibTeX export (pure, no I/O).
+"""BibTeX entries <-> :class:`~kb.model.entries.Paper`, and the BibTeX export (pure, no I/O).
 
 Field mapping (import reads the first field present; export writes it back):
 
@@ -42,10 +42,10 @@ from functools import lru_cache
 from pydantic import ValidationError
 
 from kb.bib.read import MONTHS, BibEntry, read_bib
-from kb.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
+from kb.model.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
 from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
-from kb.models import Paper
-from kb.validate import TAG_RE
+from kb.model.entries import Paper
+from kb.checks.validate import TAG_RE
 
 __all__ = ["VENUE_FIELDS", "entry_to_paper", "export_bibtex", "keywords_to_tags", "paper_to_fields",
            "read_bib"]
@@ -279,7 +279,7 @@ def export_bibtex(papers: Iterable[Paper], *, omit: Collection[str] = (),
                   sort: bool = True) -> str:
     """A .bib file of ``papers`` (sorted by key, fields in a fixed order); pure, no I/O.
 
-    ``omit`` names fields to leave out (see :mod:`kb.privacy`); ``sort=False`` keeps the
+    ``omit`` names fields to leave out (see :mod:`kb.model.privacy`); ``sort=False`` keeps the
     order given (a session's reading order). The text is UTF-8; `kb import` reads it back to
     the same papers (less the omitted fields).
     """

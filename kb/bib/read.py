@@ -28,9 +28,9 @@ import bibtexparser
 from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry,
                                 ParsingFailedBlock, String)
 
-from kb.files import file_problem
+from kb.course.files import file_problem
 from kb.errors import BibError
-from kb.models import ENTRY_TYPES
+from kb.model.entries import ENTRY_TYPES
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")

@@ -15,7 +15,7 @@ from kb.cli.app import SESSION, State, cli, echo_json, pass_state
 from kb.progress import count_bar
 
 if TYPE_CHECKING:
-    from kb.add import AddOutcome
+    from kb.curate.add import AddOutcome
 
 _json_option = click.option("--json", "as_json", is_flag=True,
                             help="Print the report as JSON (for scripts).")
@@ -82,7 +82,7 @@ def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], sessi
     """
     if (note is not None or kind != "required") and session is None:
         raise click.UsageError("--kind and --note need --session N")
-    from kb.add import add_papers
+    from kb.curate.add import add_papers
 
     report = add_papers(state.config, ids, tags=tags, session=session, kind=kind, note=note,
                         update=update, dry_run=dry_run)
@@ -112,7 +112,7 @@ def enrich_command(state: State, keys: tuple[str, ...], dry_run: bool, as_json: 
     progress bar shows on a terminal; the report lists what changed per paper.
     Exits 1 when a paper could not be looked up.
     """
-    from kb.enrich import enrich
+    from kb.curate.enrich import enrich
 
     with count_bar("enriching", not as_json and sys.stderr.isatty()) as progress:
         report = enrich(state.config, keys, dry_run=dry_run, progress=progress)
@@ -147,7 +147,7 @@ def tag_command(state: State, action: str, tag: str, keys: tuple[str, ...], dry_
     Every key is checked first (with the nearest keys when one is unknown); only the tags
     field of each paper changes. A new tag must be in the tag vocabulary of mkdocs.yml.
     """
-    from kb.tagging import retag
+    from kb.curate.tagging import retag
 
     changes = retag(state.config, action, tag, keys, dry_run=dry_run)  # type: ignore[arg-type]
     done = "tagged" if action == "add" else "untagged"

@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from kb import __version__
-from kb.config import Config, load_config
+from kb.course.config import Config, load_config
 from kb.errors import KbError
-from kb.limits import SESSION_MAX, YEAR_LIMIT
+from kb.model.limits import SESSION_MAX, YEAR_LIMIT
 
 #: Types of the numeric options: out-of-range input is a usage error, never an overflow later.
 SESSION = click.IntRange(0, SESSION_MAX)

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kb.cli.app import State, cli, echo_json, pass_state
-from kb.cli.options import filter_options, pop_filters
+from kb.cli.filter_options import filter_options, pop_filters
 from kb.errors import FilterError
 from kb.progress import count_bar
 
 if TYPE_CHECKING:
-    from kb.bib.importer import ImportReport, Outcome
+    from kb.curate.importer import ImportReport, Outcome
 
 _COLUMNS = ("read", "imported", "merged", "duplicates", "failed")
 
@@ -94,8 +94,8 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
     """
     import re
 
-    from kb.bib.importer import import_bib
-    from kb.hints import check_tags
+    from kb.curate.importer import import_bib
+    from kb.course.lookups import check_tags
 
     config = state.config
     check_tags(config, tags)
@@ -147,12 +147,12 @@ def export_command(state: State, fmt: str, output: Path | None, include_private:
     """
     from kb.bib.csl import export_csl
     from kb.bib.mapping import export_bibtex
-    from kb.content import atomic_write, load_project
-    from kb.filters import select_papers
-    from kb.privacy import public_paper
+    from kb.course.load import atomic_write, load_project
+    from kb.course.filters import select_papers
+    from kb.model.privacy import public_paper
 
     from kb.errors import ContentError
-    from kb.files import output_problem
+    from kb.course.files import output_problem
 
     problem = output_problem(output) if output is not None else None
     if problem:

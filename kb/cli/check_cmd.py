@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from kb.cli.app import State, cli, echo_json, pass_state
-from kb.codes import CODES, unknown_code_message
-from kb.init import init_course
-from kb.models import Issue, Project
-from kb.validate import check
+from kb.model.issue_codes import CODES, unknown_code_message
+from kb.course.scaffold import init_course
+from kb.model.entries import Issue, Project
+from kb.checks.validate import check
 
 
 def _plural(n: int, word: str) -> str:

@@ -17,8 +17,8 @@ def fields_command(as_json: bool) -> None:
 
     Read from kb's models, so the list is always the one kb check validates against.
     """
-    from kb.fields import as_json as reference_json
-    from kb.fields import reference
+    from kb.model.fields import as_json as reference_json
+    from kb.model.fields import reference
 
     if as_json:
         echo_json(reference_json())

@@ -44,8 +44,8 @@ def report_command(state: State, as_json: bool, show_all: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from kb.content import load_project
-    from kb.report import KINDS_LEGEND, LOAD_LEGEND, course_report
+    from kb.course.load import load_project
+    from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, course_report
 
     project = load_project(state.config)
     report = course_report(project, state.config)

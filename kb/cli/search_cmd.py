@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kb.cli.app import SESSION, State, cli, echo_json, pass_state, quiet_option
-from kb.cli.options import filter_options, pop_filters
+from kb.cli.filter_options import filter_options, pop_filters
 
 if TYPE_CHECKING:
     from kb.search.engine import Hit, KnowledgeBase

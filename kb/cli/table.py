@@ -24,7 +24,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kb.names import lead_authors
+from kb.model.names import lead_authors
 
 if TYPE_CHECKING:
     from kb.search.engine import Hit

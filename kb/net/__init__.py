@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from kb.config import Config
+from kb.course.config import Config
 from kb.net import arxiv
 from kb.net.client import PoliteClient
 from kb.net.errors import NetError

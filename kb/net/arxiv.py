@@ -1,4 +1,4 @@
-"""arXiv's Atom API: ids in, :class:`~kb.models.Paper` records out.
+"""arXiv's Atom API: ids in, :class:`~kb.model.entries.Paper` records out.
 
 One request asks for up to :data:`BATCH` ids (``?id_list=a,b,c&max_results=n``); arXiv
 answers with one ``<entry>`` per paper it knows and leaves the others out, so an id without
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from kb.bib.latex import decode_leftover, normalize_space, split_names
-from kb.ids import normalize_arxiv
-from kb.models import Paper
+from kb.model.ids import normalize_arxiv
+from kb.model.entries import Paper
 from kb.net.client import PoliteClient
 from kb.net.errors import BadResponseError, ServiceError
 

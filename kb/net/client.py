@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from kb import __version__
-from kb.content import atomic_write
+from kb.course.load import atomic_write
 from kb.net.errors import NetError, OfflineError, ServiceError, NetTimeoutError
 
 CACHEABLE = (200, 404)

@@ -1,4 +1,4 @@
-"""Crossref's REST API: a DOI in (``/works/{doi}``), a :class:`~kb.models.Paper` out."""
+"""Crossref's REST API: a DOI in (``/works/{doi}``), a :class:`~kb.model.entries.Paper` out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kb.bib.latex import decode_leftover, normalize_space
-from kb.models import Paper
+from kb.model.entries import Paper
 from kb.net.client import PoliteClient
 from kb.net.errors import BadResponseError, ServiceError
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote
 
-from kb.ids import arxiv_from_doi, normalize_arxiv, valid_arxiv
-from kb.models import Paper
+from kb.model.ids import arxiv_from_doi, normalize_arxiv, valid_arxiv
+from kb.model.entries import Paper
 from kb.net import arxiv as arxiv_api
 from kb.net import crossref
 from kb.net.client import PoliteClient

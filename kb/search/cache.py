@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb.config import Config
+from kb.course.config import Config
 from kb.errors import StoreError
-from kb.models import Project
+from kb.model.entries import Project
 from kb.search.store import Store
 from kb.search.sync import SyncReport, sync
 from kb.search.vectors import VectorCache, prepare

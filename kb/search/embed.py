@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from kb.config import DEFAULT_MODEL
+from kb.course.config import DEFAULT_MODEL
 from kb.errors import ConfigError, MissingDependencyError
 
 if TYPE_CHECKING:
-    from kb.models import Paper
+    from kb.model.entries import Paper
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "HashingEmbedder", "SentenceTransformerEmbedder",
            "default_embedder", "embed_text", "normalize", "text_hash"]

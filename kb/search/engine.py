@@ -26,18 +26,18 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kb.config import Config
+from kb.course.config import Config
 from kb.errors import KbError, NotFoundError
-from kb.filters import Filters
+from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
-from kb.search.fresh import SyncReport, fresh_store
+from kb.search.uptodate import SyncReport, fresh_store
 from kb.search.store import Filter, Store, filter_sql
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from kb.models import Project
+    from kb.model.entries import Project
     from kb.search.embed import Embedder
     from kb.search.index import VectorIndex
     from kb.search.vectors import VectorCache
@@ -346,7 +346,7 @@ class KnowledgeBase:
         return found
 
     def _unknown_paper(self, key: str) -> NotFoundError:
-        from kb.hints import unknown_key  # only on the way to an error
+        from kb.course.lookups import unknown_key  # only on the way to an error
 
         if not len(self):
             return NotFoundError("the knowledge base has no papers yet",
@@ -406,7 +406,7 @@ def open_kb(config: Config, project: Project | None = None, *, embedder: Embedde
             hnsw_threshold: int | None = None) -> KnowledgeBase:
     """Sync the cache (store, vectors, index) with the files and return a searchable handle.
 
-    A cache that already matches the files (:func:`kb.search.fresh.fresh_store`) is read as it
+    A cache that already matches the files (:func:`kb.search.uptodate.fresh_store`) is read as it
     is, without the lock or the sync. Nothing is embedded (and the model is not loaded) unless
     a paper's text changed; an unreadable cache is rebuilt from the files. With
     ``embed=False`` the vectors and the index wait until a semantic query, related() or

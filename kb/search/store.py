@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from kb.search.keyword import bm25_top
 from kb.search.schema import FTS_COLUMNS, FTS_DDL, HIT_COLUMNS, SCHEMA_VERSION
 
-from kb.filters import Filters, Known
+from kb.course.filters import Filters, Known
 
 if TYPE_CHECKING:
-    from kb.models import Paper, Project
+    from kb.model.entries import Paper, Project
 
 # The table classes (SQLModel) are imported where the tables are created, checked or turned
 # back into papers, never by a query: a search process reads with this module alone.

@@ -5,7 +5,7 @@ otherwise its bytes are hashed, and only a file whose hash changed is parsed and
 (one that hashes as stored only gets its new time recorded). Session and poster files are
 few; they are hashed together and reloaded together when any of them changes.
 
-The files are listed and read as the loader (kb.content) lists and reads them: links only to
+The files are listed and read as the loader (kb.course.load) lists and reads them: links only to
 files inside the course, at most ``max_file_size`` bytes. A paper file that cannot be read or
 is larger than that is broken, like one that does not parse: it is not stored, and kb check
 says why.
@@ -13,12 +13,12 @@ says why.
 
 from __future__ import annotations
 
-from kb.config import Config
-from kb.content import load_paper, load_project
-from kb.files import read_limited
-from kb.models import Paper, Project
-from kb.search.fresh import SyncReport as SyncReport
-from kb.search.fresh import file_hash, paper_files, paper_path, side_hash
+from kb.course.config import Config
+from kb.course.load import load_paper, load_project
+from kb.course.files import read_limited
+from kb.model.entries import Paper, Project
+from kb.search.uptodate import SyncReport as SyncReport
+from kb.search.uptodate import file_hash, paper_files, paper_path, side_hash
 from kb.search.store import Store
 
 
@@ -37,7 +37,7 @@ def _read(config: Config, key: str, size: int) -> bytes | None:
 def sync(store: Store, config: Config, project: Project | None = None) -> SyncReport:
     """Bring the tables in line with the files; only changed files are parsed and written.
 
-    ``project`` (from :func:`kb.content.load_project`) is used instead of parsing again.
+    ``project`` (from :func:`kb.course.load.load_project`) is used instead of parsing again.
     """
     report = SyncReport(rebuilt=store.rebuilt)
     files = paper_files(config)

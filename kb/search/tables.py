@@ -28,7 +28,7 @@ from sqlalchemy import Index
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from kb.models import Paper
+from kb.model.entries import Paper
 from kb.search.schema import FTS_COLUMNS as FTS_COLUMNS
 from kb.search.schema import FTS_DDL as FTS_DDL
 from kb.search.schema import FTS_WEIGHTS as FTS_WEIGHTS

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from mkdocs.exceptions import PluginError
 
-from kb.cite import CITE_RE, cited_keys, outside_code, unknown_citation
-from kb.models import Paper
+from kb.checks.citations import CITE_RE, cited_keys, outside_code, unknown_citation
+from kb.model.entries import Paper
 from kb.site.pages import paper_src
 from kb.site.render import cite_label, md_escape
 
@@ -16,7 +16,7 @@ from kb.site.render import cite_label, md_escape
 class Citations:
     """Replaces citations outside code with Markdown links.
 
-    The build's check (:func:`kb.cite.check_citations`, the same as kb check's) has already
+    The build's check (:func:`kb.checks.citations.check_citations`, the same as kb check's) has already
     stopped the build for a citation that names no paper; should one reach a page anyway
     (a page kb check does not see), the same issue stops it here.
     """

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.config import Config
-from kb.models import Project
+from kb.course.config import Config
+from kb.model.entries import Project
 from kb.site.pages import Href, SiteData, paper_src, render
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from kb.bib.mapping import export_bibtex
-from kb.models import READING_KINDS, Paper, Poster, Project, Session
+from kb.model.entries import READING_KINDS, Paper, Poster, Project, Session
 from kb.site.render import SafeMarkdown, fence, fragment, md_escape
-from kb.validate import TAG_RE
+from kb.checks.validate import TAG_RE
 
 Href = Callable[[str], str]
 
@@ -81,7 +81,7 @@ class SiteData:
     notes: SafeMarkdown | None = None
     readers: dict[str, list[tuple[Session, str, str | None]]] = field(default_factory=dict)
     discussed: dict[str, list[Poster]] = field(default_factory=dict)
-    bib_omit: frozenset[str] = frozenset()      # BibTeX fields the site leaves out (kb.privacy)
+    bib_omit: frozenset[str] = frozenset()      # BibTeX fields the site leaves out (kb.model.privacy)
     poster_thumbs: dict[str, str] = field(default_factory=dict)  # poster slug -> site path of its image
     poster_pdfs: frozenset[str] = frozenset()   # slugs of posters with a PDF
 

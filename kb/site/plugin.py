@@ -1,7 +1,7 @@
 """The ``kb`` mkdocs plugin: the course knowledge base as pages of a mkdocs-material site.
 
 Configured in mkdocs.yml as ``plugins: [search, tags, kb: {...}]``; its options are those of
-:class:`kb.config.KbOptions` (the CLI reads the same entry). At the start of each build it
+:class:`kb.course.config.KbOptions` (the CLI reads the same entry). At the start of each build it
 loads and validates the repository: an error stops the build naming file, line and field, a
 warning goes to the mkdocs log (so ``mkdocs build --strict`` fails on it).
 
@@ -34,12 +34,12 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from kb.bib.mapping import export_bibtex
-from kb.config import Config, KbOptions, options_from_mapping
+from kb.course.config import Config, KbOptions, options_from_mapping
 from kb.search.embed import Embedder
 from kb.errors import KbError
-from kb.models import Issue, Project
-from kb.report import course_report
-from kb.privacy import public_project, site_omitted
+from kb.model.entries import Issue, Project
+from kb.checks.report import course_report
+from kb.model.privacy import public_project, site_omitted
 from kb.site import pages as P
 from kb.site import semantic
 from kb.site.citations import Citations
@@ -49,7 +49,7 @@ from kb.site.posters import Media, poster_media
 from kb.site.render import SafeMarkdown
 from kb.site.sanitize import clean, clean_text
 from kb.site.report_page import REPORT_META, REPORT_PAGE, report_page
-from kb.validate import TAG_RE, check
+from kb.checks.validate import TAG_RE, check
 
 log = logging.getLogger("mkdocs.plugins.kb")
 ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js")
@@ -63,7 +63,7 @@ def _default(name: str) -> Any:
 
 
 class KbPluginConfig(MkConfig):
-    """Typed mkdocs options mirroring :class:`kb.config.KbOptions` (same names, same defaults)."""
+    """Typed mkdocs options mirroring :class:`kb.course.config.KbOptions` (same names, same defaults)."""
 
     papers_dir = c.Type(str, default=_default("papers_dir"))
     sessions_dir = c.Type(str, default=_default("sessions_dir"))
@@ -102,7 +102,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def __init__(self) -> None:
         self.kb: Config | None = None
         self.project: Project | None = None
-        self.public: Project | None = None  # what the site publishes (see kb.privacy)
+        self.public: Project | None = None  # what the site publishes (see kb.model.privacy)
         self.data: P.SiteData | None = None
         self.citations: Citations | None = None
         self._auto_nav = False

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kb.config import Config
+from kb.course.config import Config
 from kb.errors import ContentError
-from kb.models import Poster, Project
+from kb.model.entries import Poster, Project
 
 KINDS = {"file": {".pdf"}, "image": {".png", ".jpg", ".jpeg", ".gif", ".webp"}}
 

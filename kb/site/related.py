@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from kb.config import Config
-from kb.models import Project
+from kb.course.config import Config
+from kb.model.entries import Project
 from kb.progress import LogProgress
 from kb.site.pages import Related
 

@@ -1,12 +1,12 @@
-"""The instructor's page (``report/``): :func:`kb.report.course_report` as Markdown tables and
+"""The instructor's page (``report/``): :func:`kb.checks.report.course_report` as Markdown tables and
 lists, the same report ``kb report`` prints."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from kb.models import Paper
-from kb.report import KINDS_LEGEND, LOAD_LEGEND, CourseReport
+from kb.model.entries import Paper
+from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, CourseReport
 from kb.site.render import md_escape
 
 REPORT_PAGE = "report.md"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from kb.models import Paper, Poster, Session
+from kb.model.entries import Paper, Poster, Session
 
 SCHEDULE_PAGE = "sessions/index.md"
 CALENDAR = "sessions.ics"

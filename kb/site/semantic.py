@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.config import Config
-from kb.models import Project
-from kb.names import display_name
+from kb.course.config import Config
+from kb.model.entries import Project
+from kb.model.names import display_name
 from kb.search import engine
 from kb.search.keyword import STOP_WORDS
 from kb.search.onnx_export import DTYPE, ensure_onnx_model

@@ -1,4 +1,4 @@
-"""Declared, validated options in the standard library alone (the base of kb.config.KbOptions).
+"""Declared, validated options in the standard library alone (the base of kb.course.config.KbOptions).
 
 Options are declared like pydantic fields, because that reads well and keeps the plugin's
 typed mirror simple::

@@ -25,10 +25,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from kb.hints import suggest
+from kb.course.lookups import suggest
 
 if TYPE_CHECKING:
-    from kb.models import Issue
+    from kb.model.entries import Issue
 
 Setting = Literal["error", "warning", "off"]
 SETTINGS: tuple[str, ...] = ("error", "warning", "off")

@@ -18,8 +18,8 @@ import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from kb.config import Config
-from kb.models import READING_KINDS, Paper, Project
+from kb.course.config import Config
+from kb.model.entries import READING_KINDS, Paper, Project
 
 #: A page count above this is taken for a misread field (a volume's page numbers, say).
 MAX_PAGES = 2000

@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 import yaml
 
-from kb.codes import validate_settings
+from kb.model.issue_codes import validate_settings
 from kb.errors import ConfigError
-from kb.options import Field, OptionError, Options, field_validator
-from kb.privacy import DEFAULT_PRIVATE_FIELDS
+from kb.course.option_schema import Field, OptionError, Options, field_validator
+from kb.model.privacy import DEFAULT_PRIVATE_FIELDS
 
 CONFIG_FILE = "mkdocs.yml"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"

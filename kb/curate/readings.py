@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kb.config import Config
-from kb.content import INDEX_PAGES, parse_front_matter, read_text, scan_folder
-from kb.edit import edit_file
+from kb.course.config import Config
+from kb.course.load import INDEX_PAGES, parse_front_matter, read_text, scan_folder
+from kb.course.edit import edit_file
 from kb.errors import ContentError
-from kb.hints import unknown_session
-from kb.models import READING_KINDS, Project
+from kb.course.lookups import unknown_session
+from kb.model.entries import READING_KINDS, Project
 
 
 @dataclass

@@ -8,7 +8,7 @@ imported    a new paper file was written (or would be, with ``dry_run``)
 merged      a duplicate whose missing fields filled the existing paper (``update=True``)
 duplicate   the same work as a paper in the knowledge base or earlier in the files
             (same DOI, same arXiv id, or a near-identical title that other evidence
-            confirms, see :func:`kb.ids.title_verdict`); nothing written
+            confirms, see :func:`kb.model.ids.title_verdict`); nothing written
 failed      the entry could not be read or has no title; the line number says where
 
 A near-identical title without agreeing evidence is imported and reported as a possible
@@ -37,15 +37,15 @@ from typing import Literal
 
 from kb.bib.read import BibEntry, BibFailure, BibFile, read_bib
 from kb.bib.mapping import EntryError, entry_to_paper
-from kb.config import Config
-from kb.content import (PAPER_FIELDS, dump_paper, key_problem, load_project, paper_path,
+from kb.course.config import Config
+from kb.course.load import (PAPER_FIELDS, dump_paper, key_problem, load_project, paper_path,
                         write_papers)
-from kb.files import remove_stale_temp_files
+from kb.course.files import remove_stale_temp_files
 from kb.errors import ContentError, NotFoundError
-from kb.hints import suggest
-from kb.ids import DuplicateIndex, Match, title_key, title_verdict
-from kb.limits import MAX_TAGS
-from kb.models import Paper, Project, year_problem
+from kb.course.lookups import suggest
+from kb.model.ids import DuplicateIndex, Match, title_key, title_verdict
+from kb.model.limits import MAX_TAGS
+from kb.model.entries import Paper, Project, year_problem
 from kb.progress import Count
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
@@ -292,11 +292,11 @@ class Library:
 
     def write(self) -> dict[str, str]:
         """Write new papers (never over an existing file; one disk sync for the whole batch)
-        and add the filled fields to updated ones in place (:mod:`kb.edit`: their other lines
+        and add the filled fields to updated ones in place (:mod:`kb.course.edit`: their other lines
         stay as written); the keys whose file could not be written, with the reason. On a full
         (or read-only) disk nothing of the batch is left half-written and every paper not
         written is reported."""
-        from kb.edit import edit_file
+        from kb.course.edit import edit_file
         from kb.errors import KbError
 
         try:

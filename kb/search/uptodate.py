@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.files import INDEX_PAGES, page_states, read_limited, scan_folder
+from kb.course.files import INDEX_PAGES, page_states, read_limited, scan_folder
 from kb.search.schema import DB_NAME, HIT_COLUMNS
 from kb.search.store import Store
 
 if TYPE_CHECKING:
-    from kb.config import Config
+    from kb.course.config import Config
 
 
 @dataclass
@@ -50,13 +50,13 @@ def file_hash(data: bytes) -> str:
 
 
 def paper_files(config: Config) -> dict[str, tuple[int, int]]:
-    """The papers/<key>.md files kb.content.load_project reads (the same listing, under the same
+    """The papers/<key>.md files kb.course.load.load_project reads (the same listing, under the same
     rule: regular files, links only to files inside the course): key -> (mtime_ns, size)."""
     return page_states(config.papers_dir, inside=(config.root,))
 
 
 def paper_path(config: Config, key: str) -> Path:
-    """The file a listed paper key came from. Not :func:`kb.content.paper_path`, which checks
+    """The file a listed paper key came from. Not :func:`kb.course.load.paper_path`, which checks
     the key and raises for one kb check reports (a reserved name, say): the sync must still
     read that file and count it as broken, and this module imports no content models."""
     return config.papers_dir / f"{key}.md"

@@ -3,7 +3,7 @@
 ``yaml.dump`` spends most of its time in PyYAML's Python representer, which made writing
 the papers of an import cost more than reading their .bib file. A paper's front matter is
 almost always a mapping of plain strings, integers, lists of strings and one mapping of
-strings (``bibtex``); :func:`emit` writes exactly what :func:`kb.content.dump_front_matter`'s
+strings (``bibtex``); :func:`emit` writes exactly what :func:`kb.course.load.dump_front_matter`'s
 ``yaml.dump`` writes for those (same quoting, same folding of long lines at the width), and
 returns None for anything else, which then goes through ``yaml.dump`` as before. A test
 compares the two on every entry of the real .bib files.

@@ -104,7 +104,7 @@ def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path,
 
     A plain regular file costs one stat: a library of 100,000 papers is listed on every
     command. Whether it can be read is found out by opening it (:func:`read_limited`,
-    kb.content.read_text), which reports a file that cannot be read as such; links and special
+    kb.course.load.read_text), which reports a file that cannot be read as such; links and special
     files get :func:`file_problem`'s full checks.
     """
     limits = (*inside, folder) if inside else ()

@@ -8,9 +8,9 @@ duplicate   the paper was there already (same DOI, arXiv id, or title with agree
             evidence); its file is not rewritten
 failed      the id cannot be read, the services do not know it or cannot be reached
 
-The keys and duplicate checks are ``kb import``'s (:class:`kb.bib.importer.Library`). Tags
+The keys and duplicate checks are ``kb import``'s (:class:`kb.curate.importer.Library`). Tags
 and a session's reading list apply to the paper whether it is new or was there already;
-both are edited in place (:mod:`kb.edit`), never by rewriting a file.
+both are edited in place (:mod:`kb.course.edit`), never by rewriting a file.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kb.bib.importer import Library, add_tags, generated_key
-from kb.config import Config
-from kb.content import load_project, paper_front_matter, paper_path
-from kb.edit import edit_file
-from kb.hints import check_tags, unknown_session
+from kb.curate.importer import Library, add_tags, generated_key
+from kb.course.config import Config
+from kb.course.load import load_project, paper_front_matter, paper_path
+from kb.course.edit import edit_file
+from kb.course.lookups import check_tags, unknown_session
 from kb.net import endpoints, look_up, open_client, parse_identifier
 from kb.net.client import PoliteClient
-from kb.readings import ReadingChange, add_reading, check_kind
+from kb.curate.readings import ReadingChange, add_reading, check_kind
 
 AddStatus = Literal["added", "merged", "duplicate", "failed"]
 

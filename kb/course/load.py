@@ -1,6 +1,6 @@
 """Markdown files with YAML front matter <-> models; key rules; atomic writes.
 
-Every problem met while reading is recorded as an :class:`~kb.models.Issue` naming the file,
+Every problem met while reading is recorded as an :class:`~kb.model.entries.Issue` naming the file,
 the line and the field, and loading carries on with the next file: one broken file never
 hides the others.
 """
@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kb.config import Config
-from kb.emit import WIDTH, emit
+from kb.course.config import Config
+from kb.course.yaml_emit import WIDTH, emit
 from kb.errors import ContentError, InvalidKeyError
-from kb.hints import suggest
-from kb.files import (INDEX_PAGES, NOT_READ_FIX, NotRegularFile, atomic_write, atomic_write_all,
+from kb.course.lookups import suggest
+from kb.course.files import (INDEX_PAGES, NOT_READ_FIX, NotRegularFile, atomic_write, atomic_write_all,
                       file_problem, read_limited, scan_folder)
-from kb.models import Issue, Paper, Poster, Project, Session, Source
+from kb.model.entries import Issue, Paper, Poster, Project, Session, Source
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
 KEY_RULE = "letters, digits and . _ + - (starting with a letter or digit, at most 100 characters)"

@@ -1,6 +1,6 @@
 """``kb enrich``: fill the missing abstract, venue and DOI of papers that have an arXiv id
 or a DOI, from arXiv and Crossref. Fields a paper has are never changed; only the missing
-ones are added to its front matter, in place (:mod:`kb.edit`)."""
+ones are added to its front matter, in place (:mod:`kb.course.edit`)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kb.config import Config
-from kb.content import load_project, paper_path
-from kb.edit import edit_file
+from kb.course.config import Config
+from kb.course.load import load_project, paper_path
+from kb.course.edit import edit_file
 from kb.errors import KbError
-from kb.hints import check_keys
-from kb.ids import valid_arxiv, valid_doi
-from kb.models import Paper
+from kb.course.lookups import check_keys
+from kb.model.ids import valid_arxiv, valid_doi
+from kb.model.entries import Paper
 from kb.net import Identifier, endpoints, look_up, open_client
 from kb.net.arxiv import BATCH
 from kb.net.client import PoliteClient
@@ -64,7 +64,7 @@ def identifier(paper: Paper) -> Identifier | None:
     """What to ask for a paper: its arXiv id (arXiv has abstracts; its published DOI leads
     to Crossref), else its DOI."""
     if paper.arxiv and valid_arxiv(paper.arxiv):
-        from kb.ids import normalize_arxiv
+        from kb.model.ids import normalize_arxiv
 
         return Identifier(paper.key, "arxiv", normalize_arxiv(paper.arxiv))
     if paper.doi and valid_doi(paper.doi):

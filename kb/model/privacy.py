@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kb.models import Paper, Project
+    from kb.model.entries import Paper, Project
 
 #: Fields no published file carries unless the curator configures otherwise.
 DEFAULT_PRIVATE_FIELDS: tuple[str, ...] = (

@@ -1,6 +1,6 @@
 """The filter options every selecting command shares (search, related, suggest, export).
 
-One decorator declares them and one function turns them into a :class:`kb.filters.Filters`,
+One decorator declares them and one function turns them into a :class:`kb.course.filters.Filters`,
 so the commands cannot drift apart in names, help or meaning.
 """
 
@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from kb.cli.app import SESSION, YEAR
-from kb.filters import Filters
+from kb.course.filters import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,10 +8,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from kb.config import Config
-from kb.content import INDEX_PAGES, key_problem
-from kb.hints import suggest
-from kb.models import Issue, Project
+from kb.course.config import Config
+from kb.course.load import INDEX_PAGES, key_problem
+from kb.course.lookups import suggest
+from kb.model.entries import Issue, Project
 
 CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")
 _FENCE_RE = re.compile(r"^\s*(`{3,}|~{3,})")

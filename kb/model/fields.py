@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from kb.models import ENTRY_TYPES, READING_KINDS, Paper, Poster, Reading, Session
+from kb.model.entries import ENTRY_TYPES, READING_KINDS, Paper, Poster, Reading, Session
 
 #: What each kind of reading asks of students.
 KINDS: dict[str, str] = {

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from kb.content import _ContentLoader, _Dumper, atomic_write, parse_front_matter
+from kb.course.load import _ContentLoader, _Dumper, atomic_write, parse_front_matter
 from kb.errors import ContentError
 
 
@@ -95,7 +95,7 @@ def edit_file(path: Path, rel: str, values: dict[str, Any], max_bytes: int,
               *, dry_run: bool = False) -> str:
     """Set the front matter fields ``values`` of the file at ``path``, check the result reads
     back with those values, and write it atomically (unless ``dry_run``). Returns the text."""
-    from kb.content import read_text
+    from kb.course.load import read_text
 
     text = read_text(path, rel, max_bytes)
     new = text

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from kb.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from kb.config import Config
-    from kb.models import Project
+    from kb.course.config import Config
+    from kb.model.entries import Project
 
 CUTOFF = 0.6  # difflib similarity below which a name is not suggested at all
 NEAR_BEST = 0.1  # further names are suggested only when this close to the best one's similarity
@@ -84,7 +84,7 @@ def unknown_session(project: Project, number: int) -> NotFoundError:
 
 def check_tags(config: Config, tags: Iterable[str]) -> None:
     """Tags must be lowercase-with-hyphens and, when mkdocs.yml has a tag vocabulary, in it."""
-    from kb.validate import TAG_RE
+    from kb.checks.validate import TAG_RE
 
     vocabulary = config.options.tags
     for tag in tags:

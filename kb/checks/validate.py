@@ -1,4 +1,4 @@
-"""Checks over a loaded project -> a list of :class:`~kb.models.Issue` records.
+"""Checks over a loaded project -> a list of :class:`~kb.model.entries.Issue` records.
 
 Each check is a small function ``(project, config) -> Iterable[Issue]``; :func:`check_project`
 runs them all and sorts the result by file and line, so a report reads top to bottom.
@@ -12,16 +12,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
-from kb.cite import check_citations
-from kb.codes import apply_settings
-from kb.config import Config
-from kb.content import key_problem, load_project
-from kb.hints import suggest
-from kb.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
+from kb.checks.citations import check_citations
+from kb.model.issue_codes import apply_settings
+from kb.course.config import Config
+from kb.course.load import key_problem, load_project
+from kb.course.lookups import suggest
+from kb.model.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
-from kb.markup import HTML_RE, LATEX_RE
-from kb.limits import MAX_TAGS
-from kb.models import Issue, Paper, Project, Severity, year_problem
+from kb.model.markup import HTML_RE, LATEX_RE
+from kb.model.limits import MAX_TAGS
+from kb.model.entries import Issue, Paper, Project, Severity, year_problem
 
 TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")

@@ -1,6 +1,6 @@
 """The content model: Paper, Session, Reading, Poster, and the Issue record (no I/O here).
 
-The field reference for users is built from these models by :mod:`kb.fields` (``kb fields``):
+The field reference for users is built from these models by :mod:`kb.model.fields` (``kb fields``):
 names, types, defaults and limits come from here, one description per field from there, and
 a test fails when a field has none.
 """
@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kb.limits import SESSION_MAX, YEAR_LIMIT, YEAR_MIN
+from kb.model.limits import SESSION_MAX, YEAR_LIMIT, YEAR_MIN
 
 ENTRY_TYPES = frozenset(
     {

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from kb.errors import FilterError
 
 if TYPE_CHECKING:
-    from kb.models import Paper, Project
+    from kb.model.entries import Paper, Project
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Known:
 
 
 def _suggest(value: str, known: Iterable[str], what: str) -> str:
-    from kb.hints import suggest  # only on the way to an error
+    from kb.course.lookups import suggest  # only on the way to an error
 
     choices = sorted(known)
     if not choices:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from kb.config import Config
-from kb.content import load_project, paper_path
-from kb.edit import edit_file
+from kb.course.config import Config
+from kb.course.load import load_project, paper_path
+from kb.course.edit import edit_file
 from kb.errors import NotFoundError
-from kb.hints import check_keys, check_tags, suggest
+from kb.course.lookups import check_keys, check_tags, suggest
 
 Action = Literal["add", "remove"]
 
