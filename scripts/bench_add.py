@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import kb.net  # noqa: E402
+import kb.curate.services  # noqa: E402
 from kb.curate.add import add_papers  # noqa: E402
 from kb.curate.importer import import_bib  # noqa: E402
 from kb.course.config import load_config  # noqa: E402
@@ -59,7 +59,7 @@ def main() -> None:
         waited.append(seconds)
         now[0] += seconds
 
-    kb.net.CLIENT_OPTIONS.update(sleep=sleep, clock=lambda: now[0])
+    kb.curate.services.CLIENT_OPTIONS.update(sleep=sleep, clock=lambda: now[0])
     rows: list[tuple[str, float, str]] = []
     work = Path(tempfile.mkdtemp(prefix="kb-bench-add-"))
     try:

@@ -175,7 +175,7 @@ def net_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetServer]:
     """The recorded services on 127.0.0.1, set as kb's endpoints (KB_ARXIV_API,
     KB_CROSSREF_API); kb's waits are recorded in ``net.sleeps`` on a clock that moves only
     when kb waits, so no test sleeps for real."""
-    import kb.net
+    import kb.curate.services
 
     server = start_server()
     monkeypatch.setenv("KB_ARXIV_API", server.arxiv_url)
@@ -187,7 +187,7 @@ def net_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetServer]:
         sleeps.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(kb.net, "CLIENT_OPTIONS", {"sleep": sleep, "clock": lambda: now[0],
+    monkeypatch.setattr(kb.curate.services, "CLIENT_OPTIONS", {"sleep": sleep, "clock": lambda: now[0],
                                                    "backoff": 0.01, "timeout": 2.0})
     server.sleeps = sleeps  # type: ignore[attr-defined]
     yield server

@@ -119,7 +119,7 @@ def test_unknown_session_tag_or_kind_stop_before_any_request(course: Path, net: 
                              "  fix: did you mean 1? If not, pass the number of a page in docs/sessions/, "
                              "or create the page first\n")
     result = run(course, "add", "--tag", "RLHF", "1605.08386")
-    assert result.exit_code == 2 and "'RLHF' is not a tag" in result.output
+    assert result.exit_code == 2 and "tag 'RLHF' is not lowercase-with-hyphens" in result.output and "write it as 'rlhf'" in result.output
     result = run(course, "add", "--tag", "rlfh", "1605.08386")
     assert "fix: did you mean rlhf? If not, use one of: architecture, rlhf" in result.output
     result = run(course, "add", "--note", "x", "1605.08386")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.course.lookups import did_you_mean, suggest
+from kb.model.suggest import did_you_mean, suggest
 
 
 def test_lists_only_the_names_nearly_as_close_as_the_best() -> None:

@@ -436,7 +436,7 @@ def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
     import errno
 
     from conftest import run
-    import kb.course.files
+    import kb.fs
 
     course, outside = world
     bib = outside / "many.bib"
@@ -444,7 +444,7 @@ def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
                            f"author = {{Doe, Jo}}, year = 2020, doi = {{10.5555/full.{i}}}}}\n"
                            for i in range(10)), encoding="utf-8")
     written: list[str] = []
-    real = kb.course.files._write_temporary
+    real = kb.fs._write_temporary
 
     def filling(path: Path, text: str | bytes) -> tuple[str, int]:
         if len(written) == 4:
@@ -453,7 +453,7 @@ def test_full_disk_during_import_leaves_a_summary_and_no_half_file(
         written.append(tmp)
         return tmp, fd
 
-    monkeypatch.setattr(kb.course.files, "_write_temporary", filling)
+    monkeypatch.setattr(kb.fs, "_write_temporary", filling)
     result = run(course, "import", str(bib))
     assert result.exit_code == 1
     assert "failed many0: not written: No space left on device" in result.output
@@ -471,7 +471,7 @@ def test_a_disk_that_fails_to_sync_leaves_no_paper_placed(
     import errno
 
     from conftest import run
-    import kb.course.files
+    import kb.fs
 
     course, outside = world
     bib = outside / "many.bib"
@@ -486,7 +486,7 @@ def test_a_disk_that_fails_to_sync_leaves_no_paper_placed(
                       if p.name.startswith("sync")) == []  # nothing placed before the flush
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(kb.course.files, "_sync_file_systems", failing)
+    monkeypatch.setattr(kb.fs, "_sync_file_systems", failing)
     result = run(course, "import", str(bib))
     assert flushed == [course / "papers"]
     assert result.exit_code == 1
@@ -496,7 +496,7 @@ def test_a_disk_that_fails_to_sync_leaves_no_paper_placed(
 
 
 def test_batch_writes_flush_their_file_system(tmp_path: Path) -> None:
-    from kb.course.files import _sync_file_systems, atomic_write_all
+    from kb.fs import _sync_file_systems, atomic_write_all
 
     refused = atomic_write_all([(tmp_path / "a" / "x.md", "one\n", False),
                                 (tmp_path / "b" / "y.md", b"two\n", False)])

@@ -45,7 +45,7 @@ from kb.bib.read import MONTHS, BibEntry, read_bib
 from kb.model.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
 from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
 from kb.model.entries import Paper
-from kb.checks.validate import TAG_RE
+from kb.model.rules import TAG_RE
 
 __all__ = ["VENUE_FIELDS", "entry_to_paper", "export_bibtex", "keywords_to_tags", "paper_to_fields",
            "read_bib"]

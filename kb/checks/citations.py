@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from kb.course.config import Config
-from kb.course.load import INDEX_PAGES, key_problem
-from kb.course.lookups import suggest
+from kb.course.files import INDEX_PAGES
+from kb.model.rules import key_problem
+from kb.model.suggest import suggest
 from kb.model.entries import Issue, Project
 
 CITE_RE = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_.+-]*(?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_.+-]*)*)\]")

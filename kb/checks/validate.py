@@ -15,15 +15,15 @@ from urllib.parse import urlparse
 from kb.checks.citations import check_citations
 from kb.model.issue_codes import apply_settings
 from kb.course.config import Config
-from kb.course.load import key_problem, load_project
-from kb.course.lookups import suggest
+from kb.course.load import load_project
+from kb.model.rules import key_problem, tag_problem
+from kb.model.suggest import suggest
 from kb.model.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
 from kb.model.markup import HTML_RE, LATEX_RE
 from kb.model.limits import MAX_TAGS
 from kb.model.entries import Issue, Paper, Project, Severity, year_problem
 
-TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")
 
 
@@ -128,9 +128,9 @@ def _tag_issues(project: Project, where: tuple[str, str], tags: list[str],
                     line=source.line("tags"), code="too-many-tags")
         return
     for i, tag in enumerate(tags):
-        if not TAG_RE.match(tag):
-            yield Issue("warning", source.path, f"tag {tag!r} is not lowercase-with-hyphens",
-                        fix=f"write it as {'-'.join(re.findall(r'[a-z0-9]+', tag.lower()))!r}",
+        problem = tag_problem(tag)
+        if problem:
+            yield Issue("warning", source.path, problem[0], fix=problem[1],
                         field=f"tags[{i}]", line=source.line("tags", i), code="tag-format")
         elif vocabulary and tag not in vocabulary:
             yield Issue("warning", source.path, f"tag {tag!r} is not in the tag vocabulary",

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from kb import __version__
+from kb.version import __version__
 from kb.course.config import Config, load_config
 from kb.errors import KbError
 from kb.model.limits import SESSION_MAX, YEAR_LIMIT

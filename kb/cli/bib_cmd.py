@@ -147,12 +147,13 @@ def export_command(state: State, fmt: str, output: Path | None, include_private:
     """
     from kb.bib.csl import export_csl
     from kb.bib.mapping import export_bibtex
-    from kb.course.load import atomic_write, load_project
+    from kb.course.load import load_project
+    from kb.fs import atomic_write
     from kb.course.filters import select_papers
     from kb.model.privacy import public_paper
 
     from kb.errors import ContentError
-    from kb.course.files import output_problem
+    from kb.fs import output_problem
 
     problem = output_problem(output) if output is not None else None
     if problem:

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from kb.course.load import _ContentLoader, _Dumper, atomic_write, parse_front_matter
+from kb.course.load import _ContentLoader, _Dumper, parse_front_matter
+from kb.fs import atomic_write
 from kb.errors import ContentError
 
 

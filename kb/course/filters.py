@@ -101,7 +101,7 @@ class Known:
 
 
 def _suggest(value: str, known: Iterable[str], what: str) -> str:
-    from kb.course.lookups import suggest  # only on the way to an error
+    from kb.model.suggest import suggest  # only on the way to an error
 
     choices = sorted(known)
     if not choices:

@@ -17,43 +17,14 @@ from pydantic import BaseModel, ValidationError
 
 from kb.course.config import Config
 from kb.course.yaml_emit import WIDTH, emit
-from kb.errors import ContentError, InvalidKeyError
-from kb.course.lookups import suggest
-from kb.course.files import (INDEX_PAGES, NOT_READ_FIX, NotRegularFile, atomic_write, atomic_write_all,
-                      file_problem, read_limited, scan_folder)
+from kb.errors import ContentError
+from kb.model.rules import KEY_RULE, check_key, key_problem
+from kb.model.suggest import suggest
+from kb.course.files import INDEX_PAGES, NOT_READ_FIX, file_problem, scan_folder
+from kb.fs import NotRegularFile, atomic_write, atomic_write_all, read_limited
 from kb.model.entries import Issue, Paper, Poster, Project, Session, Source
 
-KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
-KEY_RULE = "letters, digits and . _ + - (starting with a letter or digit, at most 100 characters)"
 PAPER_FIELDS = tuple(f for f in Paper.model_fields if f not in ("key", "notes"))
-# Names no paper file may take: the papers folder's own index page on the site (index, README)
-# and the device names Windows reserves (also with an extension: aux.2020).
-RESERVED_KEYS = frozenset({"index", "readme", "con", "prn", "aux", "nul",
-                           *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
-
-
-# ---------------------------------------------------------------- keys
-
-def key_problem(key: str) -> str | None:
-    """Why ``key`` cannot be a citation key (it becomes a file name), or None if it can."""
-    if not key:
-        return "the key is empty"
-    if "/" in key or "\\" in key or ".." in key:
-        return f"the key {key!r} contains a path separator or '..'"
-    if not KEY_RE.match(key):
-        return f"the key {key!r} may only contain {KEY_RULE}"
-    if key.split(".")[0].lower() in RESERVED_KEYS:
-        return (f"the key {key!r} is a reserved name (the site's index page or a Windows "
-                "device name)")
-    return None
-
-
-def check_key(key: str) -> str:
-    """Return ``key`` if it is a safe citation key, else raise InvalidKeyError."""
-    problem = key_problem(key)
-    if problem:
-        raise InvalidKeyError(problem, field="key", fix=f"use only {KEY_RULE}")
-    return key
 
 
 def paper_path(config: Config, key: str) -> Path:

@@ -1,50 +1,20 @@
-"""'Did you mean ...?' for every name a user types: paper keys, session numbers, tags.
-
-The errors say what was typed, where it was looked for, and the nearest names that exist.
+"""The errors for names a user types that the course does not have: paper keys, session
+numbers, tags. They say what was typed, where it was looked for, and the nearest names that
+exist (worded by :mod:`kb.model.suggest`).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from kb.errors import NotFoundError
+from kb.model.rules import tag_problem
+from kb.model.suggest import suggest
 
 if TYPE_CHECKING:
     from kb.course.config import Config
     from kb.model.entries import Project
-
-CUTOFF = 0.6  # difflib similarity below which a name is not suggested at all
-NEAR_BEST = 0.1  # further names are suggested only when this close to the best one's similarity
-
-
-def did_you_mean(word: str, choices: Iterable[str], n: int = 3,
-                 show: Callable[[str], str] = str) -> str:
-    """'did you mean a, b?' for the choices closest to ``word``, or '' when none is close.
-
-    Names as close as the best one but for ``NEAR_BEST`` are listed too, at most ``n``; ``show``
-    writes a choice the way the user would type it (e.g. ``[@key]`` in a page).
-    """
-    pool = sorted(set(choices))
-    close = difflib.get_close_matches(word, pool, n=n, cutoff=CUTOFF)
-    ratios = [difflib.SequenceMatcher(None, word, c).ratio() for c in close]
-    close = [c for c, r in zip(close, ratios) if r >= ratios[0] - NEAR_BEST]
-    lowered = {c.lower(): c for c in pool}
-    if not close and word.lower() in lowered:
-        close = [lowered[word.lower()]]
-    return ("did you mean " + ", ".join(map(show, close)) + "?") if close else ""
-
-
-def suggest(word: str, choices: Iterable[str], fix: str, n: int = 3,
-            show: Callable[[str], str] = str) -> str:
-    """``fix``, preceded by 'did you mean a, b? If not, ' when some choices are close to ``word``.
-
-    Every 'did you mean' a user reads (CLI errors, kb check, the site's build) is worded here.
-    """
-    hint = did_you_mean(word, choices, n, show)
-    return f"{hint} If not, {fix}" if hint else fix
-
 
 def unknown_paper(project: Project, key: str, papers_dir: str | None = None) -> NotFoundError:
     """The error for a paper key that names no paper, with the nearest keys."""
@@ -84,14 +54,11 @@ def unknown_session(project: Project, number: int) -> NotFoundError:
 
 def check_tags(config: Config, tags: Iterable[str]) -> None:
     """Tags must be lowercase-with-hyphens and, when mkdocs.yml has a tag vocabulary, in it."""
-    from kb.checks.validate import TAG_RE
-
     vocabulary = config.options.tags
     for tag in tags:
-        if not TAG_RE.match(tag):
-            raise NotFoundError(f"{tag!r} is not a tag", field="tag",
-                                fix="tags are lowercase words joined by hyphens, e.g. "
-                                    "'reward-model'")
+        problem = tag_problem(tag)
+        if problem:
+            raise NotFoundError(problem[0], field="tag", fix=problem[1])
         if vocabulary and tag not in vocabulary:
             raise NotFoundError(f"the tag {tag!r} is not in the tag vocabulary", path="mkdocs.yml",
                                 field="plugins.kb.tags",

@@ -7,7 +7,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from kb.course.load import atomic_write
+from kb.fs import atomic_write
 from kb.errors import KbError
 
 TEMPLATE = "templates/init"

@@ -24,7 +24,8 @@ from kb.course.config import Config
 from kb.course.load import load_project, paper_front_matter, paper_path
 from kb.course.edit import edit_file
 from kb.course.lookups import check_tags, unknown_session
-from kb.net import endpoints, look_up, open_client, parse_identifier
+from kb.curate.services import endpoints, open_client
+from kb.net import look_up, parse_identifier
 from kb.net.client import PoliteClient
 from kb.curate.readings import ReadingChange, add_reading, check_kind
 

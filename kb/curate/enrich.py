@@ -15,7 +15,8 @@ from kb.errors import KbError
 from kb.course.lookups import check_keys
 from kb.model.ids import valid_arxiv, valid_doi
 from kb.model.entries import Paper
-from kb.net import Identifier, endpoints, look_up, open_client
+from kb.curate.services import endpoints, open_client
+from kb.net import Identifier, look_up
 from kb.net.arxiv import BATCH
 from kb.net.client import PoliteClient
 from kb.progress import Count

@@ -38,11 +38,11 @@ from typing import Literal
 from kb.bib.read import BibEntry, BibFailure, BibFile, read_bib
 from kb.bib.mapping import EntryError, entry_to_paper
 from kb.course.config import Config
-from kb.course.load import (PAPER_FIELDS, dump_paper, key_problem, load_project, paper_path,
-                        write_papers)
-from kb.course.files import remove_stale_temp_files
+from kb.course.load import PAPER_FIELDS, dump_paper, load_project, paper_path, write_papers
+from kb.fs import remove_stale_temp_files
 from kb.errors import ContentError, NotFoundError
-from kb.course.lookups import suggest
+from kb.model.rules import key_problem
+from kb.model.suggest import suggest
 from kb.model.ids import DuplicateIndex, Match, title_key, title_verdict
 from kb.model.limits import MAX_TAGS
 from kb.model.entries import Paper, Project, year_problem

@@ -10,7 +10,8 @@ from kb.course.config import Config
 from kb.course.load import load_project, paper_path
 from kb.course.edit import edit_file
 from kb.errors import NotFoundError
-from kb.course.lookups import check_keys, check_tags, suggest
+from kb.course.lookups import check_keys, check_tags
+from kb.model.suggest import suggest
 
 Action = Literal["add", "remove"]
 

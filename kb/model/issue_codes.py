@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from kb.course.lookups import suggest
+from kb.model.suggest import suggest
 
 if TYPE_CHECKING:
     from kb.model.entries import Issue

@@ -2,56 +2,20 @@
 
 ::
 
-    client = open_client(config)                  # polite: User-Agent, rate limit, cache
-    found = look_up(client, endpoints(config), [parse_identifier("arxiv:2203.02155")])
+    client = PoliteClient(cache_dir=Path(".kb/net"))   # polite: User-Agent, rate limit, cache
+    found = look_up(client, Endpoints(arxiv=..., crossref=...),
+                    [parse_identifier("arxiv:2203.02155")])
 
-The endpoints are settings, so tests and mirrors can point elsewhere: the environment
-variables ``KB_ARXIV_API`` and ``KB_CROSSREF_API`` win over the ``arxiv_api`` and
-``crossref_api`` options of the kb plugin in mkdocs.yml. Errors are :mod:`kb.net.errors`.
+The layer knows no course: the endpoints, the cache folder and the contact address are handed
+in (:mod:`kb.curate.services` reads them from the course's options and the environment).
+Errors are :mod:`kb.net.errors`.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
-
-from kb.course.config import Config
-from kb.net import arxiv
 from kb.net.client import PoliteClient
 from kb.net.errors import NetError
-from kb.net.lookup import Found, Identifier, look_up, parse_identifier
+from kb.net.lookup import Endpoints, Found, Identifier, look_up, parse_identifier
 
-__all__ = ["CLIENT_OPTIONS", "Endpoints", "Found", "Identifier", "NetError", "PoliteClient",
-           "endpoints", "look_up", "open_client", "parse_identifier"]
-
-#: Extra keyword arguments for every PoliteClient that :func:`open_client` makes: the seam
-#: through which tests hand in an httpx transport, a fake clock and sleep, short timeouts.
-CLIENT_OPTIONS: dict[str, Any] = {}
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    arxiv: str
-    crossref: str
-
-
-def endpoints(config: Config) -> Endpoints:
-    """The endpoints to ask: the environment's, else the plugin options' (with defaults)."""
-    return Endpoints(
-        arxiv=os.environ.get("KB_ARXIV_API") or config.options.arxiv_api,
-        crossref=os.environ.get("KB_CROSSREF_API") or config.options.crossref_api,
-    )
-
-
-def open_client(config: Config, **options: Any) -> PoliteClient:
-    """A client with the response cache under ``.kb/net/`` and arXiv's request interval."""
-    arxiv_host = urlsplit(endpoints(config).arxiv).netloc
-    settings: dict[str, Any] = {
-        "cache_dir": config.cache_dir / "net", "contact": config.options.contact,
-        "intervals": {arxiv_host: arxiv.INTERVAL},
-    }
-    settings.update(CLIENT_OPTIONS)
-    settings.update(options)
-    return PoliteClient(**settings)
+__all__ = ["Endpoints", "Found", "Identifier", "NetError", "PoliteClient", "look_up",
+           "parse_identifier"]

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from kb import __version__
-from kb.course.load import atomic_write
+from kb.version import __version__
+from kb.fs import atomic_write
 from kb.net.errors import NetError, OfflineError, ServiceError, NetTimeoutError
 
 CACHEABLE = (200, 404)

@@ -10,23 +10,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import unquote
 
 from kb.model.ids import arxiv_from_doi, normalize_arxiv, valid_arxiv
 from kb.model.entries import Paper
-from kb.net import arxiv as arxiv_api
-from kb.net import crossref
+import kb.net.arxiv as arxiv_api
+import kb.net.crossref as crossref
 from kb.net.client import PoliteClient
 from kb.net.errors import NetError
-
-if TYPE_CHECKING:
-    from kb.net import Endpoints
 
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)", re.IGNORECASE)
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)",
                            re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The base URLs of the services asked."""
+
+    arxiv: str
+    crossref: str
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.course.files import atomic_write
+from kb.fs import atomic_write
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from kb.course.config import Config
 from kb.course.load import load_paper, load_project
-from kb.course.files import read_limited
+from kb.fs import read_limited
 from kb.model.entries import Paper, Project
 from kb.search.uptodate import SyncReport as SyncReport
 from kb.search.uptodate import file_hash, paper_files, paper_path, side_hash

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.course.files import INDEX_PAGES, page_states, read_limited, scan_folder
+from kb.course.files import INDEX_PAGES, page_states, scan_folder
+from kb.fs import read_limited
 from kb.search.schema import DB_NAME, HIT_COLUMNS
 from kb.search.store import Store
 

@@ -19,7 +19,7 @@ import yaml
 from kb.bib.mapping import export_bibtex
 from kb.model.entries import READING_KINDS, Paper, Poster, Project, Session
 from kb.site.render import SafeMarkdown, fence, fragment, md_escape
-from kb.checks.validate import TAG_RE
+from kb.model.rules import TAG_RE
 
 Href = Callable[[str], str]
 

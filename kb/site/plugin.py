@@ -49,7 +49,8 @@ from kb.site.posters import Media, poster_media
 from kb.site.render import SafeMarkdown
 from kb.site.sanitize import clean, clean_text
 from kb.site.report_page import REPORT_META, REPORT_PAGE, report_page
-from kb.checks.validate import TAG_RE, check
+from kb.checks.validate import check
+from kb.model.rules import TAG_RE
 
 log = logging.getLogger("mkdocs.plugins.kb")
 ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js")

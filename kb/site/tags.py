@@ -13,7 +13,7 @@ from kb.model.entries import Paper, Poster
 from kb.site.pages import (PAPERS_INDEX, TAGS_PAGE, Href, SiteData, front_matter, paper_cards,
                            poster_cards, render, tag_chips, tag_src)
 from kb.site.render import md_escape
-from kb.checks.validate import TAG_RE
+from kb.model.rules import TAG_RE
 
 
 def counts(papers: dict[str, Paper]) -> Counter[str]:

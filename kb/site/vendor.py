@@ -25,7 +25,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.course.load import atomic_write
+from kb.fs import atomic_write
 from kb.errors import KbError
 
 DEFAULT_REGISTRY = "https://registry.npmjs.org"

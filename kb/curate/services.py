@@ -1,0 +1,41 @@
+"""The metadata services as the course configures them: endpoints and a polite client.
+
+The endpoints are settings, so tests and mirrors can point elsewhere: the environment
+variables ``KB_ARXIV_API`` and ``KB_CROSSREF_API`` win over the ``arxiv_api`` and
+``crossref_api`` options of the kb plugin in mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlsplit
+
+from kb.course.config import Config
+from kb.net import arxiv
+from kb.net.client import PoliteClient
+from kb.net.lookup import Endpoints
+
+#: Extra keyword arguments for every PoliteClient that :func:`open_client` makes: the seam
+#: through which tests hand in an httpx transport, a fake clock and sleep, short timeouts.
+CLIENT_OPTIONS: dict[str, Any] = {}
+
+
+def endpoints(config: Config) -> Endpoints:
+    """The endpoints to ask: the environment's, else the plugin options' (with defaults)."""
+    return Endpoints(
+        arxiv=os.environ.get("KB_ARXIV_API") or config.options.arxiv_api,
+        crossref=os.environ.get("KB_CROSSREF_API") or config.options.crossref_api,
+    )
+
+
+def open_client(config: Config, **options: Any) -> PoliteClient:
+    """A client with the response cache under ``.kb/net/`` and arXiv's request interval."""
+    arxiv_host = urlsplit(endpoints(config).arxiv).netloc
+    settings: dict[str, Any] = {
+        "cache_dir": config.cache_dir / "net", "contact": config.options.contact,
+        "intervals": {arxiv_host: arxiv.INTERVAL},
+    }
+    settings.update(CLIENT_OPTIONS)
+    settings.update(options)
+    return PoliteClient(**settings)

@@ -1,0 +1,38 @@
+"""'Did you mean ...?': the wording of every suggestion kb makes, in text alone.
+
+Every 'did you mean' a user reads (CLI errors, kb check, the site's build) is worded here; the
+lookups that need the course (a paper key, a session number, the tag vocabulary) are in
+:mod:`kb.course.lookups`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+
+CUTOFF = 0.6  # difflib similarity below which a name is not suggested at all
+NEAR_BEST = 0.1  # further names are suggested only when this close to the best one's similarity
+
+
+def did_you_mean(word: str, choices: Iterable[str], n: int = 3,
+                 show: Callable[[str], str] = str) -> str:
+    """'did you mean a, b?' for the choices closest to ``word``, or '' when none is close.
+
+    Names as close as the best one but for ``NEAR_BEST`` are listed too, at most ``n``; ``show``
+    writes a choice the way the user would type it (e.g. ``[@key]`` in a page).
+    """
+    pool = sorted(set(choices))
+    close = difflib.get_close_matches(word, pool, n=n, cutoff=CUTOFF)
+    ratios = [difflib.SequenceMatcher(None, word, c).ratio() for c in close]
+    close = [c for c, r in zip(close, ratios) if r >= ratios[0] - NEAR_BEST]
+    lowered = {c.lower(): c for c in pool}
+    if not close and word.lower() in lowered:
+        close = [lowered[word.lower()]]
+    return ("did you mean " + ", ".join(map(show, close)) + "?") if close else ""
+
+
+def suggest(word: str, choices: Iterable[str], fix: str, n: int = 3,
+            show: Callable[[str], str] = str) -> str:
+    """``fix``, preceded by 'did you mean a, b? If not, ' when some choices are close to ``word``."""
+    hint = did_you_mean(word, choices, n, show)
+    return f"{hint} If not, {fix}" if hint else fix
