@@ -2,8 +2,9 @@
 
    The API, on every page of the site:
 
-     await window.kb.search(query, {k, mode, session, tag, yearFrom, yearTo, type})
+     await window.kb.search(query, {k, mode, session, tag, yearFrom, yearTo, type, key})
        mode: "hybrid" (default), "semantic" or "keyword"; k: how many (default 10).
+       tag and key: one, or a list meaning any of them.
        Resolves to the best papers first: [{key, title, url, score, authors, year, venue,
        type, tags, sessions, matched}], `matched` being the query's words found in the paper.
        Scores order one result list; they are not comparable across modes. In "hybrid" mode

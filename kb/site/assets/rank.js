@@ -20,7 +20,7 @@
 import { ftsTokens, queryTerms } from "./tokens.js";
 
 // The options of window.kb.search that select papers.
-export var FILTERS = ["session", "tag", "yearFrom", "yearTo", "type"];
+export var FILTERS = ["session", "tag", "yearFrom", "yearTo", "type", "key"];
 
 export function keywordIndex(data) {
   var kw = data.keyword;
@@ -116,14 +116,23 @@ function given(value) {
   return value != null && value !== "";
 }
 
-// kb.filters.Filters, with the API's names: session (its number), tag, yearFrom and yearTo (a
-// paper without a year passes neither), type (any case). Unset or "" is no condition.
+// A string, or a list meaning any of its items (empty items ignored).
+function anyOf(value) {
+  return (Array.isArray(value) ? value : [value]).filter(Boolean);
+}
+
+// kb.filters.Filters, with the API's names: session (its number), tag (one tag, or a list:
+// any of them), yearFrom and yearTo (a paper without a year passes neither), type (any
+// case), key (one key, or a list: any of them). Unset, "" or [] is no condition.
 export function allowed(paper, o) {
   if (given(o.session) && paper.sessions.indexOf(Number(o.session)) < 0) { return false; }
-  if (o.tag && paper.tags.indexOf(o.tag) < 0) { return false; }
+  var tags = anyOf(o.tag);
+  if (tags.length && !tags.some(function (t) { return paper.tags.indexOf(t) >= 0; })) { return false; }
   if (given(o.yearFrom) && !(paper.year != null && paper.year >= Number(o.yearFrom))) { return false; }
   if (given(o.yearTo) && !(paper.year != null && paper.year <= Number(o.yearTo))) { return false; }
   if (o.type && String(paper.type).toLowerCase() !== String(o.type).toLowerCase()) { return false; }
+  var keys = anyOf(o.key);
+  if (keys.length && keys.indexOf(paper.key) < 0) { return false; }
   return true;
 }
 
