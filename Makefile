@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE = 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 export NO_MKDOCS_2_WARNING = 1
 
-.PHONY: setup serve build lint test test-fast chromium bench bench-peers clean
+.PHONY: setup serve build lint test test-fast chromium node bench bench-peers clean
 
 setup: $(STAMP)
 
@@ -38,16 +38,24 @@ chromium:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Node, for the tests of the site's browser modules (tests/js/, run by tests/test_js.py with
+# `node --test`; no npm package), from Debian's packages.
+node:
+	@command -v node >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs >/dev/null; }
+
 # Style and types: ruff over the code, tests and scripts, mypy over the package.
 lint: setup
 	$(BIN)/python -m ruff check kb tests scripts
 	$(BIN)/python -m mypy
 
-test: lint chromium
+test: lint chromium node
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Unit tests without the real model or the browser, for a quick loop.
-test-fast: setup
+test-fast: setup node
 	$(BIN)/python -m pytest -m "not model and not browser" $(PYTEST_ARGS)
 
 bench: setup

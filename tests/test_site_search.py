@@ -66,7 +66,12 @@ def test_fake_embedder_build_ships_keyword_index_and_search_page(course: Path) -
     assert data["keyword"]["rows"] == 3 and len(data["keyword"]["lengths"]) == 3
     page = (site / "search/index.html").read_text("utf-8")
     assert "data-kb-search" in page and 'name="session"' in page
-    assert 'src="../assets/kb/kb-search.js"' in page
+    # ES modules: the two the pages load, and the ones they import, shipped beside them
+    assert '<script src="../assets/kb/kb-search.js" type="module"></script>' in page
+    assert '<script src="../assets/kb/kb-search-page.js" type="module"></script>' in page
+    for module in ("tokens.js", "rank.js", "model.js"):
+        assert f'from "./{module}"' in (site / "assets/kb/kb-search.js").read_text("utf-8")
+        assert (site / "assets/kb" / module).is_file() and f"kb/{module}" not in page
 
 
 def _tarball(files: dict[str, bytes]) -> bytes:

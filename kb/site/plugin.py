@@ -25,6 +25,7 @@ from typing import Any
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config as MkConfig
+from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
@@ -53,10 +54,21 @@ from kb.checks.validate import check
 from kb.model.rules import TAG_RE
 
 log = logging.getLogger("mkdocs.plugins.kb")
-ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js")
+ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js",
+          "tokens.js", "rank.js", "model.js")
 ASSET_DIR = "assets/kb"
+# ES modules the pages load with <script type="module">; the other modules are imported by them.
+MODULE_SCRIPTS = ("kb-search.js", "kb-search-page.js")
+IMPORTED = ("tokens.js", "rank.js", "model.js")
 UNTRUSTED = frozenset({"paper", "poster"})  # pages whose text comes from papers/ and posters
 GENERATED = frozenset({"map"})  # kb's own pages made only of escaped template output (SVG)
+
+
+def _module(path: str) -> ExtraScriptValue:
+    """``path`` as an extra script that the pages load with ``<script type="module">``."""
+    script = ExtraScriptValue(path)
+    script.type = "module"
+    return script
 
 
 def _default(name: str) -> Any:
@@ -137,9 +149,12 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.public = public_project(project, options.private_fields)
         self._auto_nav = config.nav is None
         for name in ASSETS:
+            if name in IMPORTED:
+                continue
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if f"{ASSET_DIR}/{name}" not in [str(x) for x in target]:
-                target.append(f"{ASSET_DIR}/{name}")
+                target.append(_module(f"{ASSET_DIR}/{name}") if name in MODULE_SCRIPTS
+                              else f"{ASSET_DIR}/{name}")
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

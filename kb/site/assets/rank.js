@@ -1,0 +1,158 @@
+/* kb: the ranking rule of kb.search.engine over the payload the build ships (index.json and
+   vectors.bin, kb/site/semantic.py). Pure functions: each takes its data as arguments and
+   reads no global, fetches nothing and touches no DOM, so Node's tests
+   (tests/js/rank.test.mjs) run them on a payload of three papers.
+
+     keywordIndex(data)                      the keyword part of index.json, ready to rank
+     vectorIndex(data, buffer)               vectors.bin: N float32 scales, then N x dim int8
+     keywordRanking(index, query, depth, ok, matched)
+                                             FTS5's bm25 over the postings: [[paper, score]]
+     semanticRanking(index, vector, depth, ok)
+                                             cosine of the query's vector with each paper's
+     fuse(rankings, weights, rrfK, papers)   weighted reciprocal rank fusion, ties by key
+     filterFor(papers, options)              the filters as a test of a paper's position, or null
+     hits(papers, ranked, k, matched, root)  the results as window.kb.search gives them
+
+   A ranking is a list of [position in data.papers, score], best first; ties go to the smaller
+   key, as in kb.search.engine. `ok(position)` says whether a paper passes the filters (null:
+   every paper does); `matched`, a Map when given, collects per paper the query's words found. */
+
+import { ftsTokens, queryTerms } from "./tokens.js";
+
+// The options of window.kb.search that select papers.
+export var FILTERS = ["session", "tag", "yearFrom", "yearTo", "type", "key"];
+
+export function keywordIndex(data) {
+  var kw = data.keyword;
+  var total = kw.lengths.reduce(function (a, b) { return a + b; }, 0);
+  return {
+    papers: data.papers, rows: kw.rows, lengths: kw.lengths, bm25: data.rules.bm25,
+    postings: new Map(Object.entries(kw.terms)), avgdl: kw.rows ? total / kw.rows : 0,
+    stopWords: new Set(data.rules.stop_words)
+  };
+}
+
+export function vectorIndex(data, buffer) {
+  var n = data.vectors.count, dim = data.vectors.dim;
+  return {
+    papers: data.papers, count: n, dim: dim,
+    scales: new Float32Array(buffer, 0, n), vectors: new Int8Array(buffer, 4 * n, n * dim)
+  };
+}
+
+export function byScoreThenKey(papers) {
+  return function (a, b) {
+    return b[1] - a[1] || (papers[a[0]].key < papers[b[0]].key ? -1 : 1);
+  };
+}
+
+// FTS5's bm25 (fts5_aux.c) over the shipped postings: each query word is a quoted phrase;
+// a phrase of several tokens (a word FTS5 splits) counts where all its tokens occur.
+export function keywordRanking(index, query, depth, ok, matched) {
+  var rules = index.bm25, n = index.rows, lengths = index.lengths;
+  var scores = new Map();
+  queryTerms(query, index.stopWords).forEach(function (word) {
+    var tokens = ftsTokens(word);
+    if (!tokens.length) { return; }
+    var freq = null;
+    tokens.forEach(function (t) {
+      var list = index.postings.get(t) || [], here = new Map();
+      for (var i = 0; i < list.length; i += 2) {
+        if (!freq || freq.has(list[i])) { here.set(list[i], freq ? Math.min(freq.get(list[i]), list[i + 1]) : list[i + 1]); }
+      }
+      freq = here;
+    });
+    var idf = Math.log((0.5 + n - freq.size) / (0.5 + freq.size));
+    if (idf <= 0) { idf = 1e-6; }
+    freq.forEach(function (f, doc) {
+      var norm = f + rules.k1 * (1 - rules.b + rules.b * lengths[doc] / index.avgdl);
+      scores.set(doc, (scores.get(doc) || 0) + idf * f * (rules.k1 + 1) / norm);
+      if (matched) {
+        if (!matched.has(doc)) { matched.set(doc, []); }
+        matched.get(doc).push(word);
+      }
+    });
+  });
+  var ranked = [];
+  scores.forEach(function (s, doc) { if (!ok || ok(doc)) { ranked.push([doc, s]); } });
+  ranked.sort(byScoreThenKey(index.papers));
+  return ranked.slice(0, depth);
+}
+
+// The papers' vectors are unit vectors kept as int8 times one scale each, the query's a unit
+// vector: the cosine is the dot product.
+export function semanticRanking(index, vector, depth, ok) {
+  var n = index.count, dim = index.dim, v = index.vectors, scales = index.scales;
+  var q = Float32Array.from(vector), scores = new Float64Array(n), order = [];
+  for (var i = 0; i < n; i++) {
+    if (ok && !ok(i)) { continue; }
+    var dot = 0, at = i * dim;
+    for (var j = 0; j < dim; j++) { dot += v[at + j] * q[j]; }
+    scores[i] = dot * scales[i];
+    order.push(i);
+  }
+  var papers = index.papers;
+  order.sort(function (a, b) {
+    return scores[b] - scores[a] || (papers[a].key < papers[b].key ? -1 : 1);
+  });
+  return order.slice(0, depth).map(function (i) { return [i, scores[i]]; });
+}
+
+// kb.search.engine.rrf: score(d) = sum_i w_i / (rrfK + rank_i(d)), ranks from 1, ties by key.
+// Each ranking counts as deep as it is: the caller cuts it (at max(k, FUSION_DEPTH)).
+export function fuse(rankings, weights, rrfK, papers) {
+  var scores = new Map();
+  rankings.forEach(function (ranking, r) {
+    ranking.forEach(function (item, rank) {
+      scores.set(item[0], (scores.get(item[0]) || 0) + weights[r] / (rrfK + rank + 1));
+    });
+  });
+  var fused = Array.from(scores.entries());
+  fused.sort(byScoreThenKey(papers));
+  return fused;
+}
+
+function given(value) {
+  return value != null && value !== "";
+}
+
+// A string, or a list meaning any of its items (empty items ignored).
+function anyOf(value) {
+  return (Array.isArray(value) ? value : [value]).filter(Boolean);
+}
+
+// kb.filters.Filters, with the API's names: session (its number), tag (one tag, or a list:
+// any of them), yearFrom and yearTo (a paper without a year passes neither), type (any
+// case), key (one key, or a list: any of them). Unset, "" or [] is no condition.
+export function allowed(paper, o) {
+  if (given(o.session) && paper.sessions.indexOf(Number(o.session)) < 0) { return false; }
+  var tags = anyOf(o.tag);
+  if (tags.length && !tags.some(function (t) { return paper.tags.indexOf(t) >= 0; })) { return false; }
+  if (given(o.yearFrom) && !(paper.year != null && paper.year >= Number(o.yearFrom))) { return false; }
+  if (given(o.yearTo) && !(paper.year != null && paper.year <= Number(o.yearTo))) { return false; }
+  if (o.type && String(paper.type).toLowerCase() !== String(o.type).toLowerCase()) { return false; }
+  var keys = anyOf(o.key);
+  if (keys.length && keys.indexOf(paper.key) < 0) { return false; }
+  return true;
+}
+
+export function hasFilters(o) {
+  return FILTERS.some(function (name) { return given(o[name]); });
+}
+
+export function filterFor(papers, o) {
+  return hasFilters(o) ? function (i) { return allowed(papers[i], o); } : null;
+}
+
+// The best k as results; `root` is the site's address, which the papers' urls are relative to.
+export function hits(papers, ranked, k, matched, root) {
+  return ranked.slice(0, k).map(function (item) {
+    var p = papers[item[0]];
+    return {
+      key: p.key, title: p.title, url: new URL(p.url, root).href,
+      score: Math.round(item[1] * 1e6) / 1e6, authors: p.authors, year: p.year,
+      venue: p.venue, type: p.type, tags: p.tags, sessions: p.sessions,
+      matched: (matched && matched.get(item[0])) || []
+    };
+  });
+}

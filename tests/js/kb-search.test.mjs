@@ -1,0 +1,125 @@
+// kb-search.js: window.kb as a page sees it, with `window` and `fetch` stood in for. Each test
+// imports a fresh copy of the module (a query string makes it a new one), so state never
+// leaks from one test to the next. The model's success is the browser tests' part
+// (tests/test_browser_search.py); here it is absent, refused or broken.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { payload, vectorsBuffer } from "./payload.mjs";
+
+let copies = 0;
+
+async function page({ data = payload(), buffer = vectorsBuffer(), status = 200 } = {}) {
+  const requests = [];
+  globalThis.window = {};
+  globalThis.fetch = async (url) => {
+    requests.push(String(url));
+    if (status !== 200) { return new Response("", { status }); }
+    if (String(url).endsWith("/assets/kb/search/index.json")) { return new Response(JSON.stringify(data)); }
+    if (String(url).endsWith("/assets/kb/search/vectors.bin")) { return new Response(buffer); }
+    return new Response("", { status: 404 });
+  };
+  const module = await import(`../../kb/site/assets/kb-search.js?copy=${++copies}`);
+  return { kb: module.default, requests };
+}
+
+const keys = (hits) => hits.map((h) => h.key);
+
+test("window.kb: the API, and nothing fetched before a search", async () => {
+  const { kb, requests } = await page();
+  assert.equal(globalThis.window.kb, kb);
+  for (const name of ["search", "embed", "status", "loadModel", "loadIndex", "onStatus", "textTokens", "queryTerms"]) {
+    assert.equal(typeof kb[name], "function", name);
+  }
+  // the site's root is two folders above the module (assets/kb/kb-search.js in a site)
+  assert.equal(kb.root, new URL("../../kb/", import.meta.url).href);
+  assert.deepEqual(kb.status(), { index: "idle", model: "idle", error: null });
+  assert.deepEqual(requests, []);
+  assert.deepEqual(kb.textTokens("Rewarding models"), ["reward", "model"]);
+});
+
+test("keyword search: bm25's order, results as the page shows them", async () => {
+  const { kb, requests } = await page();
+  const hits = await kb.search("reward agents", { mode: "keyword" });
+  assert.deepEqual(keys(hits), ["alpha2021", "zeta2020"]);
+  assert.deepEqual(hits[0].matched, ["reward", "agents"]);
+  assert.equal(hits[0].url, kb.root + "papers/alpha2021/");
+  assert.equal(hits[0].score, Math.round((1e-6 * 2.2 / 2.65 + Math.log(5 / 3) * 2.2 / 2.65) * 1e6) / 1e6);
+  assert.deepEqual(Object.keys(hits[0]).sort(), ["authors", "key", "matched", "score", "sessions",
+    "tags", "title", "type", "url", "venue", "year"]);
+  assert.deepEqual(keys(await kb.search("reward agents", { mode: "keyword", k: 1 })), ["alpha2021"]);
+  assert.deepEqual(kb.status(), { index: "ready", model: "idle", error: null });
+  assert.deepEqual(await kb.queryTerms("the Reward and the reward"), ["reward"]);
+  assert.equal(requests.filter((u) => u.endsWith("index.json")).length, 1);  // loaded once
+  assert.equal(requests.filter((u) => u.endsWith("vectors.bin")).length, 1);
+});
+
+test("search options: filters, k, mode, an empty query", async () => {
+  const { kb } = await page();
+  const words = (o) => kb.search("reward agents scaling", { mode: "keyword", ...o }).then(keys);
+  assert.deepEqual(await words({}), ["mid", "alpha2021", "zeta2020"]);
+  assert.deepEqual(await words({ session: 1 }), ["alpha2021", "zeta2020"]);
+  assert.deepEqual(await words({ session: "2" }), ["alpha2021"]);
+  assert.deepEqual(await words({ tag: "reward-modeling" }), ["zeta2020"]);
+  assert.deepEqual(await words({ tag: ["reward-modeling", "scaling"] }), ["mid", "zeta2020"]);
+  assert.deepEqual(await words({ yearFrom: 2021 }), ["alpha2021"]);
+  assert.deepEqual(await words({ yearTo: "2020" }), ["zeta2020"]);
+  assert.deepEqual(await words({ type: "BOOK" }), ["mid"]);
+  assert.deepEqual(await words({ key: ["zeta2020", "mid"] }), ["mid", "zeta2020"]);
+  assert.deepEqual(await words({ key: "nobody" }), []);
+  assert.deepEqual(await words({ k: 0 }), []);
+  assert.deepEqual(await words({ k: "2" }), ["mid", "alpha2021"]);
+  assert.deepEqual(await kb.search("   "), []);
+  assert.deepEqual(await kb.search(null), []);
+  await assert.rejects(kb.search("x", { mode: "fuzzy" }),
+    /unknown search mode "fuzzy": use one of hybrid, semantic, keyword/);
+});
+
+test("a site without a model: keyword results with a note, semantic refused", async () => {
+  const { kb, requests } = await page({ data: payload({ top: { vectors: null, model: null } }) });
+  const seen = [];
+  kb.onStatus((s) => seen.push(s));
+  kb.onStatus(() => { throw new Error("a listener's bug"); });
+  const hits = await kb.search("reward agents");
+  assert.deepEqual(keys(hits), ["alpha2021", "zeta2020"]);
+  assert.equal(hits.note, "Search by meaning is not available: this site ships no model for " +
+    "search by meaning. These results match your words.");
+  assert.deepEqual(kb.status(), { index: "ready", model: "unavailable",
+    error: "this site ships no model for search by meaning" });
+  await assert.rejects(kb.search("reward", { mode: "semantic" }), /ships no model/);
+  await assert.rejects(kb.embed("reward"), /ships no model/);
+  assert.deepEqual(seen.map((s) => [s.index, s.model]), [["ready", "idle"], ["ready", "unavailable"]]);
+  assert.ok(!requests.some((u) => u.endsWith("vectors.bin")));
+});
+
+test("a browser without WebAssembly: the same fallback, saying why", async () => {
+  const { kb } = await page({ data: payload({ top: { model: { name: "m", dtype: "q8" } } }) });
+  const wasm = globalThis.WebAssembly;
+  delete globalThis.WebAssembly;
+  try {
+    const hits = await kb.search("scaling");
+    assert.deepEqual(keys(hits), ["mid"]);
+    assert.match(hits.note, /not available: this browser runs no WebAssembly\. These results/);
+    assert.equal(kb.status().model, "unavailable");
+  } finally {
+    globalThis.WebAssembly = wasm;
+  }
+});
+
+test("a model that cannot be loaded: unavailable, with the reason", async () => {
+  // transformers.min.js is not beside the source files, so importing it fails
+  const { kb } = await page({ data: payload({ top: { model: { name: "m", dtype: "q8" } } }) });
+  const hits = await kb.search("scaling", { mode: "hybrid" });
+  assert.deepEqual(keys(hits), ["mid"]);
+  assert.match(kb.status().error, /^the model could not be loaded \(/);
+  assert.match(hits.note, /the model could not be loaded/);
+  await assert.rejects(kb.loadModel(), /could not be loaded/);
+});
+
+test("an index that cannot be fetched: unavailable, and tried again on the next call", async () => {
+  const { kb, requests } = await page({ status: 404 });
+  await assert.rejects(kb.search("reward"), /index\.json: HTTP 404/);
+  assert.equal(kb.status().index, "unavailable");
+  await assert.rejects(kb.loadIndex(), /HTTP 404/);
+  assert.equal(requests.length, 2);
+});

@@ -1,0 +1,54 @@
+// A search payload of three papers, in the format kb/site/semantic.py writes (index.json and
+// vectors.bin), for the tests of the browser's modules.
+//
+// The keyword postings are those of SQLite FTS5 ("porter unicode61", one column) over
+//   0 "Reward rewards modeling tasks"   -> reward reward model task       (4 tokens)
+//   1 "reward rl_hf hf hf agents"       -> reward rl hf hf hf agent       (6 tokens)
+//   2 "scaling scales"                  -> scale scale                     (2 tokens)
+// (read with fts5vocab's instance table), so the average length is 4. The papers are not in
+// key order, so that a tie broken by key shows in a test.
+
+export const STOP_WORDS = ["a", "an", "and", "of", "the", "to"];
+
+export function payload(overrides = {}) {
+  return {
+    format: 1,
+    rules: {
+      rrf_k: 1, keyword_weight: 1.0, semantic_weight: 1.0, fusion_depth: 100,
+      modes: ["hybrid", "semantic", "keyword"], stop_words: STOP_WORDS.slice(),
+      bm25: { k1: 1.2, b: 0.75, column_weights: { key: 0, title: 2.0 } },
+      ...(overrides.rules || {})
+    },
+    papers: [
+      { key: "zeta2020", title: "Reward models", authors: ["Ann Zeta"], year: 2020,
+        venue: "NeurIPS", type: "inproceedings", tags: ["rlhf", "reward-modeling"],
+        sessions: [1], url: "papers/zeta2020/" },
+      { key: "alpha2021", title: "Agents from feedback", authors: ["Bo Alpha", "Cy Beta"],
+        year: 2021, venue: null, type: "article", tags: ["rlhf", "agents"], sessions: [1, 2],
+        url: "papers/alpha2021/" },
+      { key: "mid", title: "Scaling", authors: [], year: null, venue: null, type: "Book",
+        tags: ["scaling"], sessions: [], url: "papers/mid/" }
+    ],
+    sessions: [{ number: 1, title: "One", url: "sessions/one/" },
+      { number: 2, title: "Two", url: "sessions/two/" }],
+    keyword: {
+      rows: 3, lengths: [4, 6, 2],
+      terms: { agent: [1, 1], hf: [1, 3], model: [0, 1], reward: [0, 2, 1, 1], rl: [1, 1],
+        scale: [2, 2], task: [0, 1] }
+    },
+    vectors: { file: "vectors.bin", count: 3, dim: 3, model: "test-model" },
+    model: null,
+    ...overrides.top
+  };
+}
+
+// vectors.bin: 3 float32 scales (1/128 each, exact in float32), then 3 x 3 int8 values.
+export const INT8_ROWS = [[127, 0, 0], [0, 127, 0], [90, 90, 0]];
+export const SCALE = 1 / 128;
+
+export function vectorsBuffer() {
+  const buffer = new ArrayBuffer(3 * 4 + 3 * 3);
+  new Float32Array(buffer, 0, 3).fill(SCALE);
+  new Int8Array(buffer, 12, 9).set(INT8_ROWS.flat());
+  return buffer;
+}

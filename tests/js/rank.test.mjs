@@ -1,0 +1,248 @@
+// rank.js: bm25, cosine ranking, fusion, filters and results on the three-paper payload.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  allowed, filterFor, fuse, hasFilters, hits, keywordIndex, keywordRanking, semanticRanking,
+  vectorIndex
+} from "../../kb/site/assets/rank.js";
+import { payload, vectorsBuffer } from "./payload.mjs";
+
+const ZETA = 0, ALPHA = 1, MID = 2;  // positions in payload().papers
+const close = (got, want, what) => assert.ok(Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want)),
+  `${what}: ${got} != ${want}`);
+
+// FTS5's bm25 by hand: idf = ln((N - n + 0.5) / (n + 0.5)) (1e-6 when not above 0), and per
+// paper idf * f * (k1 + 1) / (f + k1 * (1 - b + b * len / avglen)); N = 3, avglen = 12 / 3 = 4,
+// k1 = 1.2, b = 0.75. SQLite's own bm25() over the same three texts (see payload.mjs) gives the
+// same numbers (negated), to the last digit.
+const IDF1 = Math.log(2.5 / 1.5);  // a word in one paper of three: ln(5/3) = 0.5108...
+
+function index() { return keywordIndex(payload()); }
+function ranked(query, depth = 10, ok = null, matched = undefined) {
+  return keywordRanking(index(), query, depth, ok, matched);
+}
+
+test("the keyword index: postings, average length, stop words", () => {
+  const kw = index();
+  assert.equal(kw.avgdl, 4);
+  assert.deepEqual(kw.postings.get("reward"), [0, 2, 1, 1]);
+  assert.ok(kw.stopWords.has("the"));
+  assert.equal(keywordIndex(payload({ top: { keyword: { rows: 0, lengths: [], terms: {} } } })).avgdl, 0);
+});
+
+test("bm25 of one word in one paper of average length is its idf", () => {
+  // f = 1, len = 4: tf = 1 * 2.2 / (1 + 1.2 * (0.25 + 0.75)) = 1
+  const got = ranked("models");
+  assert.deepEqual(got.map((x) => x[0]), [ZETA]);
+  close(got[0][1], IDF1, "model");  // SQLite: 0.5108256237659907
+});
+
+test("bm25 counts the frequency against the paper's length", () => {
+  // "scaling" -> scale: f = 2 in paper 2 of length 2: norm = 2 + 1.2 * (0.25 + 0.75 * 0.5) = 2.75
+  close(ranked("scaling")[0][1], IDF1 * 2 * 2.2 / 2.75, "scale");  // SQLite: 0.8173209980255852
+  // "hf": f = 3 in paper 1 of length 6: norm = 3 + 1.2 * (0.25 + 0.75 * 1.5) = 4.65
+  close(ranked("hf")[0][1], IDF1 * 3 * 2.2 / 4.65, "hf");  // SQLite: 0.7250428208291482
+});
+
+test("a word in most papers gets FTS5's floor idf of 1e-6", () => {
+  // "reward": n = 2 of 3, ln(1.5 / 2.5) < 0 -> 1e-6; paper 0: f 2, len 4: norm 2 + 1.2 = 3.2;
+  // paper 1: f 1, len 6: norm 1 + 1.2 * (0.25 + 1.125) = 2.65
+  const got = ranked("rewards");
+  assert.deepEqual(got.map((x) => x[0]), [ZETA, ALPHA]);
+  close(got[0][1], 1e-6 * 2 * 2.2 / 3.2, "reward 0");  // SQLite: 1.375e-06
+  close(got[1][1], 1e-6 * 1 * 2.2 / 2.65, "reward 1");  // SQLite: 8.301886792452831e-07
+});
+
+test("the query's words add up; stop words and repeats count once or not at all", () => {
+  const want = [[ZETA, 1e-6 * 2 * 2.2 / 3.2 + IDF1], [ALPHA, 1e-6 * 2.2 / 2.65]];
+  // SQLite, '"reward" OR "model"': 0.5108269987659907 and 8.301886792452831e-07
+  for (const query of ["reward models", "the reward of the models", "Reward reward MODELS models"]) {
+    const got = ranked(query);
+    assert.deepEqual(got.map((x) => x[0]), want.map((x) => x[0]), query);
+    got.forEach((x, i) => close(x[1], want[i][1], query));
+  }
+  assert.deepEqual(ranked("the"), []);  // only stop words: searched as they are; no paper has it
+  assert.deepEqual(ranked("nothing here"), []);
+  assert.deepEqual(ranked(""), []);
+});
+
+test("a word FTS5 splits is a phrase: papers holding all its tokens, the rarest count", () => {
+  // rl_hf -> "rl hf": only paper 1, f = min(1, 3) = 1, len 6: 1 * 2.2 / 2.65
+  const got = ranked("rl_hf");
+  assert.deepEqual(got.map((x) => x[0]), [ALPHA]);
+  close(got[0][1], IDF1 * 2.2 / 2.65, "rl_hf");  // SQLite, '"rl hf"': 0.42408164991893577
+});
+
+test("column-weighted counts enter bm25 as they are", () => {
+  // A title word counts twice (column_weights): the build ships f = 2.5 for one in the title
+  // and half a count elsewhere; tf = 2.5 * 2.2 / (2.5 + 1.2 * 1) for paper 0 (length 4).
+  const data = payload();
+  data.keyword.terms.model = [0, 2.5];
+  close(keywordRanking(keywordIndex(data), "model", 10, null)[0][1], IDF1 * 2.5 * 2.2 / 3.7, "f 2.5");
+});
+
+test("keyword ranking: depth, filter, matched words", () => {
+  assert.deepEqual(ranked("reward", 1).map((x) => x[0]), [ZETA]);
+  assert.deepEqual(ranked("reward", 10, (i) => i !== ZETA).map((x) => x[0]), [ALPHA]);
+  const matched = new Map();
+  ranked("reward models agents", 10, null, matched);
+  assert.deepEqual(matched.get(ZETA), ["reward", "models"]);
+  assert.deepEqual(matched.get(ALPHA), ["reward", "agents"]);
+  assert.equal(matched.has(MID), false);
+});
+
+test("keyword ties go to the smaller key, whatever the papers' order", () => {
+  const data = payload();
+  data.keyword.lengths = [4, 4, 4];
+  data.keyword.terms = { same: [0, 1, 1, 1] };  // zeta2020 and alpha2021 score alike
+  const got = keywordRanking(keywordIndex(data), "same", 10, null);
+  assert.deepEqual(got.map((x) => data.papers[x[0]].key), ["alpha2021", "zeta2020"]);
+  assert.equal(got[0][1], got[1][1]);
+});
+
+function vectors() { return vectorIndex(payload(), vectorsBuffer()); }
+
+test("the vectors file: float32 scales, then int8 rows", () => {
+  const v = vectors();
+  assert.equal(v.count, 3);
+  assert.equal(v.dim, 3);
+  assert.deepEqual(Array.from(v.scales), [1 / 128, 1 / 128, 1 / 128]);
+  assert.deepEqual(Array.from(v.vectors), [127, 0, 0, 0, 127, 0, 90, 90, 0]);
+});
+
+test("cosine ranking: the dot product of the query with each scaled int8 row", () => {
+  const got = semanticRanking(vectors(), [1, 0, 0], 10, null);
+  // 127/128 = 0.9921875, 90/128 = 0.703125, 0
+  assert.deepEqual(got, [[ZETA, 127 / 128], [MID, 90 / 128], [ALPHA, 0]]);
+  assert.deepEqual(semanticRanking(vectors(), [0, 0, 1], 10, null).map((x) => x[1]), [0, 0, 0]);
+  // the query is read as float32, as the model gives it
+  const third = semanticRanking(vectors(), [0.1, 0, 0], 1, null)[0][1];
+  assert.equal(third, Math.fround(0.1) * 127 / 128);
+});
+
+test("cosine ranking: ties by key, depth, filter", () => {
+  // 0.5 * 127 / 128 for zeta2020 and alpha2021 alike; mid: 0.5 * 180 / 128
+  const got = semanticRanking(vectors(), [0.5, 0.5, 0], 10, null);
+  assert.deepEqual(got.map((x) => x[0]), [MID, ALPHA, ZETA]);
+  assert.equal(got[1][1], got[2][1]);
+  assert.deepEqual(semanticRanking(vectors(), [0.5, 0.5, 0], 2, null).map((x) => x[0]), [MID, ALPHA]);
+  assert.deepEqual(semanticRanking(vectors(), [0.5, 0.5, 0], 10, (i) => i !== MID).map((x) => x[0]),
+    [ALPHA, ZETA]);
+  assert.deepEqual(semanticRanking(vectors(), [1, 0, 0], 0, null), []);
+});
+
+test("fusion: sum of weight / (rrf_k + rank), ranks from 1", () => {
+  const papers = payload().papers;
+  const words = [[ZETA, 9], [MID, 8]], meaning = [[MID, 0.9], [ALPHA, 0.8]];
+  // rrf_k 1: zeta 1/2; mid 1/3 + 1/2; alpha 1/3
+  const even = fuse([words, meaning], [1, 1], 1, papers);
+  assert.deepEqual(even.map((x) => x[0]), [MID, ZETA, ALPHA]);
+  close(even[0][1], 1 / 3 + 1 / 2, "mid");
+  close(even[1][1], 1 / 2, "zeta");
+  close(even[2][1], 1 / 3, "alpha");
+  // weights 1 and 3: zeta 1/2; mid 1/3 + 3/2; alpha 3/3
+  const meaningful = fuse([words, meaning], [1, 3], 1, papers);
+  assert.deepEqual(meaningful.map((x) => x[0]), [MID, ALPHA, ZETA]);
+  close(meaningful[1][1], 1, "alpha");
+  // rrf_k 60 (the customary constant): zeta 1/61; mid 1/62 + 1/61; alpha 1/62
+  close(fuse([words, meaning], [1, 1], 60, papers)[0][1], 1 / 62 + 1 / 61, "k 60");
+  assert.deepEqual(fuse([], [], 1, papers), []);
+});
+
+test("fusion: ties go to the smaller key", () => {
+  const papers = payload().papers;
+  const got = fuse([[[ZETA, 1]], [[ALPHA, 1]]], [1, 1], 1, papers);
+  assert.deepEqual(got.map((x) => papers[x[0]].key), ["alpha2021", "zeta2020"]);
+  assert.equal(got[0][1], got[1][1]);
+});
+
+test("fusion reads each ranking to the depth it was cut at", () => {
+  // Keyword "reward agents": alpha2021, zeta2020; meaning [1, 0.25, 0]: zeta2020, mid, alpha2021.
+  const data = payload(), kw = keywordIndex(data), vec = vectorIndex(data, vectorsBuffer());
+  const hybrid = (depth) => fuse([keywordRanking(kw, "reward agents", depth, null),
+    semanticRanking(vec, [1, 0.25, 0], depth, null)], [1, 1], 1, data.papers).map((x) => x[0]);
+  assert.deepEqual(keywordRanking(kw, "reward agents", 3, null).map((x) => x[0]), [ALPHA, ZETA]);
+  assert.deepEqual(semanticRanking(vec, [1, 0.25, 0], 3, null).map((x) => x[0]), [ZETA, MID, ALPHA]);
+  // deep: zeta 1/3 + 1/2, alpha 1/2 + 1/4, mid 1/3
+  assert.deepEqual(hybrid(3), [ZETA, ALPHA, MID]);
+  // depth 1: alpha 1/2, zeta 1/2 (a tie: alpha2021 first); mid is in neither list
+  assert.deepEqual(hybrid(1), [ALPHA, ZETA]);
+});
+
+const P = payload().papers;
+
+test("filters: session, by number or its text", () => {
+  assert.equal(allowed(P[ALPHA], { session: 2 }), true);
+  assert.equal(allowed(P[ALPHA], { session: "2" }), true);
+  assert.equal(allowed(P[ZETA], { session: 2 }), false);
+  assert.equal(allowed(P[MID], { session: 1 }), false);
+  assert.equal(allowed(P[MID], { session: "" }), true);
+  assert.equal(allowed(P[MID], { session: null }), true);
+});
+
+test("filters: a tag, or a list of tags meaning any of them", () => {
+  assert.equal(allowed(P[ZETA], { tag: "reward-modeling" }), true);
+  assert.equal(allowed(P[ALPHA], { tag: "reward-modeling" }), false);
+  assert.equal(allowed(P[ALPHA], { tag: ["reward-modeling", "agents"] }), true);
+  assert.equal(allowed(P[MID], { tag: ["reward-modeling", "agents"] }), false);
+  assert.equal(allowed(P[MID], { tag: ["scaling"] }), true);
+  assert.equal(allowed(P[MID], { tag: [] }), true);       // no tag named: no condition
+  assert.equal(allowed(P[MID], { tag: "" }), true);
+  assert.equal(allowed(P[MID], { tag: ["", "scaling"] }), true);
+  assert.equal(allowed(P[ZETA], { tag: "RLHF" }), false);  // tags are exact
+});
+
+test("filters: years, a paper without a year passing neither bound", () => {
+  assert.equal(allowed(P[ZETA], { yearFrom: 2020 }), true);
+  assert.equal(allowed(P[ZETA], { yearFrom: "2021" }), false);
+  assert.equal(allowed(P[ALPHA], { yearFrom: 2020, yearTo: 2021 }), true);
+  assert.equal(allowed(P[ALPHA], { yearTo: 2020 }), false);
+  assert.equal(allowed(P[MID], { yearFrom: 1900 }), false);
+  assert.equal(allowed(P[MID], { yearTo: 3000 }), false);
+  assert.equal(allowed(P[MID], { yearFrom: "", yearTo: "" }), true);
+});
+
+test("filters: type in any case, key or keys", () => {
+  assert.equal(allowed(P[MID], { type: "book" }), true);
+  assert.equal(allowed(P[ZETA], { type: "InProceedings" }), true);
+  assert.equal(allowed(P[ZETA], { type: "article" }), false);
+  assert.equal(allowed(P[ZETA], { key: "zeta2020" }), true);
+  assert.equal(allowed(P[ZETA], { key: "alpha2021" }), false);
+  assert.equal(allowed(P[ZETA], { key: ["alpha2021", "zeta2020"] }), true);
+  assert.equal(allowed(P[MID], { key: ["alpha2021", "zeta2020"] }), false);
+  assert.equal(allowed(P[MID], { key: [] }), true);
+});
+
+test("filters: every given condition must hold", () => {
+  const o = { session: 1, tag: ["rlhf"], yearFrom: 2021 };
+  assert.deepEqual(P.filter((p) => allowed(p, o)).map((p) => p.key), ["alpha2021"]);
+  const ok = filterFor(P, o);
+  assert.deepEqual([0, 1, 2].filter(ok), [ALPHA]);
+  assert.equal(filterFor(P, {}), null);
+  assert.equal(filterFor(P, { k: 5, mode: "keyword", session: "", tag: null }), null);
+  assert.equal(hasFilters({ key: "x" }), true);
+  assert.equal(hasFilters({ yearTo: 0 }), true);
+});
+
+test("filters narrow each ranking before it is cut", () => {
+  const data = payload(), ok = filterFor(data.papers, { tag: ["agents", "scaling"] });
+  assert.deepEqual(keywordRanking(keywordIndex(data), "reward", 1, ok).map((x) => x[0]), [ALPHA]);
+  const vec = vectorIndex(data, vectorsBuffer());
+  assert.deepEqual(semanticRanking(vec, [1, 0, 0], 1, ok).map((x) => x[0]), [MID]);
+});
+
+test("results: the paper's fields, its address from the site's root, rounded score", () => {
+  const papers = payload().papers, matched = new Map([[ZETA, ["reward"]]]);
+  const got = hits(papers, [[ZETA, 0.12345678], [MID, 1e-7], [ALPHA, 0]], 2, matched,
+    "https://host.example/course/");
+  assert.equal(got.length, 2);
+  assert.deepEqual(got[0], {
+    key: "zeta2020", title: "Reward models", url: "https://host.example/course/papers/zeta2020/",
+    score: 0.123457, authors: ["Ann Zeta"], year: 2020, venue: "NeurIPS", type: "inproceedings",
+    tags: ["rlhf", "reward-modeling"], sessions: [1], matched: ["reward"]
+  });
+  assert.equal(got[1].score, 0);
+  assert.deepEqual(got[1].matched, []);
+  assert.deepEqual(hits(papers, [[ZETA, 1]], 5, null, "http://x/")[0].matched, []);
+});
