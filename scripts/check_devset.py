@@ -146,6 +146,19 @@ def main() -> int:
           + f"; {len(covered)} of {len(papers)} papers named")
     for line in found:
         print(line)
+    # Information, not a rule: a paraphrase holding a word that no other course paper has can
+    # be found by that word alone (keyword search then needs no understanding).
+    texts = {k: {w for w in words(" ".join([p.title, p.abstract or "", p.summary or "",
+                                            p.notes or ""]))} for k, p in papers.items()}
+    leaky = 0
+    for q in questions:
+        if q.get("kind") == "paraphrase" and len(q.get("keys", [])) == 1:
+            key = q["keys"][0]
+            unique = [w for w in dict.fromkeys(words(q["q"])) if len(w) > 2 and
+                      [k for k, t in texts.items() if any(same_stem(w, x) for x in t)] == [key]]
+            leaky += bool(unique)
+    print(f"note: {leaky} of {counts['paraphrase']} paraphrase questions hold a word that only "
+          "their paper's text has")
     return 1 if found else 0
 
 
