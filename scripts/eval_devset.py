@@ -45,6 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,7 +182,7 @@ def _digest_tree(paths: Sequence[Path], base: Path) -> str:
     return h.hexdigest()
 
 
-def distractor_course(n: int, say: Callable[[str], None]) -> tuple[kb.Config, dict[str, object]]:
+def distractor_course(n: int, say: Callable[[str], None]) -> tuple[kb.Config, dict[str, Any]]:
     """The course copy with ``n`` distractors imported, under .kb/eval-dev/ (reused while the
     course files, the source files and the rule are unchanged; its own .kb/ cache is kept
     across rebuilds, so only new texts are embedded)."""
@@ -293,7 +294,7 @@ class MiniLM:
             for h, v in zip(missing, self.encode([by_hash[h] for h in missing])):
                 self.cache[h] = v
             CACHE.mkdir(parents=True, exist_ok=True)
-            np.savez(self.path, **self.cache)
+            np.savez(self.path, **self.cache)  # type: ignore[arg-type]  # numpy's stub
         return keys, np.stack([self.cache[h] for h in hashes])
 
 
@@ -504,9 +505,9 @@ def print_tables(settings: list[Setting], results: dict[str, dict], nones: dict[
 
 
 def print_misses(setting: Setting, questions: list[Question], ranker: str = "kb hybrid",
-                 limit: int = 40) -> list[dict[str, object]]:
+                 limit: int = 40) -> list[dict[str, Any]]:
     """Answerable questions whose first paper is not in ``ranker``'s top 5."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, q in enumerate(questions):
         if q.kind == "none":
             continue
@@ -529,7 +530,7 @@ def print_misses(setting: Setting, questions: list[Question], ranker: str = "kb 
     return rows
 
 
-def run(distractors: int = DISTRACTORS, json_path: Path | None = None) -> dict[str, object]:
+def run(distractors: int = DISTRACTORS, json_path: Path | None = None) -> dict[str, Any]:
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
@@ -537,7 +538,7 @@ def run(distractors: int = DISTRACTORS, json_path: Path | None = None) -> dict[s
     questions = read_questions()
     minilm = MiniLM()
     settings = [run_setting("course", kb.load_config(ROOT), questions, minilm, say)]
-    info: dict[str, object] = {}
+    info: dict[str, Any] = {}
     if distractors > 0:
         t = time.perf_counter()
         config, info = distractor_course(distractors, say)
