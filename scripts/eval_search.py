@@ -16,7 +16,14 @@ paper, in ``kb search`` and in the built site's search (headless Chromium, the i
 query encoder in the browser), and how far the two agree: the overlap of their top 5 and the
 cosine of their query vectors.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_search.py [--set scifact|course|all]
+The development set (eval/questions.jsonl, scripts/eval_devset.py) reports R@1, R@5 and
+MRR@10 per kind of question (paraphrase, finding, everyday, neighbour) for each kb mode and for
+textbook baselines computed in the same run (BM25, MiniLM cosine, RRF k=60), on the course
+alone and with a few hundred real BibTeX distractors, and the top-1 scores of the questions no
+paper answers beside those of the answerable ones.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_search.py [--set scifact|course|dev|all]
+        [--distractors N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -171,13 +178,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="BEIR folder")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model")
-    parser.add_argument("--set", choices=("scifact", "course", "all"), default="all",
+    parser.add_argument("--set", choices=("scifact", "course", "dev", "all"), default="all",
                         help="which evaluation to run")
+    parser.add_argument("--distractors", type=int, default=None,
+                        help="dev set: how many distractor entries (default 300; 0: course alone)")
+    parser.add_argument("--json", type=Path, help="dev set: write every number to this file")
     args = parser.parse_args()
     if args.set in ("scifact", "all"):
         scifact(args)
     if args.set in ("course", "all"):
         course(args.model)
+    if args.set in ("dev", "all"):
+        import eval_devset
+
+        eval_devset.run(eval_devset.DISTRACTORS if args.distractors is None else args.distractors,
+                        args.json)
 
 
 def scifact(args: argparse.Namespace) -> None:
