@@ -57,7 +57,7 @@ import kb  # noqa: E402
 # --- kb internals: module paths are being renamed; these are the only private names used.
 from kb.bib.mapping import entry_to_paper  # noqa: E402
 from kb.bib.read import read_bib  # noqa: E402
-from kb.ids import DuplicateIndex  # noqa: E402
+from kb.model.ids import DuplicateIndex  # noqa: E402
 from kb.search.embed import embed_text  # noqa: E402
 from kb.search.engine import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT  # noqa: E402
 # ---
