@@ -94,8 +94,8 @@ def build(data: Path, model: str) -> KnowledgeBase:
         store = open_store(config)
     corpus = read_jsonl(data / "corpus.jsonl")
     if store.count() != len(corpus):
-        store.reset()
-        store.put_papers({d["_id"]: Paper.model_construct(
+        store.schema.reset()
+        store.writes.put_papers({d["_id"]: Paper.model_construct(
             key=d["_id"], type="article", title=d.get("title") or "", authors=[], editors=[],
             year=None, venue=None, arxiv=None, doi=None, url=None, pdf=None, tags=[],
             abstract=d["text"], summary=None, bibtex={}, notes="") for d in corpus})

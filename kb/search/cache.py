@@ -134,11 +134,11 @@ def _prepared(store: Store) -> None:
     Damaged when the tables are wrong."""
     tables = store.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     if not tables:
-        store.create()
+        store.schema.create()
         return
-    problems = store.problems()
+    problems = store.schema.problems()
     if problems and problems[0].startswith("schema version"):
-        store.reset()
+        store.schema.reset()
     elif problems:
         raise Damaged("; ".join(problems))
 
@@ -184,7 +184,7 @@ def _in_memory(config: Config, path: Path, note: str) -> Store:
     except (Damaged, sqlite3.DatabaseError):
         store.close()
         store = Store(sqlite3.connect(":memory:", check_same_thread=False), None, note=note)
-        store.create()
+        store.schema.create()
     return store
 
 

@@ -1,28 +1,29 @@
-"""The cache database of one course: writing its tables and reading them, in plain SQL.
+"""The cache database of one course: its connection and the queries that read it, in plain SQL.
 
 :class:`Store` holds one :mod:`sqlite3` connection to ``.kb/kb.sqlite`` (or to a copy in
 memory, when the cache cannot be written: see :mod:`kb.search.cache`, which opens, checks,
 locks and repairs it). The tables are those of :mod:`kb.search.tables`; every statement is
 plain SQL on that connection, the one way the cache is queried. :func:`kb.search.sync.sync`
-decides what to write; the search engine reads.
+decides what to write (through :attr:`Store.writes`); :attr:`Store.schema` creates and checks
+the tables; the search engine reads through :class:`Store` itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.search.keyword import bm25_top
-from kb.search.schema import FTS_COLUMNS, FTS_DDL, HIT_COLUMNS, SCHEMA_VERSION
+from kb.search.schema import HIT_COLUMNS
 
 from kb.course.filters import Filters, Known
 
 if TYPE_CHECKING:
-    from kb.model.entries import Paper, Project
+    from kb.search.store_schema import StoreSchema
+    from kb.search.store_writes import SyncWrites
 
 # The table classes (SQLModel) are imported where the tables are created, checked or turned
 # back into papers, never by a query: a search process reads with this module alone.
@@ -63,28 +64,13 @@ def texts_digest(items: Iterable[tuple[str, str]]) -> str:
     return hashlib.sha256("".join(f"{key}\0{h}\n" for key, h in items).encode()).hexdigest()
 
 
-def schema_ddl() -> list[str]:
-    """CREATE statements of the cache: the SQLModel tables, their indexes, the FTS5 index."""
-    from sqlalchemy.dialects import sqlite
-    from sqlalchemy.schema import CreateIndex, CreateTable
-
-    from kb.search.tables import TABLES
-
-    dialect = sqlite.dialect()
-    out = []
-    for table in TABLES:
-        out.append(str(CreateTable(table).compile(dialect=dialect)))
-        out.extend(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)
-    return [*out, FTS_DDL]
-
-
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
 
 class Store:
-    """The cache tables of one course over one SQLite connection."""
+    """The cache tables of one course over one SQLite connection, read by the queries below."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None = None, *,
                  note: str | None = None):
@@ -98,170 +84,29 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    # ------------------------------------------------------------ schema
-
-    def create(self) -> None:
-        """Create every table of an empty database, with the schema version."""
-        with self.conn:
-            for statement in schema_ddl():
-                self.conn.execute(statement)
-            self.conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-
-    def drop_all(self) -> None:
-        """Drop every table and index (a cache of another schema, before :meth:`create`)."""
-        names = [name for (name,) in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'paper_fts_%'")]
-        with self.conn:
-            for name in names:
-                self.conn.execute(f'DROP TABLE IF EXISTS "{name}"')
-
-    def reset(self) -> None:
-        """Empty every table (the next sync rebuilds the cache from the files)."""
-        self.drop_all()
-        self.create()
+    def forget(self) -> None:
+        """Drop what was read and kept (the count, the hashes): the tables were written."""
         self._count = self._hashes = None
+
+    @property
+    def schema(self) -> StoreSchema:
+        """Creating, dropping and checking the tables (:mod:`kb.search.store_schema`)."""
+        from kb.search.store_schema import StoreSchema
+
+        return StoreSchema(self)
+
+    @property
+    def writes(self) -> SyncWrites:
+        """The sync's writes and the file states it compares (:mod:`kb.search.store_writes`)."""
+        from kb.search.store_writes import SyncWrites
+
+        return SyncWrites(self)
+
+    # ------------------------------------------------------------ reading
 
     def meta(self, name: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
-
-    def problems(self, *, tables: bool = True) -> list[str]:
-        """What is wrong with the tables (empty: sound), checked in milliseconds: the schema
-        version, the columns of every table (unless ``tables`` is False: that check needs the
-        table classes), and one keyword-index row per paper."""
-        version = self.meta("schema")
-        if version != str(SCHEMA_VERSION):
-            return [f"schema version {version}, kb uses {SCHEMA_VERSION}"]
-        problems = []
-        if tables:
-            from kb.search.tables import TABLES
-
-            for table in TABLES:
-                found = [row[1] for row in self.conn.execute(f'PRAGMA table_info("{table.name}")')]
-                if found != [c.name for c in table.columns]:
-                    problems.append(f"table {table.name} has the columns {found}")
-        fts = [row[1] for row in self.conn.execute("PRAGMA table_info(paper_fts)")]
-        if fts != ["key", *FTS_COLUMNS]:
-            problems.append("the keyword index is missing or has other columns")
-        if problems:
-            return problems
-        papers = self.count()
-        indexed = self.conn.execute("SELECT count(*) FROM paper_fts_docsize").fetchone()[0]
-        if indexed != papers:
-            problems.append(f"the keyword index holds {indexed} papers, the table {papers}")
-        return problems
-
-    # ------------------------------------------------------------ writing
-
-    def file_states(self) -> dict[str, tuple[int, int]]:
-        """key -> (modification time in ns, size) of every stored paper's file, read from the
-        covering index ``paper_state`` alone (a paper row, with its prose, is many times
-        larger)."""
-        return {key: (m, n) for key, m, n in self.conn.execute(
-            "SELECT key, mtime_ns, size FROM paper")}
-
-    def same_files(self, files: dict[str, tuple[int, int]]) -> bool:
-        """Whether the stored papers' files are ``files`` (key -> (mtime_ns, size)), no more,
-        no fewer: :meth:`file_states` == ``files``, compared row by row as they come."""
-        get = files.get
-        count = 0
-        for key, mtime, size in self.conn.execute("SELECT key, mtime_ns, size FROM paper"):
-            if get(key) != (mtime, size):
-                return False
-            count += 1
-        return count == len(files)
-
-    def file_hashes(self, keys: Iterable[str]) -> dict[str, str]:
-        """key -> content hash of the stored file, for the given papers (unknown keys left out)."""
-        out: dict[str, str] = {}
-        for chunk in chunks(list(keys)):
-            out.update(self.conn.execute(
-                f"SELECT key, file_hash FROM paper WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk).fetchall())
-        return out
-
-    def put_papers(self, papers: dict[str, Paper], *,
-                   files: dict[str, tuple[str, str, int, int]] | None = None,
-                   gone: Iterable[str] = ()) -> None:
-        """Write (or replace) papers with their tags and keyword-index rows; drop ``gone``.
-
-        ``files``: key -> (path as the user sees it, content hash, mtime_ns, size). Papers
-        without a file (the benchmark corpora) are removed again by the next sync.
-        """
-        from kb.search.embed import embed_text, text_hash
-
-        files = files or {}
-        drop = list(papers) + list(gone)
-        if not drop:
-            return
-        rows: list[tuple[Any, ...]] = []
-        tags: list[tuple[str, str]] = []
-        fts: list[tuple[str, ...]] = []
-        for key, paper in papers.items():
-            path, fhash, mtime, size = files.get(key, ("", "", 0, 0))
-            rows.append((key, paper.type, paper.title, json.dumps(paper.authors, ensure_ascii=False),
-                         paper.year, paper.venue, paper.arxiv, paper.doi,
-                         json.dumps(paper.tags, ensure_ascii=False), paper.abstract,
-                         paper.summary, paper.notes, path, fhash, mtime, size,
-                         text_hash(embed_text(paper))))
-            tags.extend((key, tag) for tag in dict.fromkeys(paper.tags))
-            fts.append((key, paper.title, "; ".join(paper.authors), paper.abstract or "",
-                        paper.summary or "", paper.notes, " ".join(paper.tags)))
-        marks = ",".join("?" * len(rows[0])) if rows else ""
-        # A paper's keyword-index row has the paper row's rowid, so it is found without a scan.
-        with self.conn:
-            for chunk in chunks(drop):
-                where = ",".join("?" * len(chunk))
-                self.conn.execute("DELETE FROM paper_fts WHERE rowid IN "
-                                  f"(SELECT rowid FROM paper WHERE key IN ({where}))", chunk)
-                self.conn.execute(f"DELETE FROM paper WHERE key IN ({where})", chunk)
-                self.conn.execute(f"DELETE FROM tag WHERE paper_key IN ({where})", chunk)
-            if rows:
-                self.conn.executemany(f"INSERT INTO paper VALUES ({marks})", rows)
-            self.conn.executemany("INSERT INTO tag VALUES (?, ?)", tags)
-            self.conn.executemany(
-                f"INSERT INTO paper_fts (rowid, key, {', '.join(FTS_COLUMNS)}) "
-                "SELECT rowid, ?, ?, ?, ?, ?, ?, ? FROM paper WHERE key = ?",
-                [(*row, row[0]) for row in fts])
-            self._write_texts()
-        self._count = self._hashes = None
-
-    def keep_texts(self) -> None:
-        """Store :meth:`texts` in the meta table (every write of papers does, with the papers)."""
-        with self.conn:
-            self._write_texts()
-
-    def _write_texts(self) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('texts', ?)", (texts_digest(
-            self.conn.execute("SELECT key, text_hash FROM paper ORDER BY key")),))
-
-    def touch(self, times: list[tuple[int, int, str]]) -> None:
-        """Record new (mtime_ns, size) of files whose bytes are unchanged."""
-        if times:
-            with self.conn:
-                self.conn.executemany("UPDATE paper SET mtime_ns = ?, size = ? WHERE key = ?", times)
-
-    def put_sessions(self, project: Project, side_hash: str) -> None:
-        """Replace the session and reading rows; remember the hash of the files they came from."""
-        sessions: list[tuple[Any, ...]] = []
-        readings: list[tuple[Any, ...]] = []
-        numbers = set()
-        for s in project.sessions:
-            if s.session in numbers:
-                continue  # kb check reports the duplicate number; the first one counts here
-            numbers.add(s.session)
-            sessions.append((s.session, s.slug, s.title,
-                             s.date.isoformat() if s.date else None, s.body))
-            readings.extend((s.session, i, r.key, r.kind, r.note) for i, r in enumerate(s.readings))
-        with self.conn:
-            self.conn.execute("DELETE FROM session")
-            self.conn.execute("DELETE FROM reading")
-            self.conn.executemany("INSERT INTO session VALUES (?, ?, ?, ?, ?)", sessions)
-            self.conn.executemany("INSERT INTO reading VALUES (?, ?, ?, ?, ?)", readings)
-            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('side_hash', ?)", (side_hash,))
-
-    # ------------------------------------------------------------ reading
 
     def count(self) -> int:
         if self._count is None:

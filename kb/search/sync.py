@@ -41,9 +41,9 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
     """
     report = SyncReport(rebuilt=store.rebuilt)
     files = paper_files(config)
-    stored = store.file_states()
+    stored = store.writes.file_states()
     moved = sorted(key for key, state in files.items() if stored.get(key) != state)
-    old = store.file_hashes(key for key in moved if key in stored)
+    old = store.writes.file_hashes(key for key in moved if key in stored)
     todo, hashes, touched = [], {}, []
     for key in moved:
         mtime, size = files[key]
@@ -74,14 +74,14 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
         (report.changed if key in stored else report.added).append(key)
     report.unchanged = len(files) - len(moved) + len(touched)
     gone = report.removed + [k for k in report.broken if k in stored]
-    store.put_papers(papers, gone=gone, files={
+    store.writes.put_papers(papers, gone=gone, files={
         key: (config.relative(paper_path(config, key)), hashes[key], *files[key])
         for key in papers})
-    store.touch(touched)
+    store.writes.touch(touched)
     if store.meta("texts") is None:  # a cache written before the digest was kept
-        store.keep_texts()
+        store.writes.keep_texts()
     if report.sessions_changed:
         assert project is not None
-        store.put_sessions(project, side)
+        store.writes.put_sessions(project, side)
     store.rebuilt = False
     return report

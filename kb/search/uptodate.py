@@ -108,11 +108,11 @@ def fresh_store(config: Config) -> Store | None:
         return None
     store = Store(conn, path)
     try:
-        if store.problems(tables=False) or store.meta("texts") is None:
+        if store.schema.problems(tables=False) or store.meta("texts") is None:
             raise LookupError
         for probe in _PROBES:
             conn.execute(probe)
-        if not store.same_files(paper_files(config)):
+        if not store.writes.same_files(paper_files(config)):
             raise LookupError
         if store.meta("side_hash") != side_hash(config):
             raise LookupError
