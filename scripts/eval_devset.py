@@ -59,7 +59,7 @@ from kb.bib.mapping import entry_to_paper  # noqa: E402
 from kb.bib.read import read_bib  # noqa: E402
 from kb.model.ids import DuplicateIndex  # noqa: E402
 from kb.search.embed import embed_text  # noqa: E402
-from kb.search.engine import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT  # noqa: E402
+from kb.search.fusion import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT  # noqa: E402
 # ---
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"

@@ -41,9 +41,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from kb.course.config import Config, KbOptions  # noqa: E402
 from kb.search.embed import DEFAULT_MODEL, default_embedder  # noqa: E402
+from kb.search.store_schema import StoreSchema  # noqa: E402
+from kb.search.store_writes import SyncWrites  # noqa: E402
 from kb.model.entries import Paper  # noqa: E402
-from kb.search.engine import (FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT,  # noqa: E402
-                       KnowledgeBase, rrf)
+from kb.search.engine import KnowledgeBase  # noqa: E402
+from kb.search.fusion import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT, rrf  # noqa: E402
 from kb.search.cache import cache_lock, open_store  # noqa: E402
 from kb.search.sync import SyncReport  # noqa: E402
 
@@ -94,8 +96,8 @@ def build(data: Path, model: str) -> KnowledgeBase:
         store = open_store(config)
     corpus = read_jsonl(data / "corpus.jsonl")
     if store.count() != len(corpus):
-        store.schema.reset()
-        store.writes.put_papers({d["_id"]: Paper.model_construct(
+        StoreSchema(store).reset()
+        SyncWrites(store).put_papers({d["_id"]: Paper.model_construct(
             key=d["_id"], type="article", title=d.get("title") or "", authors=[], editors=[],
             year=None, venue=None, arxiv=None, doi=None, url=None, pdf=None, tags=[],
             abstract=d["text"], summary=None, bibtex={}, notes="") for d in corpus})

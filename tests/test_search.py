@@ -14,11 +14,13 @@ import pytest
 
 import kb.search.embed
 import kb.search.engine
+import kb.search.fusion
 from conftest import paper, run, write
 from kb.course.config import load_config
 from kb.search.embed import HashingEmbedder
 from kb.errors import FilterError, KbError, NotFoundError
-from kb.search.engine import Filters, Hit, open_kb, rrf
+from kb.search.engine import Filters, Hit, open_kb
+from kb.search.fusion import rrf
 
 LIBRARY: dict[str, dict[str, object]] = {
     "ouyang2022training": dict(
@@ -146,8 +148,8 @@ def test_hybrid_fuses_both_rankings(library: Path) -> None:
     hybrid = base.search("reward model preferences", k=8)
     keyword = base.search("reward model preferences", mode="keyword", k=100)
     semantic = base.search("reward model preferences", mode="semantic", k=100)
-    expected = rrf([keys(keyword), keys(semantic)], [kb.search.engine.KEYWORD_WEIGHT,
-                                                    kb.search.engine.SEMANTIC_WEIGHT])
+    expected = rrf([keys(keyword), keys(semantic)], [kb.search.fusion.KEYWORD_WEIGHT,
+                                                    kb.search.fusion.SEMANTIC_WEIGHT])
     assert keys(hybrid) == [key for key, _ in expected[:8]]
 
 
@@ -176,8 +178,8 @@ def test_filters_narrow_results(library: Path, filters: Filters, allowed: set[st
     assert keyword == [k for k in keys(base.search(query, mode="keyword", k=100)) if k in allowed]
     assert keyword  # each allowed set holds a paper with one of the query's words
     hybrid = keys(base.search(query, k=100, filters=filters))
-    expected = rrf([keyword, semantic], [kb.search.engine.KEYWORD_WEIGHT,
-                                         kb.search.engine.SEMANTIC_WEIGHT])
+    expected = rrf([keyword, semantic], [kb.search.fusion.KEYWORD_WEIGHT,
+                                         kb.search.fusion.SEMANTIC_WEIGHT])
     assert hybrid == [key for key, _ in expected]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.search import engine
+from kb.search import engine, fusion
 from kb.search.embed import HashingEmbedder
 from kb.site import semantic, vendor
 from site_helpers import add_rlhf, build_site, set_option
@@ -27,8 +27,8 @@ from site_helpers import add_rlhf, build_site, set_option
 def test_rules_are_the_engines_constants() -> None:
     rules = semantic.rules()
     assert (rules["rrf_k"], rules["keyword_weight"], rules["semantic_weight"],
-            rules["fusion_depth"]) == (engine.RRF_K, engine.KEYWORD_WEIGHT,
-                                        engine.SEMANTIC_WEIGHT, engine.FUSION_DEPTH)
+            rules["fusion_depth"]) == (fusion.RRF_K, fusion.KEYWORD_WEIGHT,
+                                        fusion.SEMANTIC_WEIGHT, fusion.FUSION_DEPTH)
     assert rules["modes"] == list(engine.MODES)
     assert "the" in rules["stop_words"] and rules["bm25"]["column_weights"]["title"] == 2.0
 

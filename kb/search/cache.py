@@ -31,6 +31,7 @@ from kb.course.config import Config
 from kb.errors import StoreError
 from kb.model.entries import Project
 from kb.search.store import Store
+from kb.search.store_schema import StoreSchema
 from kb.search.sync import SyncReport, sync
 from kb.search.vectors import VectorCache, prepare
 
@@ -134,11 +135,11 @@ def _prepared(store: Store) -> None:
     Damaged when the tables are wrong."""
     tables = store.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     if not tables:
-        store.schema.create()
+        StoreSchema(store).create()
         return
-    problems = store.schema.problems()
+    problems = StoreSchema(store).problems()
     if problems and problems[0].startswith("schema version"):
-        store.schema.reset()
+        StoreSchema(store).reset()
     elif problems:
         raise Damaged("; ".join(problems))
 
@@ -184,7 +185,7 @@ def _in_memory(config: Config, path: Path, note: str) -> Store:
     except (Damaged, sqlite3.DatabaseError):
         store.close()
         store = Store(sqlite3.connect(":memory:", check_same_thread=False), None, note=note)
-        store.schema.create()
+        StoreSchema(store).create()
     return store
 
 

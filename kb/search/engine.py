@@ -7,11 +7,9 @@
     kb.related("ouyang2022training")          # nearest papers, the paper itself left out
     kb.suggest(3)                             # papers close to session 3, not yet listed
 
-Hybrid ranking fuses the keyword and the semantic ranking by weighted reciprocal rank fusion:
-``score(d) = sum_i w_i / (RRF_K + rank_i(d))`` over the top :data:`FUSION_DEPTH` of each list
-(rank from 1). The constants were chosen on SciFact's train claims and checked on its test
-claims (scripts/eval_search.py): a small RRF_K, which trusts the top of each list, beat the
-customary 60 on both splits (nDCG@10 0.911 against 0.875 over all 69 claims).
+:class:`KnowledgeBase` answers the queries; the papers' vectors and the query's come from
+:class:`~kb.search.paper_vectors.PaperVectors`, and hybrid ranking follows the one rule of
+:mod:`kb.search.fusion`.
 
 Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
 similarity, hybrid hits the fused score; they order hits within one result list and are not
@@ -31,6 +29,8 @@ from kb.errors import KbError, NotFoundError
 from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
+from kb.search.fusion import FUSION_DEPTH, KEYWORD_WEIGHT, SEMANTIC_WEIGHT, rrf
+from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
 from kb.search.store import Filter, Store, filter_sql
 
@@ -40,17 +40,11 @@ if TYPE_CHECKING:
     from kb.model.entries import Project
     from kb.search.embed import Embedder
     from kb.search.index import VectorIndex
-    from kb.search.vectors import VectorCache
 
 __all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "Suggestion", "open_kb",
            "rrf"]
 
 MODES = ("hybrid", "semantic", "keyword")
-RRF_K = 1
-KEYWORD_WEIGHT = 1.0
-SEMANTIC_WEIGHT = 1.0
-FUSION_DEPTH = 100
-EMBED_BATCH = 64
 
 
 @dataclass
@@ -84,128 +78,42 @@ class Suggestion(Hit):
         return data
 
 
-def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = None,
-        k: int = RRF_K) -> list[tuple[str, float]]:
-    """Weighted reciprocal rank fusion of several rankings (best first), ties by key."""
-    weights = weights or [1.0] * len(rankings)
-    scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, key in enumerate(ranking, start=1):
-            scores[key] = scores.get(key, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-
-
-def _embed_all(embedder: Embedder, texts: list[str], progress: Progress) -> np.ndarray:
-    """Embed ``texts`` in batches, saying first when the model must be loaded (which takes
-    seconds), then with a bar (terminal) or a line per phase."""
-    import numpy as np
-
-    from kb.search.embed import SMALL_BATCH, normalize
-
-    if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    load = getattr(embedder, "load", None)  # a model loaded on first use announces the wait
-    if load is not None and not getattr(embedder, "loaded", True) and len(texts) > SMALL_BATCH:
-        progress.phase(f"loading the embedding model {embedder.name}...")
-        load()
-    parts = []
-    with progress.bar(f"embedding with {embedder.name}", len(texts)) as advance:
-        for start in range(0, len(texts), EMBED_BATCH):
-            batch = texts[start:start + EMBED_BATCH]
-            parts.append(embedder.embed(batch))
-            advance(len(batch))
-    return normalize(np.concatenate(parts))
-
-
 class KnowledgeBase:
-    """A synced, searchable course: the store, the embedder and the vector index."""
+    """A synced, searchable course answering queries: search, related, suggest."""
 
     def __init__(self, config: Config, store: Store, embedder: Embedder | None = None,
                  report: SyncReport | None = None, *, progress: bool | Progress = False,
                  hnsw_threshold: int | None = None):
         self.config = config
         self.store = store
-        self._embedder = embedder
         self.report = report if report is not None else SyncReport(unchanged=store.count())
         self.progress = as_progress(progress)
-        self.hnsw_threshold = hnsw_threshold
-        self.embedded = 0  # texts embedded to build the index (the rest came from the cache)
-        self._items: list[tuple[str, str]] | None = None
-        self._index: VectorIndex | None = None
-        self._vectors: VectorCache | None = None
+        self.vectors = PaperVectors(config, store, embedder, self.progress, self.report.notes,
+                                    hnsw_threshold)
 
     def __len__(self) -> int:
         return self.store.count()
 
     @property
-    def items(self) -> list[tuple[str, str]]:
-        """(key, text hash) of every paper, ordered by key (read on first use)."""
-        if self._items is None:
-            self._items = self.store.text_hashes()
-        return self._items
-
-    @property
     def keys(self) -> list[str]:
-        return [key for key, _ in self.items]
-
-    @property
-    def embedder(self) -> Embedder:
-        """The embedder (the configured model unless one was given); loads nothing yet."""
-        embedder = self._embedder
-        if embedder is None:
-            from kb.search.embed import default_embedder
-
-            embedder = self._embedder = default_embedder(self.config.options.model)
-        return embedder
+        return self.vectors.keys
 
     @property
     def index(self) -> VectorIndex:
-        """The vector index, loaded from .kb/ or built now (embedding what the cache lacks)."""
-        if self._index is None:
-            self._index = self._load_index()
-        return self._index
-
-    def _load_index(self) -> VectorIndex:
-        from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint
-
-        threshold = self.hnsw_threshold if self.hnsw_threshold is not None else HNSW_THRESHOLD
-        name = self.embedder.name
-        print_ = fingerprint(name, self.store.texts())
-        index = VectorIndex.load(self.config.cache_dir, name, print_, threshold,
-                                 repair=lambda: self._new_index(print_, threshold).matrix)
-        return index if index is not None else self._new_index(print_, threshold)
-
-    def _new_index(self, print_: str, threshold: int) -> VectorIndex:
-        """The index built from the rows of the last saved one, the vector cache and the
-        embedder (for what both lack), and saved."""
-        from kb.search.index import VectorIndex, saved_rows
-
-        name = self.embedder.name
-        reuse = saved_rows(self.config.cache_dir, name, self.embedder.dim)
-        matrix, self.embedded = _vectors(self.store, self.vectors, self.embedder, self.items,
-                                         self.progress, reuse)
-        index = VectorIndex(self.keys, matrix, hnsw_threshold=threshold)
-        try:
-            index.save(self.config.cache_dir, name, print_, [h for _, h in self.items])
-        except OSError:  # a read-only cache folder: search still works, only slower next time
-            pass
-        return index
+        """The papers' vector index (loaded or built on first use)."""
+        return self.vectors.index
 
     @property
-    def vectors(self) -> VectorCache:
-        """The vector cache, opened on first use."""
-        if self._vectors is None:
-            from kb.search.cache import open_vectors
+    def embedded(self) -> int:
+        """How many texts building the index embedded (the rest came from caches)."""
+        return self.vectors.embedded
 
-            self._vectors, note = open_vectors(self.config)
-            if note:
-                self.report.notes.append(note)
-        return self._vectors
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.vectors.embed_query(text)
 
     def close(self) -> None:
         self.store.close()
-        if self._vectors is not None:
-            self._vectors.close()
+        self.vectors.close()
 
     # ------------------------------------------------------------ rankings
 
@@ -216,14 +124,6 @@ class KnowledgeBase:
                   exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
         allowed = self.store.filter_keys(filt) if filt is not None else None
         return self.index.search(vector, depth, allowed=allowed, exclude=exclude)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        from kb.search.embed import normalize
-
-        light = getattr(self.embedder, "light_encoder", None)  # the model's numpy twin loads fast
-        if light is not None and not getattr(self.embedder, "loaded", True) and light() is None:
-            self.progress.phase(f"loading the embedding model {self.embedder.name}...")
-        return normalize(self.embedder.embed([text]))[0]
 
     def check(self, filters: Filters | None) -> None:
         """Raise FilterError when ``filters`` names a session, tag, type or key nobody has."""
@@ -306,7 +206,7 @@ class KnowledgeBase:
         parts = []
         topic = "\n\n".join(t for t in (row["title"], row["body"]) if t.strip())
         if topic:
-            parts.append(self._cached_vector(topic))
+            parts.append(self.vectors.cached_vector(topic))
         known = [(key, v) for key, v in ((key, self.index.vector(key)) for key in listed)
                  if v is not None]
         if known:
@@ -326,17 +226,6 @@ class KnowledgeBase:
         return out
 
     # ------------------------------------------------------------ helpers
-
-    def _cached_vector(self, text: str) -> np.ndarray:
-        from kb.search.embed import text_hash
-
-        h = text_hash(text)
-        cached = self.vectors.get(self.embedder.name, [h], self.embedder.dim).get(h)
-        if cached is not None:
-            return cached
-        vector = self.embed_query(text)
-        self.vectors.put(self.embedder.name, {h: vector})
-        return vector
 
     def _session(self, number: int) -> tuple[dict[str, Any], list[str]]:
         found = self.store.session_row(number)
@@ -374,31 +263,6 @@ def _hit(row: dict[str, Any], score: float) -> Hit:
     return Hit(key=row["key"], title=row["title"], authors=json.loads(row["authors"]),
                year=row["year"], venue=row["venue"], arxiv=row["arxiv"], doi=row["doi"],
                score=round(float(score), 6))
-
-
-def _vectors(store: Store, cache: VectorCache, embedder: Embedder, items: list[tuple[str, str]],
-             progress: Progress, reuse: dict[str, np.ndarray] | None = None
-             ) -> tuple[np.ndarray, int]:
-    """One vector per (key, text hash): from ``reuse`` (rows of the last index), then from the
-    vector cache, embedding only what both lack."""
-    import numpy as np
-
-    cached = dict(reuse or {})
-    cached.update(cache.get(embedder.name, [h for _, h in items if h not in cached],
-                            embedder.dim))
-    missing = [(key, h) for key, h in items if h not in cached]
-    if missing:
-        texts = store.paper_texts(key for key, _ in missing)
-        todo = list(dict.fromkeys((h, texts[key]) for key, h in missing if key in texts))
-        fresh = _embed_all(embedder, [t for _, t in todo], progress)
-        new = {h: fresh[i] for i, (h, _) in enumerate(todo)}
-        cache.put(embedder.name, new)
-        cached.update(new)
-    dim = next(iter(cached.values())).shape[0] if cached else embedder.dim
-    matrix = np.zeros((len(items), dim), dtype=np.float32)
-    for i, (_, h) in enumerate(items):
-        matrix[i] = cached[h]
-    return matrix, len(missing)
 
 
 def open_kb(config: Config, project: Project | None = None, *, embedder: Embedder | None = None,

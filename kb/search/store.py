@@ -4,8 +4,9 @@
 memory, when the cache cannot be written: see :mod:`kb.search.cache`, which opens, checks,
 locks and repairs it). The tables are those of :mod:`kb.search.tables`; every statement is
 plain SQL on that connection, the one way the cache is queried. :func:`kb.search.sync.sync`
-decides what to write (through :attr:`Store.writes`); :attr:`Store.schema` creates and checks
-the tables; the search engine reads through :class:`Store` itself.
+decides what to write (through :class:`kb.search.store_writes.SyncWrites`);
+:class:`kb.search.store_schema.StoreSchema` creates and checks the tables; the search engine
+reads through :class:`Store` itself.
 """
 
 from __future__ import annotations
@@ -14,16 +15,13 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kb.search.keyword import bm25_top
 from kb.search.schema import HIT_COLUMNS
 
 from kb.course.filters import Filters, Known
 
-if TYPE_CHECKING:
-    from kb.search.store_schema import StoreSchema
-    from kb.search.store_writes import SyncWrites
 
 # The table classes (SQLModel) are imported where the tables are created, checked or turned
 # back into papers, never by a query: a search process reads with this module alone.
@@ -87,20 +85,6 @@ class Store:
     def forget(self) -> None:
         """Drop what was read and kept (the count, the hashes): the tables were written."""
         self._count = self._hashes = None
-
-    @property
-    def schema(self) -> StoreSchema:
-        """Creating, dropping and checking the tables (:mod:`kb.search.store_schema`)."""
-        from kb.search.store_schema import StoreSchema
-
-        return StoreSchema(self)
-
-    @property
-    def writes(self) -> SyncWrites:
-        """The sync's writes and the file states it compares (:mod:`kb.search.store_writes`)."""
-        from kb.search.store_writes import SyncWrites
-
-        return SyncWrites(self)
 
     # ------------------------------------------------------------ reading
 

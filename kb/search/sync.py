@@ -18,6 +18,7 @@ from kb.course.load import load_paper, load_project
 from kb.fs import read_limited
 from kb.model.entries import Paper, Project
 from kb.search.uptodate import SyncReport as SyncReport
+from kb.search.store_writes import SyncWrites
 from kb.search.uptodate import file_hash, paper_files, paper_path, side_hash
 from kb.search.store import Store
 
@@ -41,9 +42,9 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
     """
     report = SyncReport(rebuilt=store.rebuilt)
     files = paper_files(config)
-    stored = store.writes.file_states()
+    stored = SyncWrites(store).file_states()
     moved = sorted(key for key, state in files.items() if stored.get(key) != state)
-    old = store.writes.file_hashes(key for key in moved if key in stored)
+    old = SyncWrites(store).file_hashes(key for key in moved if key in stored)
     todo, hashes, touched = [], {}, []
     for key in moved:
         mtime, size = files[key]
@@ -74,14 +75,14 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
         (report.changed if key in stored else report.added).append(key)
     report.unchanged = len(files) - len(moved) + len(touched)
     gone = report.removed + [k for k in report.broken if k in stored]
-    store.writes.put_papers(papers, gone=gone, files={
+    SyncWrites(store).put_papers(papers, gone=gone, files={
         key: (config.relative(paper_path(config, key)), hashes[key], *files[key])
         for key in papers})
-    store.writes.touch(touched)
+    SyncWrites(store).touch(touched)
     if store.meta("texts") is None:  # a cache written before the digest was kept
-        store.writes.keep_texts()
+        SyncWrites(store).keep_texts()
     if report.sessions_changed:
         assert project is not None
-        store.writes.put_sessions(project, side)
+        SyncWrites(store).put_sessions(project, side)
     store.rebuilt = False
     return report

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from kb.course.files import INDEX_PAGES, page_states, scan_folder
 from kb.fs import read_limited
 from kb.search.schema import DB_NAME, HIT_COLUMNS
+from kb.search.store_schema import StoreSchema
+from kb.search.store_writes import SyncWrites
 from kb.search.store import Store
 
 if TYPE_CHECKING:
@@ -108,11 +110,11 @@ def fresh_store(config: Config) -> Store | None:
         return None
     store = Store(conn, path)
     try:
-        if store.schema.problems(tables=False) or store.meta("texts") is None:
+        if StoreSchema(store).problems(tables=False) or store.meta("texts") is None:
             raise LookupError
         for probe in _PROBES:
             conn.execute(probe)
-        if not store.writes.same_files(paper_files(config)):
+        if not SyncWrites(store).same_files(paper_files(config)):
             raise LookupError
         if store.meta("side_hash") != side_hash(config):
             raise LookupError

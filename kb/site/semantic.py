@@ -36,7 +36,7 @@ import numpy as np
 from kb.course.config import Config
 from kb.model.entries import Project
 from kb.model.names import display_name
-from kb.search import engine
+from kb.search import engine, fusion
 from kb.search.keyword import STOP_WORDS
 from kb.search.onnx_export import DTYPE, ensure_onnx_model
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
@@ -78,8 +78,8 @@ class SearchFiles:
 def rules() -> dict[str, Any]:
     """The ranking rule the page applies, taken from the library (one rule, two readers)."""
     columns = dict(zip(("key", *FTS_COLUMNS), FTS_WEIGHTS))
-    return {"rrf_k": engine.RRF_K, "keyword_weight": engine.KEYWORD_WEIGHT,
-            "semantic_weight": engine.SEMANTIC_WEIGHT, "fusion_depth": engine.FUSION_DEPTH,
+    return {"rrf_k": fusion.RRF_K, "keyword_weight": fusion.KEYWORD_WEIGHT,
+            "semantic_weight": fusion.SEMANTIC_WEIGHT, "fusion_depth": fusion.FUSION_DEPTH,
             "modes": list(engine.MODES), "stop_words": sorted(STOP_WORDS),
             "bm25": {"k1": BM25_K1, "b": BM25_B, "column_weights": columns}}
 
@@ -166,7 +166,7 @@ def site_search_files(config: Config, project: Project, embedder: Embedder | Non
 def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
                   url_of: Callable[[str], str], sessions: Mapping[int, str]) -> SearchFiles:
     cache = browser_cache(config)
-    model_dir = encoder_folder(kb.embedder)
+    model_dir = encoder_folder(kb.vectors.embedder)
     content: dict[str, str | bytes] = {}
     copies: dict[str, Path] = {}
     model: dict[str, str] | None = None
@@ -182,7 +182,7 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
                 copies[f"{MODEL_DIR}/{exported.name}/{rel}"] = path
     keys = [key for key in sorted(project.papers) if key in kb.index.positions]
     matrix = kb.index.matrix[[kb.index.positions[key] for key in keys]] if keys else \
-        np.zeros((0, kb.embedder.dim), dtype=np.float32)
+        np.zeros((0, kb.vectors.embedder.dim), dtype=np.float32)
     readers: dict[str, list[int]] = defaultdict(list)
     for session in project.sessions:
         for reading in session.readings:
@@ -204,7 +204,7 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
         "format": FORMAT, "rules": rules(), "papers": papers, "sessions": session_list,
         "keyword": keyword_postings(kb, keys),
         "vectors": {"file": "vectors.bin", "count": len(keys), "dim": int(matrix.shape[1]),
-                    "model": kb.embedder.name} if model else None,
+                    "model": kb.vectors.embedder.name} if model else None,
         "model": model,
     }
     content[f"{SEARCH_DIR}/index.json"] = json.dumps(payload, ensure_ascii=False,

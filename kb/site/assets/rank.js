@@ -98,7 +98,7 @@ export function semanticRanking(index, vector, depth, ok) {
   return order.slice(0, depth).map(function (i) { return [i, scores[i]]; });
 }
 
-// kb.search.engine.rrf: score(d) = sum_i w_i / (rrfK + rank_i(d)), ranks from 1, ties by key.
+// kb.search.fusion.rrf: score(d) = sum_i w_i / (rrfK + rank_i(d)), ranks from 1, ties by key.
 // Each ranking counts as deep as it is: the caller cuts it (at max(k, FUSION_DEPTH)).
 export function fuse(rankings, weights, rrfK, papers) {
   var scores = new Map();
