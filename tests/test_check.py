@@ -48,7 +48,7 @@ def test_json_report_shape(course: Path) -> None:
     assert data["issues"] == [{
         "severity": "warning", "code": "no-text", "path": "papers/x2020a.md", "line": 1,
         "field": "summary", "message": "no abstract and no summary",
-        "fix": "add a summary (search and the site are weaker without text)",
+        "fix": "add a summary, or fetch the abstract with kb enrich KEY (for a paper with an arXiv id or DOI); search and the site are weaker without text",
     }]
 
 

@@ -69,7 +69,7 @@ def test_code_lists_one_code_in_full(big: Path) -> None:
     lines = result.output.splitlines()
     assert len(lines) == 2 * 475 + 1
     assert lines[:2] == ["papers/Abadi.Barham.Chen.ea.2016.md:1: warning [summary] no abstract and no summary (no-text)",
-                         "    fix: add a summary (search and the site are weaker without text)"]
+                         "    fix: add a summary, or fetch the abstract with kb enrich KEY (for a paper with an arXiv id or DOI); search and the site are weaker without text"]
     assert lines[-1] == "checked 477 papers, 2 sessions, 2 posters: 0 errors, 475 warnings"
     assert result.exit_code == 0
     assert run(big, "check", "--code", "no-text", "--strict").exit_code == 1
@@ -134,7 +134,8 @@ def test_the_readme_lists_every_code() -> None:
 
 
 def _codes_in_source() -> set[str]:
-    """Every code a check can emit: code= keywords, and the code arguments of validate.py's helpers."""
+    """Every code a check can emit: issue(code, ...), code= keywords, and the code arguments of
+    validate.py's helpers."""
     found: set[str] = set()
     for path in (ROOT / "kb").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -144,8 +145,10 @@ def _codes_in_source() -> set[str]:
                 if kw.arg == "code" and isinstance(kw.value, ast.Constant):
                     found.add(kw.value.value)
             name = getattr(node.func, "id", "")
-            if name == "_paper_issue" and isinstance(node.args[-1], ast.Constant):
-                found.add(node.args[-1].value)
+            if name == "issue" and node.args and isinstance(node.args[0], ast.Constant):
+                found.add(node.args[0].value)
+            if name == "_paper_issue" and isinstance(node.args[2], ast.Constant):
+                found.add(node.args[2].value)
             if name == "pairs" and isinstance(node.args[2], ast.Constant):
                 found.add(node.args[2].value)
     return found
@@ -219,3 +222,14 @@ def test_a_checks_setting_lets_a_strict_build_pass(big_copy: Path, caplog: pytes
     site = build_site(big_copy, embedder=HashingEmbedder())
     assert (site / "papers/Abadi.Barham.Chen.ea.2016/index.html").is_file()
     assert "no-text" not in caplog.text
+
+
+def test_an_issue_takes_its_severity_and_fix_from_the_registry() -> None:
+    from kb.model.issue_codes import issue
+
+    plain = issue("no-year", "papers/a.md", "no year", field="year", line=3)
+    assert (plain.severity, plain.fix, plain.code) == ("warning", CODES["no-year"].fix, "no-year")
+    precise = issue("doi-prefix", "papers/a.md", "DOI carries a prefix", fix="write doi: '10.1/x'")
+    assert (precise.severity, precise.fix) == ("warning", "write doi: '10.1/x'")
+    with pytest.raises(KeyError):
+        issue("no-such-code", "papers/a.md", "anything")

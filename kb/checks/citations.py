@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kb.course.config import Config
 from kb.course.files import INDEX_PAGES
+from kb.model.issue_codes import issue
 from kb.model.rules import key_problem
 from kb.model.suggest import suggest
 from kb.model.entries import Issue, Project
@@ -71,10 +72,10 @@ def unknown_citation(path: str, line: int, key: str, papers: Iterable[str]) -> I
     """The issue for ``[@key]`` at ``path:line`` when no paper has that key."""
     problem = key_problem(key)
     why = f" ({problem})" if problem else ""
-    return Issue("error", path, f"[@{key}] names no paper{why}",
+    return issue("unknown-citation", path, f"[@{key}] names no paper{why}",
                  fix=suggest(key, papers, "correct the key or add the paper to papers/ (kb import)",
                              show=lambda k: f"[@{k}]"),
-                 line=line, code="unknown-citation")
+                 line=line)
 
 
 def _pages(config: Config) -> Iterator[tuple[Path, str]]:

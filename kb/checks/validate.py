@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
 from kb.checks.citations import check_citations
+from kb.model.issue_codes import issue
 from kb.model.issue_codes import apply_settings
 from kb.course.config import Config
 from kb.course.load import load_project
@@ -22,7 +23,7 @@ from kb.model.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, 
                     valid_arxiv, valid_doi)
 from kb.model.markup import HTML_RE, LATEX_RE
 from kb.model.limits import MAX_TAGS
-from kb.model.entries import Issue, Paper, Project, Severity, year_problem
+from kb.model.entries import Issue, Paper, Project, year_problem
 
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")
 
@@ -33,11 +34,11 @@ def _loc(field: str) -> tuple[str | int, ...]:
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
-def _paper_issue(project: Project, paper: Paper, severity: Severity, field: str | None, message: str,
-                 fix: str, code: str) -> Issue:
+def _paper_issue(project: Project, paper: Paper, code: str, field: str | None, message: str,
+                 fix: str | None = None) -> Issue:
     source = project.source("paper", paper.key)
     line = source.line(*_loc(field)) if field else 1
-    return Issue(severity, source.path, message, fix=fix, field=field, line=line, code=code)
+    return issue(code, source.path, message, fix=fix, field=field, line=line)
 
 
 def check_ids(project: Project, config: Config) -> Iterable[Issue]:
@@ -45,39 +46,31 @@ def check_ids(project: Project, config: Config) -> Iterable[Issue]:
     for paper in project.papers.values():
         problem = year_problem(paper.year)
         if problem:
-            yield _paper_issue(project, paper, "error", "year", problem,
-                               "write the four-digit publication year", "year-range")
+            yield _paper_issue(project, paper, "year-range", "year", problem)
         if paper.arxiv is not None:
             if not valid_arxiv(paper.arxiv):
-                yield _paper_issue(project, paper, "error", "arxiv",
+                yield _paper_issue(project, paper, "arxiv-syntax", "arxiv",
                                    f"{paper.arxiv!r} is not an arXiv id",
-                                   "write the id as on arxiv.org, e.g. 2203.02155 or hep-th/9901001",
-                                   "arxiv-syntax")
+                                   "write the id as on arxiv.org, e.g. 2203.02155 or hep-th/9901001")
             elif paper.arxiv != normalize_arxiv(paper.arxiv):
-                yield _paper_issue(project, paper, "warning", "arxiv",
+                yield _paper_issue(project, paper, "arxiv-version", "arxiv",
                                    f"arXiv id {paper.arxiv!r} carries a prefix or version",
-                                   f"write arxiv: '{normalize_arxiv(paper.arxiv)}' (no 'arXiv:', no v2)",
-                                   "arxiv-version")
+                                   f"write arxiv: '{normalize_arxiv(paper.arxiv)}' (no 'arXiv:', no v2)")
         if paper.doi is not None:
             if not valid_doi(paper.doi):
-                yield _paper_issue(project, paper, "error", "doi", f"{paper.doi!r} is not a DOI",
-                                   "a DOI looks like 10.1000/xyz123", "doi-syntax")
+                yield _paper_issue(project, paper, "doi-syntax", "doi", f"{paper.doi!r} is not a DOI")
             elif paper.doi != normalize_doi(paper.doi) and paper.doi.lower() != normalize_doi(paper.doi):
-                yield _paper_issue(project, paper, "warning", "doi",
-                                   f"DOI {paper.doi!r} carries a prefix",
-                                   f"write doi: '{normalize_doi(paper.doi)}'", "doi-prefix")
+                yield _paper_issue(project, paper, "doi-prefix", "doi", f"DOI {paper.doi!r} carries a prefix",
+                                   f"write doi: '{normalize_doi(paper.doi)}'")
         for name in ("url", "pdf"):
             value = getattr(paper, name)
             if value is not None and urlparse(value).scheme not in ("http", "https"):
-                yield _paper_issue(project, paper, "error", name,
-                                   f"{value!r} is not an http(s) link",
-                                   "write a full link starting with https://", "url-scheme")
+                yield _paper_issue(project, paper, "url-scheme", name, f"{value!r} is not an http(s) link")
     for session in project.sessions:
         if session.slides and urlparse(session.slides).scheme not in ("http", "https"):
             source = project.source("session", session.slug)
-            yield Issue("error", source.path, f"{session.slides!r} is not an http(s) link",
-                        fix="write a full link starting with https://", field="slides",
-                        line=source.line("slides"), code="url-scheme")
+            yield issue("url-scheme", source.path, f"{session.slides!r} is not an http(s) link",
+                        field="slides", line=source.line("slides"))
 
 
 def check_text(project: Project, config: Config) -> Iterable[Issue]:
@@ -88,32 +81,26 @@ def check_text(project: Project, config: Config) -> Iterable[Issue]:
             value = getattr(paper, name) or ""
             found = LATEX_RE.search(value)
             if found:
-                yield _paper_issue(project, paper, "warning", name,
+                yield _paper_issue(project, paper, "latex", name,
                                    f"leftover LaTeX {found.group(0)!r} in {name}",
-                                   "write the plain Unicode text (ü, –, &) without braces or commands",
-                                   "latex")
+                                   "write the plain Unicode text (ü, –, &) without braces or commands")
         for i, author in enumerate(paper.authors):
             if LATEX_RE.search(author):
-                yield _paper_issue(project, paper, "warning", f"authors[{i}]",
+                yield _paper_issue(project, paper, "latex", f"authors[{i}]",
                                    f"leftover LaTeX in author {author!r}",
-                                   "write the name in plain Unicode, e.g. 'Müller, Anna'", "latex")
+                                   "write the name in plain Unicode, e.g. 'Müller, Anna'")
             if " and " in author:
-                yield _paper_issue(project, paper, "warning", f"authors[{i}]",
-                                   f"author {author!r} looks like several names joined by 'and'",
-                                   "write one 'Last, First' name per list item", "author-format")
+                yield _paper_issue(project, paper, "author-format", f"authors[{i}]",
+                                   f"author {author!r} looks like several names joined by 'and'")
         if HTML_RE.search(paper.title):
-            yield _paper_issue(project, paper, "warning", "title", "the title contains HTML markup",
-                               "remove the tags; the site shows them as literal text", "html")
+            yield _paper_issue(project, paper, "html", "title", "the title contains HTML markup",
+                               "remove the tags; the site shows them as literal text")
         if not paper.abstract and not paper.summary:
-            yield _paper_issue(project, paper, "warning", "summary", "no abstract and no summary",
-                               "add a summary (search and the site are weaker without text)",
-                               "no-text")
+            yield _paper_issue(project, paper, "no-text", "summary", "no abstract and no summary")
         if not paper.authors and not paper.editors:
-            yield _paper_issue(project, paper, "warning", "authors", "no authors",
-                               "add authors as a list of 'Last, First' names", "no-authors")
+            yield _paper_issue(project, paper, "no-authors", "authors", "no authors")
         if paper.year is None:
-            yield _paper_issue(project, paper, "warning", "year", "no year",
-                               "add the publication year", "no-year")
+            yield _paper_issue(project, paper, "no-year", "year", "no year")
         yield from _tag_issues(project, ("paper", paper.key), paper.tags, vocabulary)
     for poster in project.posters:
         yield from _tag_issues(project, ("poster", poster.slug), poster.tags, vocabulary)
@@ -123,20 +110,19 @@ def _tag_issues(project: Project, where: tuple[str, str], tags: list[str],
                 vocabulary: dict[str, str]) -> Iterable[Issue]:
     source = project.source(*where)
     if len(tags) > MAX_TAGS:
-        yield Issue("error", source.path, f"{len(tags)} tags, more than the {MAX_TAGS} kb accepts",
-                    fix="keep the few tags that describe it", field="tags",
-                    line=source.line("tags"), code="too-many-tags")
+        yield issue("too-many-tags", source.path, f"{len(tags)} tags, more than the {MAX_TAGS} kb accepts",
+                    field="tags", line=source.line("tags"))
         return
     for i, tag in enumerate(tags):
         problem = tag_problem(tag)
         if problem:
-            yield Issue("warning", source.path, problem[0], fix=problem[1],
-                        field=f"tags[{i}]", line=source.line("tags", i), code="tag-format")
+            yield issue("tag-format", source.path, problem[0], fix=problem[1], field=f"tags[{i}]",
+                        line=source.line("tags", i))
         elif vocabulary and tag not in vocabulary:
-            yield Issue("warning", source.path, f"tag {tag!r} is not in the tag vocabulary",
+            yield issue("unknown-tag", source.path, f"tag {tag!r} is not in the tag vocabulary",
                         fix="use one of: " + ", ".join(sorted(vocabulary))
                         + " (or add it under plugins.kb.tags in mkdocs.yml)",
-                        field=f"tags[{i}]", line=source.line("tags", i), code="unknown-tag")
+                        field=f"tags[{i}]", line=source.line("tags", i))
 
 
 def check_duplicates(project: Project, config: Config) -> Iterable[Issue]:
@@ -163,10 +149,10 @@ def check_duplicates(project: Project, config: Config) -> Iterable[Issue]:
                 if config.not_duplicate(keys[0], other) or pair in reported:
                     continue
                 reported.add(pair)
-                yield _paper_issue(project, project.papers[other], "error", code.split("-")[1],
+                yield _paper_issue(project, project.papers[other], code, code.split("-")[1],
                                    f"same {what} {value} as {keys[0]!r}",
                                    f"merge the two into one paper, or list [{keys[0]}, {other}] "
-                                   "under plugins.kb.not_duplicates in mkdocs.yml", code)
+                                   "under plugins.kb.not_duplicates in mkdocs.yml")
 
     yield from pairs(by_doi, "DOI", "duplicate-doi")
     yield from pairs(by_arxiv, "arXiv id", "duplicate-arxiv")
@@ -177,16 +163,15 @@ def check_duplicates(project: Project, config: Config) -> Iterable[Issue]:
         if not same_work(project.papers[a], project.papers[b]):
             continue
         reported.add(frozenset((a, b)))
-        yield _paper_issue(project, project.papers[b], "warning", "title",
+        yield _paper_issue(project, project.papers[b], "duplicate-title", "title",
                            f"title nearly identical to {a!r} ({score:.0f}% similar)",
                            f"merge the two, or list [{a}, {b}] under plugins.kb.not_duplicates "
-                           "in mkdocs.yml", "duplicate-title")
+                           "in mkdocs.yml")
     for pair in config.options.not_duplicates:
         for key in pair:
             if key not in project.papers and key not in project.broken:
-                yield Issue("warning", "mkdocs.yml", f"not_duplicates names an unknown paper {key!r}",
-                            fix="correct the key or remove the pair", field="plugins.kb.not_duplicates",
-                            code="dangling-allow")
+                yield issue("dangling-allow", "mkdocs.yml", f"not_duplicates names an unknown paper {key!r}",
+                            field="plugins.kb.not_duplicates")
 
 
 def check_references(project: Project, config: Config) -> Iterable[Issue]:
@@ -202,59 +187,56 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
         problem = key_problem(key)
         message = f"{what} {key!r} is not a valid key: {problem}" if problem else \
             f"{what} {key!r} names no paper in {config.options.papers_dir}/"
-        return Issue("error", source.path, message,
+        return issue("dangling-reference", source.path, message,
                      fix=suggest(key, project.papers, "correct the key, or add "
                                  f"{config.options.papers_dir}/<key>.md (e.g. with kb import)"),
-                     field=field, line=source.line(*loc), code="dangling-reference")
+                     field=field, line=source.line(*loc))
 
     numbers: dict[int, str] = {}
     for session in project.sessions:
         source = project.source("session", session.slug)
         seen: set[str] = set()
         for i, reading in enumerate(session.readings):
-            issue = key_issue("session", session.slug, reading.key, ("readings", i, "key"), "reading")
-            if issue:
-                yield issue
+            found = key_issue("session", session.slug, reading.key, ("readings", i, "key"), "reading")
+            if found:
+                yield found
             if reading.key in seen:
-                yield Issue("warning", source.path, f"reading {reading.key!r} is listed twice",
-                            fix="remove one of the two", field=f"readings[{i}].key",
-                            line=source.line("readings", i), code="duplicate-reading")
+                yield issue("duplicate-reading", source.path, f"reading {reading.key!r} is listed twice",
+                            field=f"readings[{i}].key", line=source.line("readings", i))
             seen.add(reading.key)
         if session.session in numbers:
-            yield Issue("error", source.path,
+            yield issue("duplicate-session", source.path,
                         f"session number {session.session} is also used by {numbers[session.session]}",
-                        fix="give each session its own number", field="session",
-                        line=source.line("session"), code="duplicate-session")
+                        field="session", line=source.line("session"))
         else:
             numbers[session.session] = source.path
         prefix = re.match(r"^(\d+)-", session.slug)
         if prefix and int(prefix.group(1)) != session.session:
-            yield Issue("warning", source.path,
+            yield issue("session-filename", source.path,
                         f"the file name says session {int(prefix.group(1))},"
                         f" the front matter {session.session}",
                         fix=f"rename the file to {session.session:02d}-<slug>.md or correct session:",
-                        field="session", line=source.line("session"), code="session-filename")
+                        field="session", line=source.line("session"))
     dated = [(s, s.date) for s in project.sessions if s.date is not None]
     for (before, before_date), (after, after_date) in itertools.pairwise(dated):
         if after.session != before.session and after_date < before_date:
             source = project.source("session", after.slug)
-            yield Issue("error", source.path,
+            yield issue("session-order", source.path,
                         f"session {after.session} is dated {after.date}, before session "
                         f"{before.session} ({before.date})",
-                        fix="correct the date or the session number", field="date",
-                        line=source.line("date"), code="session-order")
+                        fix="correct the date or the session number", field="date", line=source.line("date"))
     for poster in project.posters:
         source = project.source("poster", poster.slug)
         for i, key in enumerate(poster.papers):
-            issue = key_issue("poster", poster.slug, key, ("papers", i), "paper")
-            if issue:
-                yield issue
+            found = key_issue("poster", poster.slug, key, ("papers", i), "paper")
+            if found:
+                yield found
         if poster.session is not None and poster.session not in numbers \
                 and poster.session not in project.broken_sessions:
-            yield Issue("error", source.path, f"session {poster.session} does not exist",
+            yield issue("dangling-session", source.path, f"session {poster.session} does not exist",
                         fix="use the number of a session in " + config.options.sessions_dir
                         + f" ({', '.join(map(str, sorted(numbers))) or 'none yet'})",
-                        field="session", line=source.line("session"), code="dangling-session")
+                        field="session", line=source.line("session"))
 
 
 CHECKS: tuple[Callable[[Project, Config], Iterable[Issue]], ...] = (

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from kb.course.config import Config
 from kb.course.yaml_emit import WIDTH, emit
 from kb.errors import ContentError
+from kb.model.issue_codes import issue
 from kb.model.rules import KEY_RULE, check_key, key_problem
 from kb.model.suggest import suggest
 from kb.course.files import INDEX_PAGES, NOT_READ_FIX, file_problem, scan_folder
@@ -156,8 +157,8 @@ def parse_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, Sourc
     source = Source(path=path, lines={(): 1}, body_line=end + 2 + lead)
     dupes: list[tuple[str, int]] = []
     _walk(node, (), 1, source.lines, dupes)
-    issues = [Issue("error", path, f"the field {name!r} is given twice; only the last one counts",
-                    fix="remove one of the two", field=name, line=line, code="duplicate-field")
+    issues = [issue("duplicate-field", path, f"the field {name!r} is given twice; only the last one counts",
+                    fix="remove one of the two", field=name, line=line)
               for name, line in dupes]
     return data, body, source, issues
 
@@ -229,8 +230,8 @@ def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
         msg = err["msg"].replace("Value error, ", "")
         if err["type"] == "missing":
             msg = "required field is missing"
-        issues.append(Issue("error", source.path, msg, fix=fix, field=_field_name(loc) or None,
-                            line=source.line(*loc), code="schema"))
+        issues.append(issue("schema", source.path, msg, fix=fix, field=_field_name(loc) or None,
+                            line=source.line(*loc)))
     return issues
 
 
@@ -241,9 +242,9 @@ def _unknown_field_issues(data: dict[str, Any], model: type[BaseModel], source: 
     for name in data:
         if name in known:
             continue
-        issues.append(Issue("warning", source.path, f"unknown field {name!r} (kept, but unused)",
-                            fix=suggest(str(name), known, hint), field=str(name), line=source.line(str(name)),
-                            code="unknown-field"))
+        issues.append(issue("unknown-field", source.path, f"unknown field {name!r} (kept, but unused)",
+                            fix=suggest(str(name), known, hint), field=str(name),
+                            line=source.line(str(name))))
     return issues
 
 
@@ -267,8 +268,8 @@ def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any],
         text = read_text(path, rel, config.options.max_file_size)
         data, body, source, issues = parse_front_matter(text, rel)
     except ContentError as exc:
-        project.issues.append(Issue("error", rel, exc.message, fix=exc.fix or "", line=exc.line,
-                                    field=exc.field, code="unreadable"))
+        project.issues.append(issue("unreadable", rel, exc.message, fix=exc.fix or "", line=exc.line,
+                                    field=exc.field))
         return None
     project.issues.extend(issues)
     return data, body, source
@@ -277,14 +278,12 @@ def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any],
 def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[str, ...] = ()) -> list[Path]:
     pages, strays, refused = scan_folder(folder, skip, inside=(config.root,))
     for path in strays:
-        project.issues.append(Issue("warning", config.relative(path), "not a .md file; kb ignores it",
-                                    fix="rename it to <key>.md or move it elsewhere",
-                                    code="stray-file"))
+        project.issues.append(issue("stray-file", config.relative(path), "not a .md file; kb ignores it",
+                                    fix="rename it to <key>.md or move it elsewhere"))
     for path, problem in refused:
         rel = config.relative(path) if not path.is_symlink() else \
             config.relative(path.parent) + "/" + path.name
-        project.issues.append(Issue("error", rel, f"not read: {problem}", fix=NOT_READ_FIX,
-                                    code="unreadable"))
+        project.issues.append(issue("unreadable", rel, f"not read: {problem}", fix=NOT_READ_FIX))
         if folder == config.papers_dir:
             project.broken.add(path.stem)
     return [Path(entry.path) for entry in pages]
@@ -301,15 +300,14 @@ def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
     project.sources[("paper", key)] = source
     problem = key_problem(key)
     if problem:
-        project.issues.append(Issue("error", source.path, problem + " (the file name is the key)",
-                                    fix=f"rename the file; keys use only {KEY_RULE}", field="key",
-                                    line=1, code="invalid-key"))
+        project.issues.append(issue("invalid-key", source.path, problem + " (the file name is the key)",
+                                    fix=f"rename the file; keys use only {KEY_RULE}", field="key", line=1))
     declared = data.pop("key", None)
     if declared is not None and str(declared) != key:
-        project.issues.append(Issue("error", source.path,
+        project.issues.append(issue("key-mismatch", source.path,
                                     f"the key field {declared!r} does not match the file name {key!r}",
                                     fix=f"rename the file to {declared}.md or remove the key field",
-                                    field="key", line=source.line("key"), code="key-mismatch"))
+                                    field="key", line=source.line("key")))
     paper = _load(Paper, data, {"key": key, "notes": body}, source,
                   "remove it, or move it under 'bibtex:' to keep it for export", project)
     if paper is None:
@@ -321,8 +319,8 @@ def load_project(config: Config) -> Project:
     """Load every paper, session and poster of the repository; problems become issues."""
     project = Project()
     if not config.papers_dir.is_dir():
-        project.issues.append(Issue("warning", config.options.papers_dir, "the papers folder does not exist",
-                                    fix="create it, or set papers_dir in mkdocs.yml", code="no-papers"))
+        project.issues.append(issue("no-papers", config.options.papers_dir,
+                                    "the papers folder does not exist"))
     for path in _markdown_files(config.papers_dir, config, project):
         paper = load_paper(path, config, project)
         if paper is not None:

@@ -85,7 +85,8 @@ _ALL = (
     Code("author-format", "warning", "several names joined by 'and' in one author item",
          "write one 'Last, First' name per list item"),
     Code("no-text", "warning", "a paper with no abstract and no summary",
-         "add a summary (search and the site are weaker without text)"),
+         "add a summary, or fetch the abstract with kb enrich KEY (for a paper with an arXiv id or "
+         "DOI); search and the site are weaker without text"),
     Code("no-authors", "warning", "a paper with no authors and no editors",
          "add authors as a list of 'Last, First' names"),
     Code("no-year", "warning", "a paper without a year", "add the publication year"),
@@ -122,6 +123,18 @@ _ALL = (
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}
+
+
+def issue(code: str, path: str, message: str, *, fix: str | None = None, field: str | None = None,
+          line: int | None = None) -> Issue:
+    """An :class:`~kb.model.entries.Issue` of a registered code. Its severity is the registry's
+    (which a course's ``checks:`` may still change), and so is its fix unless the finding knows
+    a more precise one (the value to write, the file to rename)."""
+    from kb.model.entries import Issue
+
+    known = CODES[code]
+    return Issue(known.severity, path, message, fix=known.fix if fix is None else fix,
+                 field=field, line=line, code=code)
 
 
 def unknown_code_message(name: str) -> str:
