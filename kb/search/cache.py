@@ -26,6 +26,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from kb.course.config import Config
 from kb.errors import StoreError
@@ -85,6 +86,32 @@ def _io_error(config: Config, path: Path, exc: BaseException) -> StoreError:
     return StoreError(f"the cache could not be read: {exc}", path=config.relative(path),
                       fix="check the disk (the cache was left as it is); kb sync --rebuild "
                           "rebuilds it from the files")
+
+
+def _meaning(config: Config, path: Path, exc: sqlite3.Error, *, unknown: str | None = None
+             ) -> Literal["unwritable", "damaged"]:
+    """The one translation of an SQLite error met on the cache file ``path``: StoreError where
+    nothing can be done (a failing disk, another program's lock), else what to do about it:
+    "unwritable" (go on with a copy in memory) or "damaged" (rebuild it from the files). An
+    error of no known kind counts as damage, unless ``unknown`` says what to tell the user."""
+    code = error_code(exc)
+    if code in _IO:
+        raise _io_error(config, path, exc) from None
+    if code in _UNWRITABLE | _FULL:
+        return "unwritable"
+    if code in _BUSY:
+        raise StoreError("the cache is locked by another program", path=config.relative(path),
+                         fix="wait for it to finish, then retry") from None
+    if code in _DAMAGED or unknown is None:
+        return "damaged"
+    raise StoreError(f"{unknown}: {exc}", path=config.relative(path),
+                     fix="retry; kb sync --rebuild rebuilds it from the files") from None
+
+
+def _folder_error(config: Config, exc: OSError) -> StoreError:
+    """The error for a cache folder (or its lock file) that cannot be made or used."""
+    return StoreError(f"the cache folder cannot be used: {exc}", path=config.relative(config.cache_dir),
+                      fix="check its permissions, or set cache_dir")
 
 
 def check_paths(config: Config) -> Path:
@@ -200,14 +227,8 @@ def open_store(config: Config) -> Store:
     except Damaged as exc:
         return _rebuilt(config, path, str(exc))
     except sqlite3.Error as exc:
-        code = error_code(exc)
-        if code in _IO:
-            raise _io_error(config, path, exc) from None
-        if code in _UNWRITABLE | _FULL:
+        if _meaning(config, path, exc) == "unwritable":
             return _in_memory(config, path, _why_unwritable(config, exc))
-        if code in _BUSY:
-            raise StoreError("the cache is locked by another program", path=config.relative(path),
-                             fix="wait for it to finish, then retry") from None
         return _rebuilt(config, path, str(exc))
 
 
@@ -222,23 +243,14 @@ def open_synced(config: Config, project: Project | None = None) -> tuple[Store, 
                 report = _sync(store, config, project)
             except sqlite3.Error as exc:
                 store.close()
-                code = error_code(exc)
-                if code in _IO:
-                    raise _io_error(config, path, exc) from None
-                if code in _UNWRITABLE | _FULL:
+                if _meaning(config, path, exc, unknown="the cache could not be updated") == "unwritable":
                     store = _in_memory(config, path, _why_unwritable(config, exc))
-                elif code in _DAMAGED:
-                    store = _rebuilt(config, path, str(exc))
                 else:
-                    raise StoreError(f"the cache could not be updated: {exc}", path=config.relative(path),
-                                     fix="retry; kb sync --rebuild rebuilds it from the files"
-                                     ) from None
+                    store = _rebuilt(config, path, str(exc))
                 report = _sync(store, config, project)
     except OSError as exc:  # the lock file or the folder cannot be made
         if not _unwritable(exc):
-            raise StoreError(f"the cache folder cannot be used: {exc}",
-                             path=config.relative(config.cache_dir),
-                             fix="check its permissions, or set cache_dir") from None
+            raise _folder_error(config, exc) from None
         store = _in_memory(config, path, _why_unwritable(config, exc))
         report = _sync(store, config, project)
     return store, report
@@ -261,10 +273,7 @@ def open_vectors(config: Config) -> tuple[VectorCache, str | None]:
                 prepare(conn)
                 return VectorCache(conn, path), None
             except sqlite3.Error as exc:
-                code = error_code(exc)
-                if code in _IO:
-                    raise _io_error(config, path, exc) from None
-                if code in _UNWRITABLE | _FULL:
+                if _meaning(config, path, exc) == "unwritable":
                     return _vectors_read_only(path), _why_unwritable(config, exc)
                 _remove(path)
                 conn = connect(path)
@@ -274,9 +283,7 @@ def open_vectors(config: Config) -> tuple[VectorCache, str | None]:
                     "made a new one")
     except OSError as exc:
         if not _unwritable(exc):
-            raise StoreError(f"the cache folder cannot be used: {exc}",
-                             path=config.relative(config.cache_dir),
-                             fix="check its permissions, or set cache_dir") from None
+            raise _folder_error(config, exc) from None
         return _vectors_read_only(path), _why_unwritable(config, exc)
 
 
