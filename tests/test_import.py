@@ -11,7 +11,8 @@ import yaml
 from conftest import run, snapshot, write
 from kb.course.config import load_config
 from kb.course.load import load_project
-from kb.curate.importer import generated_key, import_bib
+from kb.curate.importer import import_bib
+from kb.curate.library import generated_key
 from kb.model.entries import Paper
 
 MIXED = r"""@string{nips = "Advances in Neural Information Processing Systems"}

@@ -146,3 +146,15 @@ def test_layer_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
     assert imports("kb.a", known["kb.a"], known) == {"kb.b", "kb.c", "kb.d"}
     assert circles({"kb.a": {"kb.b"}, "kb.b": {"kb.c"}, "kb.c": {"kb.a"}, "kb.d": set()}) \
         == [["kb.a", "kb.b", "kb.c"]]
+
+
+def test_kb_add_needs_no_bibtex_reader() -> None:
+    """`kb add` places papers through kb.curate.library, not the BibTeX importer."""
+    import subprocess
+    import sys
+
+    code = ("import sys, kb.curate.add; "
+            "print(sorted(m for m in sys.modules if m.startswith(('bibtexparser', 'kb.curate.importer', "
+            "'kb.bib.read', 'kb.bib.mapping'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

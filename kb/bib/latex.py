@@ -13,7 +13,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 from pylatexenc import latexwalker, macrospec
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSpec
 from pylatexenc.latex2text import get_default_latex_context_db as _l2t_db
@@ -199,6 +198,8 @@ def split_names(value: str) -> list[str]:
     Each name is 'von Last, First' or 'von Last, Jr, First'; a name with one part only
     (an institution in braces, 'others') is kept as it is.
     """
+    from bibtexparser.middlewares.names import split_multiple_persons_names  # only names need it
+
     names = []
     for raw in split_multiple_persons_names(normalize_space(value)):
         name = _one_name(raw)
@@ -212,6 +213,8 @@ def _one_name(raw: str) -> str:
     """One BibTeX name -> 'von Last, Jr, First' ('' for a name with no letters)."""
     if raw.lower().replace(".", "").replace(" ", "") in ("others", "etal"):
         return "others"
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
     parts = parse_single_name_into_parts(raw, strict=False)
     last = latex_to_text(" ".join(parts.von + parts.last))
     first = latex_to_text(" ".join(parts.first))

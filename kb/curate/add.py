@@ -8,7 +8,7 @@ duplicate   the paper was there already (same DOI, arXiv id, or title with agree
             evidence); its file is not rewritten
 failed      the id cannot be read, the services do not know it or cannot be reached
 
-The keys and duplicate checks are ``kb import``'s (:class:`kb.curate.importer.Library`). Tags
+The keys and duplicate checks are ``kb import``'s (:class:`kb.curate.library.Library`). Tags
 and a session's reading list apply to the paper whether it is new or was there already;
 both are edited in place (:mod:`kb.course.edit`), never by rewriting a file.
 """
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kb.curate.importer import Library, add_tags, generated_key
+from kb.curate.library import Library, add_tags, generated_key
 from kb.course.config import Config
 from kb.course.load import load_project, paper_front_matter, paper_path
 from kb.course.edit import edit_file
