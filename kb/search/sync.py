@@ -19,7 +19,7 @@ from kb.fs import read_limited
 from kb.model.entries import Paper, Project
 from kb.search.uptodate import SyncReport as SyncReport
 from kb.search.store_writes import SyncWrites
-from kb.search.uptodate import file_hash, paper_files, paper_path, side_hash
+from kb.search.uptodate import file_hash, paper_files, listed_paper_file, side_hash
 from kb.search.store import Store
 
 
@@ -29,7 +29,7 @@ def _read(config: Config, key: str, size: int) -> bytes | None:
     if size > limit:
         return None
     try:
-        data = read_limited(paper_path(config, key), limit)
+        data = read_limited(listed_paper_file(config, key), limit)
     except OSError:
         return None
     return data if len(data) <= limit else None
@@ -66,7 +66,7 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
     scratch = Project()
     for key in todo:
         paper = project.papers.get(key) if project is not None else load_paper(
-            paper_path(config, key), config, scratch)
+            listed_paper_file(config, key), config, scratch)
         if paper is None:
             report.broken.append(key)
         else:
@@ -76,7 +76,7 @@ def sync(store: Store, config: Config, project: Project | None = None) -> SyncRe
     report.unchanged = len(files) - len(moved) + len(touched)
     gone = report.removed + [k for k in report.broken if k in stored]
     SyncWrites(store).put_papers(papers, gone=gone, files={
-        key: (config.relative(paper_path(config, key)), hashes[key], *files[key])
+        key: (config.relative(listed_paper_file(config, key)), hashes[key], *files[key])
         for key in papers})
     SyncWrites(store).touch(touched)
     if store.meta("texts") is None:  # a cache written before the digest was kept

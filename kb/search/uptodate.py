@@ -58,10 +58,11 @@ def paper_files(config: Config) -> dict[str, tuple[int, int]]:
     return page_states(config.papers_dir, inside=(config.root,))
 
 
-def paper_path(config: Config, key: str) -> Path:
-    """The file a listed paper key came from. Not :func:`kb.course.load.paper_path`, which checks
-    the key and raises for one kb check reports (a reserved name, say): the sync must still
-    read that file and count it as broken, and this module imports no content models."""
+def listed_paper_file(config: Config, key: str) -> Path:
+    """The file a listed paper key came from, the key unchecked. Not
+    :func:`kb.course.load.paper_path`, which checks the key and raises for one kb check reports
+    (a reserved name, say): the sync must still read that file and count it as broken, and
+    this module imports no content models."""
     return config.papers_dir / f"{key}.md"
 
 
