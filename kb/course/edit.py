@@ -9,13 +9,15 @@ Every edit is checked by reading the result back before it is written (atomicall
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kb.course.load import _ContentLoader, _Dumper, parse_front_matter
-from kb.fs import atomic_write
+from kb.fs import atomic_write, folder_lock
 from kb.errors import ContentError
 
 
@@ -92,22 +94,48 @@ def set_field(text: str, rel: str, name: str, value: Any) -> str:
     return "\n".join([lines[0], *body, *lines[close:]])
 
 
-def edit_file(path: Path, rel: str, values: dict[str, Any], max_bytes: int,
-              *, dry_run: bool = False) -> str:
-    """Set the front matter fields ``values`` of the file at ``path``, check the result reads
-    back with those values, and write it atomically (unless ``dry_run``). Returns the text."""
+Values = dict[str, Any]
+
+
+def edit_file(path: Path, rel: str, values: Values | Callable[[Values], Values], max_bytes: int,
+              *, dry_run: bool = False, root: Path | None = None) -> str:
+    """Set front matter fields of the file at ``path``, check the result reads back with those
+    values, and write it atomically (unless ``dry_run``). Returns the text.
+
+    ``values`` is the fields to set, or a function from the file's fields as they are now to
+    the fields to set (an empty dict: nothing to change). The function runs while the file's
+    folder is locked, so an edit computed from the file (add a tag to the tags there) is never
+    lost to another command's edit of the same file. A symbolic link is edited through: its
+    target changes, the link stays (``root``: the target must lie inside it).
+    """
     from kb.course.load import read_text
 
-    text = read_text(path, rel, max_bytes)
-    new = text
-    for name, value in values.items():
-        new = set_field(new, rel, name, value)
-    data, _, _, _ = parse_front_matter(new, rel)
-    for name, value in values.items():
-        if data.get(name) != value:
-            raise ContentError(f"editing the field {name!r} did not give the expected value; "
-                               "the file was left as it was", path=rel, field=name,
-                               fix="run kb check, correct the file, and try again")
-    if not dry_run and new != text:
-        atomic_write(path, new)
+    target = _edited_file(path, rel, root)
+    with folder_lock(target.parent):
+        text = read_text(target, rel, max_bytes)
+        if callable(values):
+            current, _, _, _ = parse_front_matter(text, rel)
+            values = values(current)
+        new = text
+        for name, value in values.items():
+            new = set_field(new, rel, name, value)
+        data, _, _, _ = parse_front_matter(new, rel)
+        for name, value in values.items():
+            if data.get(name) != value:
+                raise ContentError(f"editing the field {name!r} did not give the expected value; "
+                                   "the file was left as it was", path=rel, field=name,
+                                   fix="run kb check, correct the file, and try again")
+        if not dry_run and new != text:
+            atomic_write(target, new)
     return new
+
+
+def _edited_file(path: Path, rel: str, root: Path | None) -> Path:
+    """The file an edit of ``path`` writes: ``path``, or the target of a link at ``path``."""
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if root is not None and not target.is_relative_to(Path(os.path.realpath(root))):
+        raise ContentError("the file is a link to a file outside the course; kb does not edit it",
+                           path=rel, fix="replace the link with the file itself")
+    return target

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from kb.curate.library import Library, add_tags, generated_key
 from kb.course.config import Config
@@ -140,10 +140,17 @@ def _tag_existing(config: Config, library: Library, key: str, tags: Sequence[str
     paper = library.known[key]
     if key in library.new:  # written in this run, with its tags
         return add_tags(paper, tags)
-    added = [t for t in dict.fromkeys(tags) if t not in paper.tags]
-    if added:
-        path = paper_path(config, key)
-        edit_file(path, config.relative(path), {"tags": [*paper.tags, *added]},
-                  config.options.max_file_size, dry_run=dry_run)
-        paper.tags.extend(added)
+    added: list[str] = []
+
+    def tagged(current: dict[str, Any]) -> dict[str, Any]:
+        """The tags of the file as it is now, with the missing ones added."""
+        found = current.get("tags")
+        now: list[str] = found if isinstance(found, list) else paper.tags
+        added[:] = [t for t in dict.fromkeys(tags) if t not in now]
+        return {"tags": [*now, *added]} if added else {}
+
+    path = paper_path(config, key)
+    edit_file(path, config.relative(path), tagged, config.options.max_file_size, dry_run=dry_run,
+              root=config.root)
+    paper.tags.extend(t for t in added if t not in paper.tags)
     return added

@@ -111,7 +111,7 @@ def _fill(config: Config, paper: Paper, source: Paper | None, error: str | None,
     path = paper_path(config, paper.key)
     try:
         edit_file(path, config.relative(path), dict(filled), config.options.max_file_size,
-                  dry_run=dry_run)
+                  dry_run=dry_run, root=config.root)
     except KbError as exc:
         return EnrichOutcome(paper.key, "failed", missing=missing, message=str(exc))
     for name, value in filled.items():

@@ -228,7 +228,8 @@ class Library:
             path = paper_path(self.config, key)
             values = {name: getattr(paper, name) for name in PAPER_FIELDS if name in names}
             try:
-                edit_file(path, self.config.relative(path), values, self.config.options.max_file_size)
+                edit_file(path, self.config.relative(path), values, self.config.options.max_file_size,
+                          root=self.config.root)
             except KbError as exc:  # changed or broken meanwhile: left alone, reported
                 failed[key] = f"not updated: {exc.message}"
             except OSError as exc:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.course.config import Config
-from kb.course.load import INDEX_PAGES, parse_front_matter, read_text, scan_folder
+from kb.course.load import INDEX_PAGES, scan_folder
 from kb.course.edit import edit_file
 from kb.errors import ContentError
 from kb.course.lookups import unknown_session
@@ -50,17 +50,22 @@ def add_reading(config: Config, project: Project, number: int, key: str, kind: s
     pages = scan_folder(config.sessions_dir, INDEX_PAGES, inside=(config.root,))[0]
     path = next(p for p in (config.sessions_dir / e.name for e in pages) if p.stem == session.slug)
     rel = config.relative(path)
-    data, _, _, _ = parse_front_matter(read_text(path, rel, config.options.max_file_size), rel)
-    readings: list[Any] = list(data.get("readings") or [])
-    listed = next((r for r in readings if isinstance(r, dict) and r.get("key") == key), None)
-    if listed is not None:
-        return ReadingChange(number, rel, key, str(listed.get("kind", "required")), False,
-                             f"already on session {number}'s reading list "
-                             f"(as {listed.get('kind', 'required')}); {rel} left as it was")
     item: dict[str, Any] = {"key": key, "kind": kind}
     if note:
         item["note"] = note
-    edit_file(path, rel, {"readings": [*readings, item]}, config.options.max_file_size,
-              dry_run=dry_run)
+    listed: list[dict[str, Any]] = []
+
+    def appended(current: dict[str, Any]) -> dict[str, Any]:
+        """The readings of the page as it is now, with the paper added unless it is listed."""
+        readings: list[Any] = list(current.get("readings") or [])
+        listed[:] = [r for r in readings if isinstance(r, dict) and r.get("key") == key][:1]
+        return {} if listed else {"readings": [*readings, item]}
+
+    edit_file(path, rel, appended, config.options.max_file_size, dry_run=dry_run, root=config.root)
+    if listed:
+        was = str(listed[0].get("kind", "required"))
+        return ReadingChange(number, rel, key, was, False,
+                             f"already on session {number}'s reading list (as {was}); "
+                             f"{rel} left as it was")
     return ReadingChange(number, rel, key, kind, True,
                          f"added to session {number}'s reading list as {kind} ({rel})")

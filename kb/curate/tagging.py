@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from kb.course.config import Config
 from kb.course.load import load_project, paper_path
@@ -42,15 +42,20 @@ def retag(config: Config, action: Action, tag: str, keys: Sequence[str], *,
                                                          "the site"))
     changes = []
     for key in dict.fromkeys(keys):
-        paper = project.papers[key]
-        if action == "add":
-            tags = paper.tags if tag in paper.tags else [*paper.tags, tag]
-        else:
-            tags = [t for t in paper.tags if t != tag]
-        changed = tags != paper.tags
-        if changed:
-            path = paper_path(config, key)
-            edit_file(path, config.relative(path), {"tags": tags}, config.options.max_file_size,
-                      dry_run=dry_run)
-        changes.append(TagChange(key, changed, tags))
+        change = TagChange(key, False, list(project.papers[key].tags))
+
+        def retagged(current: dict[str, Any], change: TagChange = change) -> dict[str, Any]:
+            """The tags from the file as it is now (another command may have changed them)."""
+            now = current.get("tags")
+            if not isinstance(now, list):  # unreadable now: what was loaded
+                now = change.tags
+            tags = (now if tag in now else [*now, tag]) if action == "add" else \
+                [t for t in now if t != tag]
+            change.changed, change.tags = tags != now, tags
+            return {"tags": tags} if change.changed else {}
+
+        path = paper_path(config, key)
+        edit_file(path, config.relative(path), retagged, config.options.max_file_size,
+                  dry_run=dry_run, root=config.root)
+        changes.append(change)
     return changes
