@@ -42,6 +42,7 @@ from functools import lru_cache
 from pydantic import ValidationError
 
 from kb.bib.read import MONTHS, BibEntry, read_bib
+from kb.model.markup import brace_problem
 from kb.model.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
 from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
 from kb.model.entries import Paper
@@ -213,15 +214,18 @@ def _venue_field(paper: Paper) -> str:
     return VENUE_FIELDS[0] if limit > 0 else preferred
 
 
+
+
 def _braced(value: str) -> str:
-    """``value`` in braces; unbalanced braces are escaped so the entry stays readable."""
-    depth = 0
-    for char in value:
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth != 0:
+    """``value`` between braces, written so that BibTeX readers (kb's, bibtexparser) read
+    ``value`` back: a value ending in a backslash gets a space (kb's reader drops it, and to
+    BibTeX it is the same value), which keeps the backslash from escaping the closing brace.
+    A value with unbalanced braces cannot be read back as it is: its braces are escaped so the
+    entry stays readable (kb check warns about such a value, ``bibtex-braces``)."""
+    if brace_problem(value):
         value = re.sub(r"(?<!\\)([{}])", r"\\\1", value)
+    if value.endswith("\\"):
+        value += " "
     return "{" + value + "}"
 
 

@@ -21,7 +21,7 @@ from kb.model.rules import key_problem, tag_problem
 from kb.model.suggest import suggest
 from kb.model.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
-from kb.model.markup import HTML_RE, LATEX_RE
+from kb.model.markup import HTML_RE, LATEX_RE, brace_problem
 from kb.model.limits import MAX_TAGS
 from kb.model.entries import Issue, Paper, Project, year_problem
 
@@ -84,6 +84,11 @@ def check_text(project: Project, config: Config) -> Iterable[Issue]:
                 yield _paper_issue(project, paper, "latex", name,
                                    f"leftover LaTeX {found.group(0)!r} in {name}",
                                    "write the plain Unicode text (ü, –, &) without braces or commands")
+        for name, value in paper.bibtex.items():
+            problem = brace_problem(value)
+            if problem:
+                yield _paper_issue(project, paper, "bibtex-braces", f"bibtex.{name}",
+                                   f"the kept BibTeX field {name!r}: {problem}")
         for i, author in enumerate(paper.authors):
             if LATEX_RE.search(author):
                 yield _paper_issue(project, paper, "latex", f"authors[{i}]",

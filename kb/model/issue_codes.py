@@ -81,6 +81,9 @@ _ALL = (
     # text
     Code("latex", "warning", "leftover LaTeX in a title, venue, abstract, summary or name",
          "write plain Unicode text without braces or commands"),
+    Code("bibtex-braces", "warning", "a kept BibTeX field whose braces do not pair up (an export "
+         "escapes them, so it does not read back the same)",
+         "pair the braces, or write a literal brace as \\{ or \\}"),
     Code("html", "warning", "HTML markup in a title", "remove the tags"),
     Code("author-format", "warning", "several names joined by 'and' in one author item",
          "write one 'Last, First' name per list item"),
