@@ -21,9 +21,9 @@ from kb.model.rules import key_problem, tag_problem
 from kb.model.suggest import suggest
 from kb.model.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, similar_title_pairs,
                     valid_arxiv, valid_doi)
-from kb.model.markup import HTML_RE, LATEX_RE, brace_problem
+from kb.model.markup import HTML_RE, LATEX_RE, brace_problem, control_problem
 from kb.model.limits import MAX_TAGS
-from kb.model.entries import Issue, Paper, Project, year_problem
+from kb.model.entries import Issue, Paper, Poster, Project, Session, year_problem
 
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")
 
@@ -244,8 +244,48 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
                         field="session", line=source.line("session"))
 
 
+
+
+_MULTILINE = frozenset({"abstract", "summary", "note"})
+
+
+def _strings(value: object, loc: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], str]]:
+    """Every string inside a front-matter value, with its place."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _strings(item, (*loc, str(name)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, (*loc, i))
+
+
+def check_characters(project: Project, config: Config) -> Iterable[Issue]:
+    """Control, bidi and zero-width characters in any field or page body: invisible on the
+    page, they split .ics and .bib lines, reorder what a reader sees, or drive a terminal."""
+    items: list[tuple[str, str, Paper | Session | Poster, str]] = [
+        *(("paper", k, p, p.notes) for k, p in project.papers.items()),
+        *(("session", s.slug, s, s.body) for s in project.sessions),
+        *(("poster", p.slug, p, p.body) for p in project.posters)]
+    for kind, name, item, body in items:
+        source = project.source(kind, name)
+        for loc, text in _strings(item.model_dump(mode="json"), ()):
+            found = control_problem(text, multiline=loc[-1] in _MULTILINE if loc else False)
+            if found:
+                field = ".".join(f"[{p}]" if isinstance(p, int) else p for p in loc).replace(".[", "[")
+                yield issue("control-char", source.path, f"{field} holds an invisible character "
+                            f"({found[1]}) at position {found[0] + 1}", field=field,
+                            line=source.line(*loc))
+        found = control_problem(body, multiline=True)
+        if found:
+            line = source.body_line + body.count("\n", 0, found[0])
+            yield issue("control-char", source.path, f"the text holds an invisible character "
+                        f"({found[1]})", line=line)
+
+
 CHECKS: tuple[Callable[[Project, Config], Iterable[Issue]], ...] = (
-    check_ids, check_text, check_duplicates, check_references, check_citations,
+    check_ids, check_text, check_duplicates, check_references, check_citations, check_characters,
 )
 
 

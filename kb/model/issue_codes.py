@@ -84,6 +84,9 @@ _ALL = (
     Code("bibtex-braces", "warning", "a kept BibTeX field whose braces do not pair up (an export "
          "escapes them, so it does not read back the same)",
          "pair the braces, or write a literal brace as \\{ or \\}"),
+    Code("control-char", "error", "a control, bidi or zero-width character in a field or a page "
+         "(it splits .ics and .bib lines, reorders text, or drives a terminal)",
+         "delete the character (retype the text around it; an editor may not show it)"),
     Code("html", "warning", "HTML markup in a title", "remove the tags"),
     Code("author-format", "warning", "several names joined by 'and' in one author item",
          "write one 'Last, First' name per list item"),

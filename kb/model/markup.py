@@ -23,3 +23,39 @@ def brace_problem(value: str) -> str | None:
         if depth < 0:
             return "a '}' closes no '{'"
     return "a '{' is never closed" if depth else None
+
+
+# Characters no field should hold: C0 and C1 controls (a bare carriage return splits a line in
+# .ics and .bib files; ESC starts a terminal sequence), line and paragraph separators, and the
+# invisible ones that change how text reads (bidi overrides and isolates, zero-width marks).
+_INVISIBLE = {0x200B: "ZERO WIDTH SPACE", 0x200C: "ZERO WIDTH NON-JOINER",
+              0x200D: "ZERO WIDTH JOINER", 0x2060: "WORD JOINER", 0xFEFF: "ZERO WIDTH NO-BREAK SPACE",
+              0x200E: "LEFT-TO-RIGHT MARK", 0x200F: "RIGHT-TO-LEFT MARK",
+              0x061C: "ARABIC LETTER MARK", 0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR",
+              0x202A: "LEFT-TO-RIGHT EMBEDDING", 0x202B: "RIGHT-TO-LEFT EMBEDDING",
+              0x202C: "POP DIRECTIONAL FORMATTING", 0x202D: "LEFT-TO-RIGHT OVERRIDE",
+              0x202E: "RIGHT-TO-LEFT OVERRIDE", 0x2066: "LEFT-TO-RIGHT ISOLATE",
+              0x2067: "RIGHT-TO-LEFT ISOLATE", 0x2068: "FIRST STRONG ISOLATE",
+              0x2069: "POP DIRECTIONAL ISOLATE"}
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(map(chr, _INVISIBLE)) + "]")
+_C0_NAMES = {0x00: "NUL", 0x09: "TAB", 0x0A: "LINE FEED", 0x0B: "VERTICAL TAB", 0x0C: "FORM FEED",
+             0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
+
+
+def char_name(char: str) -> str:
+    """'U+000D CARRIAGE RETURN': how a message names an invisible character."""
+    code = ord(char)
+    name = _INVISIBLE.get(code) or _C0_NAMES.get(code) or "control character"
+    return f"U+{code:04X} {name}"
+
+
+def control_problem(text: str, *, multiline: bool = False) -> tuple[int, str] | None:
+    """(offset, 'U+000D CARRIAGE RETURN') of the first character ``text`` should not hold, or
+    None. A ``multiline`` text (notes, abstracts) may hold line feeds and tabs."""
+    for found in _CONTROL_RE.finditer(text):
+        if multiline and found.group(0) in "\n\t":
+            continue
+        if not multiline and found.group(0) == "\t":
+            continue
+        return found.start(), char_name(found.group(0))
+    return None
