@@ -43,3 +43,24 @@ def test_line_feeds_and_tabs_in_notes_and_abstracts_are_fine(course: Path) -> No
     write(course, "papers/ok2020.md", "---\ntype: misc\ntitle: Plain\nauthors: [\"Doe, Jo\"]\n"
           "year: 2020\nabstract: \"two\\nlines\\tand a tab\"\nsummary: fine\n---\nNotes\twith a tab.\n")
     assert _check(course).endswith("checked 2 papers, 1 session, 1 poster: no problems\n")
+
+
+def test_keys_that_differ_only_in_case(course: Path) -> None:
+    text = (course / "papers/vaswani2017attention.md").read_text(encoding="utf-8")
+    write(course, "papers/Vaswani2017Attention.md", text.replace("Attention Is", "Attention Was"))
+    assert run(course, "check", "--code", "key-case").output == (
+        "papers/vaswani2017attention.md:1: error [key] the key 'vaswani2017attention' differs from "
+        "'Vaswani2017Attention' only in case: on a case-insensitive disk (macOS, Windows) the two "
+        "files are one (key-case)\n"
+        "    fix: rename one of the two files (and the citations of it)\n"
+        "checked 2 papers, 1 session, 1 poster: 1 error, 0 warnings\n")
+
+
+def test_a_file_with_carriage_returns_alone_says_so(course: Path) -> None:
+    text = (course / "papers/vaswani2017attention.md").read_text(encoding="utf-8")
+    (course / "papers/vaswani2017attention.md").write_bytes(text.replace("\n", "\r").encode())
+    out = run(course, "check", "--code", "unreadable").output
+    assert out.startswith(
+        "papers/vaswani2017attention.md:1: error the file ends its lines with carriage returns alone "
+        "(old Mac style), so kb reads it as one line (unreadable)\n"
+        "    fix: save it with LF (or CR LF) line ends\n")

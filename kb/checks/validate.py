@@ -159,6 +159,16 @@ def check_duplicates(project: Project, config: Config) -> Iterable[Issue]:
                                    f"merge the two into one paper, or list [{keys[0]}, {other}] "
                                    "under plugins.kb.not_duplicates in mkdocs.yml")
 
+    by_folded: dict[str, list[str]] = defaultdict(list)
+    for key in project.papers.keys() | project.broken:
+        by_folded[key.casefold()].append(key)
+    for keys in by_folded.values():
+        first, *others = sorted(keys)
+        for other in others:
+            path = f"{config.options.papers_dir}/{other}.md"
+            yield issue("key-case", path, f"the key {other!r} differs from {first!r} only in case: "
+                        "on a case-insensitive disk (macOS, Windows) the two files are one",
+                        field="key", line=1)
     yield from pairs(by_doi, "DOI", "duplicate-doi")
     yield from pairs(by_arxiv, "arXiv id", "duplicate-arxiv")
     items = [(k, p.title) for k, p in sorted(project.papers.items())]

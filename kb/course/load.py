@@ -118,6 +118,10 @@ def parse_front_matter(text: str, path: str) -> tuple[dict[str, Any], str, Sourc
         text = text[1:]
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
+        if "\n" not in text and "\r" in text:
+            raise ContentError("the file ends its lines with carriage returns alone (old Mac "
+                               "style), so kb reads it as one line", path=path, line=1,
+                               fix="save it with LF (or CR LF) line ends")
         raise ContentError("the file does not start with a '---' front matter line", path=path,
                            line=1, fix="begin the file with '---', the YAML fields, then '---'")
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)

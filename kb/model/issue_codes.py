@@ -107,6 +107,8 @@ _ALL = (
          "merge them, or list the pair under plugins.kb.not_duplicates"),
     Code("duplicate-arxiv", "error", "two papers with the same arXiv id",
          "merge them, or list the pair under plugins.kb.not_duplicates"),
+    Code("key-case", "error", "two paper keys that differ only in upper and lower case",
+         "rename one of the two files (and the citations of it)"),
     Code("duplicate-title", "warning", "two papers with nearly identical titles",
          "merge them, or list the pair under plugins.kb.not_duplicates"),
     Code("dangling-allow", "warning", "not_duplicates names a paper that does not exist",
