@@ -64,3 +64,14 @@ def test_a_file_with_carriage_returns_alone_says_so(course: Path) -> None:
         "papers/vaswani2017attention.md:1: error the file ends its lines with carriage returns alone "
         "(old Mac style), so kb reads it as one line (unreadable)\n"
         "    fix: save it with LF (or CR LF) line ends\n")
+
+
+def test_a_tag_named_like_the_tags_page_is_refused(course: Path) -> None:
+    text = (course / "papers/vaswani2017attention.md").read_text(encoding="utf-8")
+    write(course, "papers/vaswani2017attention.md", text.replace("tags:\n", "tags:\n- index\n", 1))
+    out = run(course, "check", "--code", "tag-format").output
+    assert "warning [tags[0]] tag 'index' is a reserved name (the page of all tags) (tag-format)\n" \
+           "    fix: choose another name, e.g. 'index-tag'\n" in out
+    result = run(course, "tag", "add", "readme", "vaswani2017attention")
+    assert result.exit_code == 2
+    assert "tag 'readme' is a reserved name (the page of all tags)" in result.output

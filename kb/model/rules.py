@@ -17,7 +17,10 @@ KEY_RULE = "letters, digits and . _ + - (starting with a letter or digit, at mos
 RESERVED_KEYS = frozenset({"index", "readme", "con", "prn", "aux", "nul",
                            *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
 
-TAG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# A tag is a page route too (tags/<tag>/): the names of the tags folder's own index page are
+# not tags, or a tag's page would replace the overview.
+RESERVED_TAGS = frozenset({"index", "readme"})
+TAG_RE = re.compile(r"^(?!(?:index|readme)$)[a-z0-9]+(-[a-z0-9]+)*$")
 TAG_RULE = "lowercase words joined by hyphens, e.g. 'reward-model'"
 
 
@@ -52,6 +55,9 @@ def tag_problem(tag: str) -> tuple[str, str] | None:
     """(message, fix) when ``tag`` is not a well-formed tag, or None when it is."""
     if is_tag(tag):
         return None
+    if tag in RESERVED_TAGS:
+        return (f"tag {tag!r} is a reserved name (the page of all tags)",
+                f"choose another name, e.g. '{tag}-tag'")
     words = re.findall(r"[a-z0-9]+", tag.lower())
     fix = f"write it as {'-'.join(words)!r}" if words else f"tags are {TAG_RULE}"
     return f"tag {tag!r} is not lowercase-with-hyphens", fix
