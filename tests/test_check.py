@@ -284,6 +284,17 @@ def test_init_refuses_an_existing_course(course: Path) -> None:
     assert snapshot(course) == before
 
 
+def test_init_into_a_folder_with_its_own_gitignore_keeps_it(tmp_path: Path) -> None:
+    target = tmp_path / "repo"
+    target.mkdir()
+    (target / ".gitignore").write_text("node_modules/\nsite/\n", encoding="utf-8")
+    result = run(None, "init", str(target))
+    assert result.exit_code == 0, result.output
+    assert (target / ".gitignore").read_text(encoding="utf-8") == (
+        "node_modules/\nsite/\n# kb's rebuildable cache and the built site\n.kb/\n")
+    assert run(target, "check", "--strict").exit_code == 0
+
+
 def test_numbered_titles_are_not_duplicates(course: Path) -> None:
     """Proceedings of consecutive years differ only in a number: not the same work."""
     write(course, "papers/popl94.md", paper("popl94", title="Proceedings of POPL '94", year=1994))

@@ -46,6 +46,24 @@ def init_course(directory: Path, *, title: str = "My Reading Group") -> list[Pat
     for rel, text in files:
         text = text.replace('"__TITLE__"', json.dumps(title, ensure_ascii=False))
         path = directory / rel
-        atomic_write(path, text, overwrite=False)
+        if rel == ".gitignore" and path.exists():  # the folder's own: kb's lines added to it
+            text = _merged_ignore(path.read_text(encoding="utf-8", errors="replace"), text)
+            if text is None:
+                continue
+            atomic_write(path, text)
+        else:
+            atomic_write(path, text, overwrite=False)
         written.append(path)
     return written
+
+
+def _merged_ignore(own: str, ours: str) -> str | None:
+    """``own`` .gitignore with the lines of kb's that it lacks appended (None: it has them)."""
+    have = {line.strip() for line in own.splitlines()}
+    lines = ours.splitlines()
+    missing = [line for line in lines if line.strip() and not line.startswith("#")
+               and line.strip() not in have]
+    if not missing:
+        return None
+    comments = [line for line in lines if line.startswith("#")]
+    return own + ("" if own.endswith("\n") or not own else "\n") + "\n".join([*comments, *missing]) + "\n"
