@@ -47,10 +47,10 @@ def init_course(directory: Path, *, title: str = "My Reading Group") -> list[Pat
         text = text.replace('"__TITLE__"', json.dumps(title, ensure_ascii=False))
         path = directory / rel
         if rel == ".gitignore" and path.exists():  # the folder's own: kb's lines added to it
-            text = _merged_ignore(path.read_text(encoding="utf-8", errors="replace"), text)
-            if text is None:
+            merged = _merged_ignore(path.read_text(encoding="utf-8", errors="replace"), text)
+            if merged is None:
                 continue
-            atomic_write(path, text)
+            atomic_write(path, merged)
         else:
             atomic_write(path, text, overwrite=False)
         written.append(path)
