@@ -75,3 +75,15 @@ def test_a_tag_named_like_the_tags_page_is_refused(course: Path) -> None:
     result = run(course, "tag", "add", "readme", "vaswani2017attention")
     assert result.exit_code == 2
     assert "tag 'readme' is a reserved name (the page of all tags)" in result.output
+
+
+def test_a_huge_key_is_never_echoed_whole(course: Path, tmp_path: Path) -> None:
+    key = "a" * 1_000_000
+    bib = tmp_path / "big.bib"
+    bib.write_text(f"@article{{{key}, title={{T}}, author={{Doe, Jo}}, year={{2020}}}}\n", encoding="utf-8")
+    result = run(course, "import", str(bib), "--dry-run")
+    assert result.exit_code == 0
+    assert len(result.output) < 1000
+    assert result.output.startswith(
+        f"{bib}:1: imported {'a' * 40}…{'a' * 40} (1,000,000 characters) as doe2020t (the key "
+        f"{'a' * 40!r}…{'a' * 40!r} (1,000,000 characters) cannot be a file name)\n")

@@ -30,6 +30,7 @@ from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, 
 
 from kb.course.files import file_problem
 from kb.errors import BibError
+from kb.model.suggest import quoted
 from kb.model.entries import ENTRY_TYPES
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
@@ -370,10 +371,10 @@ def read_bib(paths: list[Path], refs: list[Path] | tuple[Path, ...] = ()) -> lis
             elif isinstance(block, DuplicateBlockKeyBlock):
                 entry = block.ignore_error_block
                 if isinstance(entry, String):
-                    result.warnings.append((line, f"@string {block.key!r} is defined twice; "
+                    result.warnings.append((line, f"@string {quoted(block.key)} is defined twice; "
                                                   "the first definition is used"))
                     continue
-                warnings.append(f"key {block.key!r} is given twice in this file "
+                warnings.append(f"key {quoted(block.key)} is given twice in this file "
                                 f"(first on line {first_line.get(block.key.lower(), '?')})")
             elif isinstance(block, ParsingFailedBlock):
                 raw = (block.raw or "").lstrip().lower()

@@ -12,6 +12,7 @@ import click
 from kb.cli.app import State, cli, echo_json, pass_state
 from kb.cli.filter_options import filter_options, pop_filters
 from kb.errors import FilterError
+from kb.model.suggest import shortened
 from kb.progress import count_bar
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def _where(outcome: Outcome) -> str:
 def format_outcome(outcome: Outcome, verbose: bool) -> list[str]:
     """The report lines of one entry (none for a plain import unless ``verbose``)."""
     lines = []
-    label = outcome.source_key or "(no key)"
+    label = shortened(outcome.source_key) if outcome.source_key else "(no key)"
     where = _where(outcome)
     if outcome.status == "failed":
         lines.append(f"{where}: failed {label}: {outcome.message}")

@@ -25,6 +25,7 @@ from kb.model.entries import Paper, Project, year_problem
 from kb.model.ids import DuplicateIndex, Match, title_key, title_verdict
 from kb.model.limits import MAX_TAGS
 from kb.model.rules import key_problem
+from kb.model.suggest import quoted
 
 Status = Literal["imported", "merged", "duplicate", "failed"]
 STATUSES: tuple[Status, ...] = ("imported", "merged", "duplicate", "failed")
@@ -73,14 +74,14 @@ class _Keys:
             self.taken.add(wanted.lower())
             return wanted, ""
         problem = key_problem(wanted)
-        reason = (f"the key {wanted!r} cannot be a file name" if problem
-                  else f"the key {wanted!r} is taken")
+        reason = (f"the key {quoted(wanted)} cannot be a file name" if problem
+                  else f"the key {quoted(wanted)} is taken")
         base = generated_key(paper)
         for suffix in ["", *"bcdefghijklmnopqrstuvwxyz", *map(str, range(2, 10_000))]:
             if self.free(base + suffix):
                 self.taken.add((base + suffix).lower())
                 return base + suffix, reason
-        raise ContentError(f"no free key for {wanted!r}")  # pragma: no cover - 10k collisions
+        raise ContentError(f"no free key for {quoted(wanted)}")  # pragma: no cover - 10k collisions
 
 
 class _ShortTitles:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kb.errors import InvalidKeyError
+from kb.model.suggest import quoted
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$")
 KEY_RULE = "letters, digits and . _ + - (starting with a letter or digit, at most 100 characters)"
@@ -29,11 +30,11 @@ def key_problem(key: str) -> str | None:
     if not key:
         return "the key is empty"
     if "/" in key or "\\" in key or ".." in key:
-        return f"the key {key!r} contains a path separator or '..'"
+        return f"the key {quoted(key)} contains a path separator or '..'"
     if not KEY_RE.match(key):
-        return f"the key {key!r} may only contain {KEY_RULE}"
+        return f"the key {quoted(key)} may only contain {KEY_RULE}"
     if key.split(".")[0].lower() in RESERVED_KEYS:
-        return (f"the key {key!r} is a reserved name (the site's index page or a Windows "
+        return (f"the key {quoted(key)} is a reserved name (the site's index page or a Windows "
                 "device name)")
     return None
 

@@ -14,6 +14,23 @@ CUTOFF = 0.6  # difflib similarity below which a name is not suggested at all
 NEAR_BEST = 0.1  # further names are suggested only when this close to the best one's similarity
 
 
+def quoted(value: str, limit: int = 80) -> str:
+    """``value`` as a message quotes it: ``repr``, shortened in the middle past ``limit``
+    characters with its length said, so a hostile 200 MB key never becomes a 400 MB line."""
+    if len(value) <= limit:
+        return repr(value)
+    half = limit // 2
+    return f"{value[:half]!r}…{value[-half:]!r} ({len(value):,} characters)"
+
+
+def shortened(value: str, limit: int = 80) -> str:
+    """``value`` as a table or report line shows it: cut in the middle past ``limit``."""
+    if len(value) <= limit:
+        return value
+    half = limit // 2
+    return f"{value[:half]}…{value[-half:]} ({len(value):,} characters)"
+
+
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3,
                  show: Callable[[str], str] = str) -> str:
     """'did you mean a, b?' for the choices closest to ``word``, or '' when none is close.
