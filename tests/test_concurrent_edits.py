@@ -80,3 +80,14 @@ def test_an_edit_removes_nothing_another_command_added_meanwhile(course: Path,
     changes = tagging.retag(config, "remove", "architecture", ["vaswani2017attention"])
     assert changes[0].changed and "added-meanwhile" in _tags(paper)
     assert "architecture" not in _tags(paper)
+
+
+def test_an_edit_removes_what_a_killed_edit_left(course: Path) -> None:
+    _open_vocabulary(course)
+    stale = course / "papers/.vaswani2017attention.md.a1b2c3d4.tmp"
+    stale.write_text("half a paper", encoding="utf-8")
+    os.utime(stale, (1_000_000_000, 1_000_000_000))
+    fresh = course / "papers/.vaswani2017attention.md.e5f6a7b8.tmp"  # a live write's: kept
+    fresh.write_text("being written", encoding="utf-8")
+    assert run(course, "tag", "add", "cleaned", "vaswani2017attention").exit_code == 0
+    assert not stale.exists() and fresh.exists()

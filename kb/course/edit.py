@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from kb.course.load import _ContentLoader, _Dumper, parse_front_matter
-from kb.fs import atomic_write, folder_lock
+from kb.fs import atomic_write, folder_lock, remove_stale_temp_files
 from kb.errors import ContentError
 
 
@@ -127,6 +127,7 @@ def edit_file(path: Path, rel: str, values: Values | Callable[[Values], Values],
                                    fix="run kb check, correct the file, and try again")
         if not dry_run and new != text:
             atomic_write(target, new)
+            remove_stale_temp_files(target.parent)  # what a killed edit left here
     return new
 
 
