@@ -61,7 +61,11 @@ def atomic_write(path: Path, text: str | bytes, *, overwrite: bool = True) -> No
 
     With ``overwrite=False`` an existing file is left untouched and ContentError is raised.
     """
-    tmp = _temporary(path, text, sync=True)
+    try:
+        tmp = _temporary(path, text, sync=True)
+    except OSError as exc:  # named by the file it was to become, not its temporary name
+        exc.filename = str(path)
+        raise
     try:
         _place(tmp, path, overwrite)
     finally:

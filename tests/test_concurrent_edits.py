@@ -91,3 +91,32 @@ def test_an_edit_removes_what_a_killed_edit_left(course: Path) -> None:
     fresh.write_text("being written", encoding="utf-8")
     assert run(course, "tag", "add", "cleaned", "vaswani2017attention").exit_code == 0
     assert not stale.exists() and fresh.exists()
+
+
+@pytest.mark.parametrize("command", [("tag", "add", "full", "vaswani2017attention"),
+                                     ("export", "bib", "--output", "OUT")])
+def test_a_full_disk_is_a_clear_error_and_changes_nothing(course: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          command: tuple[str, ...]) -> None:
+    import errno
+
+    import kb.fs
+    from conftest import snapshot
+
+    _open_vocabulary(course)
+    before = snapshot(course)
+
+    def full(path: Path, text: str | bytes) -> tuple[str, int]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(kb.fs, "_write_temporary", full)
+    out = tmp_path / "out.bib"
+    args = [str(out) if a == "OUT" else a for a in command]
+    result = run(course, *args)
+    target = course / "papers/vaswani2017attention.md" if command[0] == "tag" else out
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: {target}: the file could not be written or read: No space left on device\n"
+        "  fix: free some disk space and run it again; kb writes whole files or none, so the files "
+        "are as they were\n")
+    assert snapshot(course) == before and not out.exists()

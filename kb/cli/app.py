@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import itertools
 import json
@@ -33,6 +34,23 @@ def json_error(exc: KbError | click.ClickException, code: int) -> dict[str, Any]
                                        "field": exc.field, "fix": exc.fix, "exit_code": code}}
     return {"ok": False, "error": {"message": exc.format_message(), "path": None, "line": None,
                                    "field": None, "fix": None, "exit_code": code}}
+
+
+_DISK_FIXES = {
+    errno.ENOSPC: "free some disk space and run it again; kb writes whole files or none, so the "
+                  "files are as they were",
+    errno.EDQUOT: "free some of your disk quota and run it again; the files are as they were",
+    errno.EROFS: "the disk is mounted read-only; run it where the course can be written",
+    errno.EACCES: "check the permissions of the file and its folder",
+    errno.EPERM: "check the permissions of the file and its folder",
+}
+
+
+def disk_error(exc: OSError) -> KbError:
+    """The one message for a file operation the system refused (a full disk, a read-only file
+    system, permissions): its reason and the file, never a traceback."""
+    return KbError(f"the file could not be written or read: {exc.strerror or exc}",
+                   path=exc.filename, fix=_DISK_FIXES.get(exc.errno or 0, "run it again"))
 
 
 class KbGroup(click.Group):
@@ -75,7 +93,10 @@ class KbGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except OSError as exc:  # a file that could not be written or read, at any depth
+                raise disk_error(exc) from None
         except KbError as exc:
             if ctx.meta.get("kb.json"):
                 click.echo(json.dumps(json_error(exc, exc.exit_code), indent=2, ensure_ascii=False,
