@@ -331,7 +331,7 @@ BIB_CASES = [
             ("looks like UTF-16 or UTF-32 without a byte order mark",)),
     BibCase("placeholder bytes", _bib("ctrl.bib", "@article{ctrl2020, title = {Braces \x00 and "
                                       "\x01 bytes \\{kept\\}}, year = 2020}\n"), 0, (),
-            ("ctrl2020",), ("Braces \x00 and \x01 bytes {kept}",)),
+            ("ctrl2020",), ("Braces and bytes {kept}",)),  # control characters dropped at import
     BibCase("year 0000", _bib("year.bib", "@article{zero2020, title = {Year zero}, year = {0000}}\n"),
             1, ("failed zero2020: year 0 is outside 1600-",)),
     BibCase("reserved keys", _bib("keys.bib", "".join(

@@ -42,7 +42,7 @@ from functools import lru_cache
 from pydantic import ValidationError
 
 from kb.bib.read import MONTHS, BibEntry, read_bib
-from kb.model.markup import brace_problem
+from kb.model.markup import brace_problem, strip_controls
 from kb.model.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
 from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
 from kb.model.entries import Paper
@@ -151,7 +151,7 @@ def entry_to_paper(entry: BibEntry, key: str | None = None, *,
     ``keywords`` become tags through :func:`keywords_to_tags`; the keywords that are no
     tag are kept under ``bibtex``.
     """
-    fields = entry.fields
+    fields = {name: strip_controls(value, multiline=True) for name, value in entry.fields.items()}
     used: set[str] = set()
     data: dict[str, object] = {"key": key or entry.key, "type": entry.type}
     title = latex_to_text(fields.get("title", ""))

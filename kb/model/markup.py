@@ -28,8 +28,9 @@ def brace_problem(value: str) -> str | None:
 # Characters no field should hold: C0 and C1 controls (a bare carriage return splits a line in
 # .ics and .bib files; ESC starts a terminal sequence), line and paragraph separators, and the
 # invisible ones that change how text reads (bidi overrides and isolates, zero-width marks).
-_INVISIBLE = {0x200B: "ZERO WIDTH SPACE", 0x200C: "ZERO WIDTH NON-JOINER",
-              0x200D: "ZERO WIDTH JOINER", 0x2060: "WORD JOINER", 0xFEFF: "ZERO WIDTH NO-BREAK SPACE",
+# The zero-width joiner and non-joiner stay allowed: Persian, Indic scripts and emoji need them.
+_INVISIBLE = {0x200B: "ZERO WIDTH SPACE",
+              0x2060: "WORD JOINER", 0xFEFF: "ZERO WIDTH NO-BREAK SPACE",
               0x200E: "LEFT-TO-RIGHT MARK", 0x200F: "RIGHT-TO-LEFT MARK",
               0x061C: "ARABIC LETTER MARK", 0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR",
               0x202A: "LEFT-TO-RIGHT EMBEDDING", 0x202B: "RIGHT-TO-LEFT EMBEDDING",
@@ -47,6 +48,25 @@ def char_name(char: str) -> str:
     code = ord(char)
     name = _INVISIBLE.get(code) or _C0_NAMES.get(code) or "control character"
     return f"U+{code:04X} {name}"
+
+
+def strip_controls(text: str, *, multiline: bool = False) -> str:
+    """``text`` without the characters :func:`control_problem` reports (line and paragraph
+    separators become line feeds in a ``multiline`` text, spaces elsewhere): what comes from
+    a .bib file or a metadata service is cleaned this way before kb writes it."""
+    if not _CONTROL_RE.search(text):
+        return text
+    text = text.replace("\r\n", "\n")
+
+    def keep(found: re.Match[str]) -> str:
+        char = found.group(0)
+        if char == "\t" or (multiline and char == "\n"):
+            return char
+        if char in "\n\r\u2028\u2029\x0b\x0c\x85":
+            return "\n" if multiline else " "
+        return ""
+
+    return _CONTROL_RE.sub(keep, text)
 
 
 def control_problem(text: str, *, multiline: bool = False) -> tuple[int, str] | None:
