@@ -148,6 +148,9 @@ CASES = [
      "no-text", "papers/a2020x.md", "summary", "warning"),
     ("HTML in title", {"papers/a2020x.md": paper("a2020x", title="<script>alert(1)</script>")},
      "html", "papers/a2020x.md", "title", "warning"),
+    ("HTML in title, a quoted < in an attribute", {"papers/a2020x.md": paper(
+        "a2020x", title='A <img src=x x="<" onerror=alert(1)> title')},
+     "html", "papers/a2020x.md", "title", "warning"),
     ("tag outside the vocabulary", {"papers/a2020x.md": paper("a2020x", tags=["rlhf", "robots"])},
      "unknown-tag", "papers/a2020x.md", "tags[1]", "warning"),
     ("YAML field given twice", {"papers/a2020x.md": "---\ntitle: A\ntitle: B\nauthors: [X, Y]\nyear: 2020\nsummary: s\n---\n"},

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 LATEX_RE = re.compile(r"\\[A-Za-z]+|\\[\"'^`~=.]|[{}]|(?<!\\)\$[^$]+\$")
-HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+# a tag: its attributes may hold quoted values with < or > in them (<img x="<" onerror=...>)
+HTML_RE = re.compile(r"""</?[A-Za-z][A-Za-z0-9-]*(\s(?:[^<>"']|"[^"]*"|'[^']*')*)?/?>""")
 _ESCAPED_BRACE = re.compile(r"(?<!\\)((?:\\\\)*)\\[{}]")
 
 
