@@ -1,2 +1,2 @@
 """The course site: the ``kb`` mkdocs plugin (:mod:`kb.site.plugin`), its page renderers
-(:mod:`kb.site.pages`), the escaping and citation helpers, templates and assets."""
+(:mod:`kb.site.pages`, one module per page role), the escaping and citation helpers, templates and assets."""

@@ -9,7 +9,7 @@ from mkdocs.exceptions import PluginError
 
 from kb.checks.citations import CITE_RE, cited_keys, outside_code, unknown_citation
 from kb.model.entries import Paper
-from kb.site.pages import paper_src
+from kb.site.pages.common import paper_src
 from kb.site.render import cite_label, md_escape
 
 

@@ -34,24 +34,31 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from kb.bib.mapping import export_bibtex
+from kb.checks.report import course_report
+from kb.checks.validate import check
 from kb.course.config import Config, KbOptions, options_from_mapping
-from kb.search.embed import Embedder
 from kb.errors import KbError
 from kb.model.entries import Issue, Project
-from kb.checks.report import course_report
 from kb.model.privacy import public_project, site_omitted
-from kb.site import pages as P
+from kb.model.rules import TAG_RE
+from kb.search.embed import Embedder
 from kb.site import semantic
 from kb.site.citations import Citations
+from kb.site.pages import common as P
+from kb.site.pages import libmap, schedule
+from kb.site.pages import tags as T
+from kb.site.pages.bib import bib_files
+from kb.site.pages.calendar import CALENDAR, calendar
+from kb.site.pages.home import home_page
+from kb.site.pages.paper import paper_page, paper_stub
+from kb.site.pages.papers_index import PAPERS_INDEX_META, papers_index
+from kb.site.pages.poster import Media, poster_additions, poster_media
+from kb.site.pages.posters_index import posters_index
+from kb.site.pages.report import REPORT_META, REPORT_PAGE, report_page
+from kb.site.pages.session import session_additions
 from kb.site.related import related_papers
-from kb.site import libmap, schedule, tags as T
-from kb.site.posters import Media, poster_media
 from kb.site.render import SafeMarkdown
 from kb.site.sanitize import clean, clean_text
-from kb.site.report_page import REPORT_META, REPORT_PAGE, report_page
-from kb.checks.validate import check
-from kb.model.rules import TAG_RE
 
 log = logging.getLogger("mkdocs.plugins.kb")
 ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js",
@@ -178,9 +185,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.citations = Citations(project.papers)
 
         for key, paper in project.papers.items():
-            self._add(files, config, P.paper_src(key), P.paper_stub(paper), ("paper", key),
+            self._add(files, config, P.paper_src(key), paper_stub(paper), ("paper", key),
                       InclusionLevel.NOT_IN_NAV)
-        self._add(files, config, P.PAPERS_INDEX, P.front_matter(P.PAPERS_INDEX_META),
+        self._add(files, config, P.PAPERS_INDEX, P.front_matter(PAPERS_INDEX_META),
                   ("papers-index", ""))
         self._add(files, config, P.TAGS_PAGE, "---\ntitle: Tags\n---\n", ("tags", ""))
         for tag in T.all_tags(project.papers, project.posters):
@@ -201,14 +208,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                   semantic.search_page(get_relative_url(P.PAPERS_INDEX, semantic.SEARCH_PAGE)),
                   ("search", ""))
         if files.get_file_from_path("index.md") is None:
-            self._add(files, config, "index.md", P.home_page(config.site_name,
+            self._add(files, config, "index.md", home_page(config.site_name,
                                                              config.site_description), ("home", ""))
-        for session in project.sessions:
-            keys = dict.fromkeys(r.key for r in session.readings if r.key in project.papers)
-            text = export_bibtex((project.papers[k] for k in keys), omit=omit, sort=False)
-            files.append(File.generated(config, P.session_bib(session), content=text))
-        files.append(File.generated(config, P.ALL_BIB,
-                                    content=export_bibtex(project.papers.values(), omit=omit)))
+        for src, text in bib_files(project, omit).items():
+            files.append(File.generated(config, src, content=text))
         assets = resources.files("kb.site").joinpath("assets")
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",
@@ -241,9 +244,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             path = kb.papers_dir / f"{name}.md"
             notes = self.citations.link(paper.notes, kb.relative(path), href,
                                         first_line=_body_line(path, paper.notes))
-            return P.paper_page(data, paper, href, notes)
+            return paper_page(data, paper, href, notes)
         if role == "papers-index":
-            return P.papers_index(data, href)
+            return papers_index(data, href)
         if role == "report":
             numbers = {s.session: data.session_src[s.slug] for s in data.project.sessions
                        if s.slug in data.session_src}
@@ -257,7 +260,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             return libmap.map_page(data, self._map, href)
         if schedule.MARKER_RE.search(markdown) or role == "schedule":
             table = P.render("schedule.html", rows=self._schedule_rows(href),
-                             calendar_href=href(schedule.CALENDAR), calendar_name=schedule.CALENDAR)
+                             calendar_href=href(CALENDAR), calendar_name=CALENDAR)
             if role == "schedule" and not schedule.MARKER_RE.search(markdown):
                 markdown = markdown.rstrip() + "\n\n" + schedule.MARKER + "\n"
             markdown = schedule.MARKER_RE.sub(lambda _: table, markdown)
@@ -275,7 +278,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             page.meta.pop("tags", None)  # shown as kb's chips, which link to the tag pages
         if role == "session":
             session = next(s for s in data.project.sessions if s.slug == name)
-            head, tail = P.session_additions(data, session, href)
+            head, tail = session_additions(data, session, href)
             return "\n\n".join(x for x in (head, markdown, tail) if x.strip()) + "\n"
         if role == "poster":
             poster = next(p for p in data.project.posters if p.slug == name)
@@ -285,10 +288,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if media:  # kb's own HTML (a PDF viewer), put in after the notes are sanitised
                 self._slots[src] = P.render("poster_media.html", poster=poster, media=media)
                 slot = f"<p>{self._token}</p>"
-            head, tail = P.poster_additions(data, poster, href, slot)
+            head, tail = poster_additions(data, poster, href, slot)
             return "\n\n".join(x for x in (head, markdown, tail) if x.strip()) + "\n"
         if role == "posters-index":
-            return markdown + "\n\n" + P.posters_index(data, href)
+            return markdown + "\n\n" + posters_index(data, href)
         return markdown
 
     @event_priority(-100)  # last: the HTML that ships is the HTML the policy saw
@@ -367,9 +370,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             file = files.get_file_from_path(src) if src else None
             return file.url if file is not None else None
 
-        ics = schedule.calendar(config.site_name, list(by_slug.values()), project.papers,
+        ics = calendar(config.site_name, list(by_slug.values()), project.papers,
                                 config.site_url, page_path, self._today)
-        files.append(File.generated(config, schedule.CALENDAR, content=ics))
+        files.append(File.generated(config, CALENDAR, content=ics))
         self._media = {}
         docs = Path(config.docs_dir).resolve()
         for poster in project.posters:

@@ -40,7 +40,7 @@ from kb.search import engine
 from kb.search.keyword import STOP_WORDS
 from kb.search.onnx_export import DTYPE, ensure_onnx_model
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
-from kb.site.pages import front_matter
+from kb.site.pages.common import front_matter
 from kb.site.render import fragment
 from kb.site.vendor import ensure_vendor, licence_notes
 
