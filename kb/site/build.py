@@ -158,6 +158,7 @@ class Site:
         self._today = schedule.build_date()
         self._map: libmap.LibraryMap | None = None
         self._added: set[str] = set()
+        self._known: set[str] = set()  # every source path of the site
 
     @classmethod
     def open(cls, root: Path, options: Mapping[str, Any], settings: Settings, *,
@@ -253,6 +254,7 @@ class Site:
         for src, path in found.copies.items():
             put(src, path=path)
         self._added = {f.src for f in out}
+        self._known = have
         return out
 
     def _content_pages(self, out: list[SiteFile], have: set[str], docs: Path, folder: Path,
@@ -378,8 +380,7 @@ class Site:
             where = kb.relative(path)
         first = _body_line(path, markdown) if path.is_file() else 1
         sanitise = self.standalone and not self._trusted(role)
-        markdown = self.citations.link(markdown, where, href if sanitise else md_link,
-                                       first_line=first)
+        markdown = self.citations.link(markdown, where, md_link, first_line=first)
         if sanitise:  # a generator without kb renders it: render and clean it here
             markdown = self._sanitised(src, markdown)
         if role == "session":
@@ -413,12 +414,14 @@ class Site:
                                    extension_configs=dict(self.settings.mdx_configs))
         here = self.url(src)
 
-        def link(match: re.Match[str]) -> str:  # relative links as the generator would write them
+        def link(match: re.Match[str]) -> str:  # links to pages and files, as the generator's
             url = html_lib.unescape(match.group(2))
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or not parts.path or url.startswith("/"):
                 return match.group(0)
             target = posixpath.normpath(posixpath.join(posixpath.dirname(src), parts.path))
+            if target not in self._known:  # left as written, as the generator leaves it
+                return match.group(0)
             new = relative_url(self.url(target), here) + (f"#{parts.fragment}" if parts.fragment else "")
             return match.group(1) + html_lib.escape(new) + match.group(3)
 
