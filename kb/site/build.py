@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
-import posixpath
-import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -32,9 +30,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import markdown as markdown_lib
 
 from kb.checks.report import course_report
 from kb.checks.validate import check
@@ -60,6 +56,7 @@ from kb.site.pages.session import session_additions
 from kb.site.related import related_papers
 from kb.site.render import SafeMarkdown, SiteError
 from kb.site.sanitize import clean, clean_text
+from kb.site.standalone import sanitised
 from kb.site.urls import page_url, relative_url
 
 __all__ = ["ASSET_DIR", "SCRIPTS", "STYLESHEETS", "Settings", "Site", "SiteError", "SiteFile"]
@@ -77,7 +74,6 @@ GENERATED = frozenset({"map"})  # kb's own pages made only of escaped template o
 # What MkDocs always adds to the site's Markdown extensions.
 BUILTIN_EXTENSIONS = ("toc", "tables", "fenced_code")
 log = logging.getLogger("mkdocs.plugins.kb")
-_LINK_RE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
 @dataclass(frozen=True)
@@ -409,24 +405,8 @@ class Site:
         return role not in UNTRUSTED and self.kb.options.trust_html
 
     def _sanitised(self, src: str, markdown: str) -> str:
-        """Untrusted Markdown as the clean HTML block a plugin-less generator passes through."""
-        md = markdown_lib.Markdown(extensions=list(self.settings.markdown_extensions),
-                                   extension_configs=dict(self.settings.mdx_configs))
-        here = self.url(src)
-
-        def link(match: re.Match[str]) -> str:  # links to pages and files, as the generator's
-            url = html_lib.unescape(match.group(2))
-            parts = urlsplit(url)
-            if parts.scheme or parts.netloc or not parts.path or url.startswith("/"):
-                return match.group(0)
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(src), parts.path))
-            if target not in self._known:  # left as written, as the generator leaves it
-                return match.group(0)
-            new = relative_url(self.url(target), here) + (f"#{parts.fragment}" if parts.fragment else "")
-            return match.group(1) + html_lib.escape(new) + match.group(3)
-
-        body = _LINK_RE.sub(link, clean(md.convert(markdown)))
-        return f'<div class="kb-body">\n{body}\n</div>' if body.strip() else ""
+        return sanitised(markdown, src, extensions=self.settings.markdown_extensions,
+                         configs=self.settings.mdx_configs, url=self.url, known=self._known)
 
     def html(self, src: str, html: str, toc: Iterable[Any] = ()) -> str:
         """The page's HTML after Markdown, made safe: untrusted pages (papers, posters, and

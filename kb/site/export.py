@@ -11,8 +11,8 @@ admonition, attr_list, md_in_html, tables, toc, pymdownx.highlight and pymdownx.
 kb's own parts are headings, tables, fenced code and raw HTML blocks). What the plugin does
 after Markdown is done here, before it: untrusted text (a paper's notes, a poster's notes,
 any page when ``trust_html: false``) is rendered with the site's extensions and sanitised
-by :func:`kb.site.sanitize.clean` into an HTML block, so no generator can render it unsafely.
-Such text's own headings are then not in the page's table of contents.
+by :func:`kb.site.sanitize.clean` into HTML blocks (:mod:`kb.site.standalone`), so no
+generator can render it unsafely; its top-level headings stay Markdown headings.
 """
 
 from __future__ import annotations
