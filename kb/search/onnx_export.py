@@ -79,8 +79,7 @@ def ensure_onnx_model(model_dir: Path, cache: Path,
     cache.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if note is not None:
-        note(f"preparing the search model, once: ~20 s (exporting {model_dir.name} to ONNX "
-             f"into {cache})")
+        note(f"preparing the search model, once: ~20 s (its ONNX export, into {cache})")
     with tempfile.TemporaryDirectory(dir=cache, prefix=".export-") as tmp:
         work = Path(tmp)
         fp32 = work / "model.onnx"
