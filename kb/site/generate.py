@@ -14,9 +14,11 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from kb.errors import MissingDependencyError
 
@@ -57,9 +59,29 @@ def quiet_environment() -> dict[str, str]:
 
 
 def run(command: str, root: Path, generator: str, args: list[str]) -> int:
-    """Run ``<generator> <command> -f mkdocs.yml ARGS`` in ``root``; returns its exit status."""
+    """Run ``<generator> <command> -f mkdocs.yml ARGS`` in ``root``; returns its exit status.
+
+    A SIGTERM or SIGHUP to kb is passed on, so stopping kb stops the server it started;
+    Ctrl-C reaches both (one process group) and ends a server normally.
+    """
     argv = [sys.executable, "-m", generator, command, "-f", str(root / "mkdocs.yml"), *args]
+    process = subprocess.Popen(argv, cwd=root, env=quiet_environment())
+
+    def forward(signum: int, frame: Any) -> None:
+        process.send_signal(signum)
+
+    previous = {}
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[number] = signal.signal(number, forward)
+        except ValueError:  # not the main thread: nothing to forward from
+            pass
     try:
-        return subprocess.call(argv, cwd=root, env=quiet_environment())
-    except KeyboardInterrupt:  # serve ends with Ctrl-C, which the generator handles too
-        return 0
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:  # the generator got it too and is ending
+                continue
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
