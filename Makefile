@@ -1,5 +1,6 @@
 # The two commands a user needs: `make serve` (build and serve the course site) and
 # `make test` (the whole test suite). Both set themselves up on a fresh machine.
+# The kb command is .venv/bin/kb (`source .venv/bin/activate` puts it on the PATH).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -9,15 +10,16 @@ export TRANSFORMERS_OFFLINE = 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 export NO_MKDOCS_2_WARNING = 1
 
-.PHONY: setup serve build lint test test-fast chromium node bench bench-peers clean
+.PHONY: setup serve build wheel lint test test-fast chromium node bench bench-peers clean
 
 setup: $(STAMP)
 
 # torch's CPU build lies on this machine's disk; installing it first keeps pip from
 # pulling the multi-GB CUDA build as a dependency of sentence-transformers.
 # The search page's browser files come from the npm registry at pinned versions (sha256
-# checked, kept in .kb/browser/, not in git); its query encoder is exported once from the
-# bundled model (kb/site/vendor.py, kb/search/onnx_export.py).
+# checked) into kb/site/assets/vendor/ (package data, not in git), so that no site build
+# downloads anything; its query encoder is exported once per machine from the bundled model
+# into ~/.cache/kb (kb/site/vendor.py, kb/search/onnx_export.py).
 $(STAMP): pyproject.toml kb/site/vendor.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
@@ -25,11 +27,18 @@ $(STAMP): pyproject.toml kb/site/vendor.py
 	$(BIN)/python scripts/vendor_browser.py --export-model
 	touch $(STAMP)
 
+# kb site serve/build run the kb plugin through ProperDocs when it is installed (it is, with
+# the test extras), else MkDocs; kb site --help says more.
 serve: setup
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	$(BIN)/kb site serve --dev-addr 127.0.0.1:8000
 
 build: setup
-	$(BIN)/mkdocs build --strict
+	$(BIN)/kb site build --strict
+
+# A wheel of kb with the browser files inside, to install kb for a course elsewhere.
+wheel: setup
+	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
+	@ls dist/kb-*.whl
 
 # Headless Chromium for the browser tests, from Debian's packages.
 chromium:
@@ -73,4 +82,4 @@ bench-peers: setup
 	$(BIN)/python scripts/bench_peers.py
 
 clean:
-	rm -rf $(VENV) .kb site test-output
+	rm -rf $(VENV) .kb site test-output dist kb/site/assets/vendor

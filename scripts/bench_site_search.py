@@ -138,11 +138,11 @@ def python_query_path() -> list[tuple[str, float, float]]:
     from kb.search.embed import model_location
     from kb.search.minilm import MiniEncoder
     from kb.search.onnx_export import ONNX_FILE, ensure_onnx_model
-    from kb.site.semantic import browser_cache
+    from kb.site.vendor import cache_home
 
     config = load_config(ROOT)
     location = Path(model_location(config.options.model))
-    folder = ensure_onnx_model(location, browser_cache(config) / "onnx")
+    folder = ensure_onnx_model(location, cache_home() / "onnx")
     questions = [q for q, _ in QUESTIONS]
     rows = []
     started = time.perf_counter()

@@ -14,10 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-# The search page's pinned browser files and ONNX query encoder: fetched and exported once into
-# this checkout's .kb/browser/ and shared by every course a test builds.
-os.environ.setdefault("KB_BROWSER_CACHE",
-                      str(Path(__file__).resolve().parents[1] / ".kb" / "browser"))
+# The search page's pinned browser files ship in the package (kb/site/assets/vendor/, placed by
+# `make setup`); its ONNX query encoder is exported once into the user cache (kb.site.vendor).
 
 
 @pytest.fixture

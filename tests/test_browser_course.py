@@ -15,8 +15,7 @@ import pytest
 
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
-from kb.site.semantic import browser_cache
-from kb.site.vendor import AXE, ensure_package
+from kb.site.vendor import AXE, cache_home, ensure_package
 import test_browser
 from test_browser import ROOT, screenshot
 
@@ -64,8 +63,7 @@ def _pages(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def axe_script() -> Path:
-    cache = browser_cache(load_kb(ROOT)) / "vendor"
-    return ensure_package(AXE, cache) / "axe.min.js"
+    return ensure_package(AXE, cache_home() / "npm") / "axe.min.js"
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from mkdocs.exceptions import Abort
 
 from conftest import write
 from kb.search.embed import HashingEmbedder
-from kb.site.libmap import project_2d
-from kb.site.schedule import _fold
+from kb.site.pages.libmap import project_2d
+from kb.site.pages.calendar import _fold
 from site_helpers import add_rlhf, article, build_site, set_option, text_of
 
 SESSION_3 = """---

@@ -401,7 +401,7 @@ def test_unknown_or_mistyped_option_fails_the_strict_build(rlhf: Path, caplog) -
     set_option(rlhf, "related", "five")
     with pytest.raises(Abort):
         build_site(rlhf)
-    assert "Plugin 'kb' option 'related': Expected type: <class 'int'>" in caplog.text
+    assert "kb: mkdocs.yml: [plugins.kb.related] Input should be a valid integer" in caplog.text
 
 
 def test_folders_option_is_read_by_site_and_cli_alike(rlhf: Path) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from mkdocs.exceptions import PluginError
 
 from kb.model.entries import Paper
 from kb.site.citations import Citations
 from kb.model.names import short_authors
 from kb.checks.citations import outside_code
-from kb.site.render import SafeMarkdown, cite_label, fence, md_escape
+from kb.site.render import SafeMarkdown, SiteError, cite_label, fence, md_escape
 
 
 def test_md_escape_quotes_markdown_and_html() -> None:
@@ -44,9 +43,9 @@ def test_citations_become_escaped_links_and_unknown_keys_fail() -> None:
     cites = Citations(papers)
     out = cites.link("See [@a1] and `[@zz]`.", "docs/x.md", lambda src: f"../{src}")
     assert out == r"See [O'Neil\_ 2020](../papers/a1.md) and `[@zz]`."
-    with pytest.raises(PluginError, match=r"^kb: docs/x.md:12: error \[@zz\] names no paper \(unknown-citation"):
+    with pytest.raises(SiteError, match=r"^kb: docs/x.md:12: error \[@zz\] names no paper \(unknown-citation"):
         cites.link("text\n[@a1; @zz]", "docs/x.md", str, first_line=11)
-    with pytest.raises(PluginError, match=r"\[@bad\.\.key\] names no paper \(the key 'bad\.\.key'"):
+    with pytest.raises(SiteError, match=r"\[@bad\.\.key\] names no paper \(the key 'bad\.\.key'"):
         cites.link("[@bad..key]", "docs/x.md", str)
 
 

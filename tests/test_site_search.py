@@ -137,7 +137,6 @@ def test_pinned_packages_name_versions_licences_and_digests() -> None:
 
 @pytest.mark.model
 def test_onnx_query_encoder_agrees_with_the_cli(tmp_path: Path) -> None:
-    import os
 
     import onnxruntime as ort
     from tokenizers import Tokenizer
@@ -145,7 +144,9 @@ def test_onnx_query_encoder_agrees_with_the_cli(tmp_path: Path) -> None:
     from kb.search.embed import default_embedder, model_location
     from kb.search.onnx_export import ONNX_FILE, ensure_onnx_model
 
-    cache = Path(os.environ["KB_BROWSER_CACHE"]) / "onnx"
+    from kb.site.vendor import cache_home
+
+    cache = cache_home() / "onnx"
     folder = ensure_onnx_model(Path(model_location("all-MiniLM-L6-v2")), cache)
     assert ensure_onnx_model(Path(model_location("all-MiniLM-L6-v2")), cache) == folder
     assert (folder / "tokenizer.json").is_file() and (folder / "config.json").is_file()

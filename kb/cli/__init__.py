@@ -17,6 +17,7 @@ cli.add_lazy({
     "import": "kb.cli.bib_cmd", "export": "kb.cli.bib_cmd",
     "report": "kb.cli.report_cmd", "fields": "kb.cli.fields_cmd",
     "add": "kb.cli.add_cmd", "enrich": "kb.cli.add_cmd", "tag": "kb.cli.add_cmd",
+    "site": "kb.cli.site_cmd",
 })
 
 __all__ = ["cli", "main"]

@@ -157,4 +157,5 @@ def init_command(directory: Path, title: str) -> None:
     written = init_course(directory, title=title)
     for path in written:
         click.echo(f"created {path}")
-    click.echo(f"\nNext: cd {directory} && kb check")
+    click.echo(f"\nNext: cd {directory} && kb site serve   (the site on http://127.0.0.1:8000; "
+               "kb check lists what to fix)")

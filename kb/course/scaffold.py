@@ -1,4 +1,9 @@
-"""``kb init``: a new course repository from the templates shipped with kb."""
+"""``kb init``: a new course repository from the templates shipped with kb.
+
+It holds what the course needs to build, here and in CI: mkdocs.yml with the kb plugin, an
+example paper, session and poster, a .gitignore, and a GitHub Actions workflow that checks
+the course, builds the site and publishes it with GitHub Pages (``.github/workflows/site.yml``).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,12 @@ TEMPLATE = "templates/init"
 MARKERS = ("mkdocs.yml", "papers", "docs")
 
 
+def _dotted(rel: str) -> str:
+    """``dot-github/workflows/site.yml`` -> ``.github/workflows/site.yml``: the templates keep
+    no dot-files, which package data would leave out."""
+    return "/".join("." + part[4:] if part.startswith("dot-") else part for part in rel.split("/"))
+
+
 def _template_files() -> list[tuple[str, str]]:
     """(relative path, text) of every template file."""
     root = resources.files("kb").joinpath(TEMPLATE)
@@ -25,7 +36,7 @@ def _template_files() -> list[tuple[str, str]]:
             if child.is_dir():
                 walk(child, rel + "/")
             elif not child.name.endswith((".pyc",)):
-                out.append((rel.replace("dot-gitignore", ".gitignore"), child.read_text("utf-8")))
+                out.append((_dotted(rel), child.read_text("utf-8")))
 
     walk(root, "")
     return out

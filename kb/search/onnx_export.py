@@ -27,8 +27,9 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,8 +63,10 @@ def export_name(model_dir: Path) -> str:
     return f"minilm-{model_hash(model_dir)}"
 
 
-def ensure_onnx_model(model_dir: Path, cache: Path) -> Path:
-    """The export's folder under ``cache``, exporting and quantising now if it is missing."""
+def ensure_onnx_model(model_dir: Path, cache: Path,
+                      note: Callable[[str], object] | None = None) -> Path:
+    """The export's folder under ``cache``, exporting and quantising now if it is missing
+    (about 20 s on two cores, announced through ``note`` before it starts and when done)."""
     model_dir = Path(model_dir)
     if not (model_dir / "model.safetensors").is_file() or not (model_dir / "config.json").is_file():
         raise ConfigError(f"{model_dir} holds no model.safetensors and config.json to export",
@@ -74,6 +77,9 @@ def ensure_onnx_model(model_dir: Path, cache: Path) -> Path:
     if (target / ONNX_FILE).is_file():
         return target
     cache.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if note is not None:
+        note(f"preparing the search model, once: ~20 s (its ONNX export, into {cache})")
     with tempfile.TemporaryDirectory(dir=cache, prefix=".export-") as tmp:
         work = Path(tmp)
         fp32 = work / "model.onnx"
@@ -106,6 +112,8 @@ def ensure_onnx_model(model_dir: Path, cache: Path) -> Path:
         except OSError:  # another build finished the same export first
             if not (target / ONNX_FILE).is_file():
                 raise
+    if note is not None:
+        note(f"search model ready in {time.perf_counter() - started:.0f} s: {target}")
     return target
 
 

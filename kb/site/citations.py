@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from mkdocs.exceptions import PluginError
-
 from kb.checks.citations import CITE_RE, cited_keys, outside_code, unknown_citation
 from kb.model.entries import Paper
-from kb.site.pages import paper_src
-from kb.site.render import cite_label, md_escape
+from kb.site.pages.common import paper_src
+from kb.site.render import SiteError, cite_label, md_escape
 
 
 class Citations:
@@ -39,7 +37,7 @@ class Citations:
                     paper = self.papers.get(key)
                     if paper is None:
                         issue = unknown_citation(where, line + first_line - 1, key, self.papers)
-                        raise PluginError("kb: " + issue.format(one_line=True))
+                        raise SiteError("kb: " + issue.format(one_line=True))
                     links.append(f"[{md_escape(cite_label(paper))}]({target(paper_src(key))})")
                 return "; ".join(links)
 

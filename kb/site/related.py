@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from kb.course.config import Config
 from kb.model.entries import Project
 from kb.progress import LogProgress
-from kb.site.pages import Related
+from kb.site.pages.common import Related
 
 if TYPE_CHECKING:
     from kb.search.embed import Embedder

@@ -17,9 +17,16 @@ from urllib.parse import urlparse
 import jinja2
 import markdown as markdown_lib
 
+from kb.errors import KbError
 from kb.model.entries import Paper
 from kb.model.names import lead_authors, name_list, short_authors
 from kb.model.venues import short_venue
+
+
+
+class SiteError(KbError):
+    """What stops a site build; its text is the whole message a generator shows."""
+
 
 FILE_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
 _HEADING_RE = re.compile(r"<(/?)h([1-6])(?=[\s>])")

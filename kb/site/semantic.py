@@ -16,15 +16,17 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
     The papers' vectors from the ``.kb/`` cache (the CLI's vectors), int8 with one float32 scale
     per paper: ``N`` little-endian float32 scales, then ``N x dim`` int8 values.
 ``assets/kb/model/<name>/``
-    The query encoder: :func:`kb.search.onnx_export.ensure_onnx_model`'s int8 ONNX export.
+    The query encoder: :func:`kb.search.onnx_export.ensure_onnx_model`'s int8 ONNX export,
+    made once per machine in the user cache (:func:`kb.site.vendor.query_encoder`).
 ``assets/kb/vendor/``
-    transformers.js and ONNX Runtime Web's wasm, pinned (:mod:`kb.site.vendor`).
+    transformers.js and ONNX Runtime Web's wasm, pinned, shipped in the kb package
+    (:mod:`kb.site.vendor`).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,15 +40,16 @@ from kb.model.entries import Project
 from kb.model.names import display_name
 from kb.search import engine, fusion
 from kb.search.keyword import STOP_WORDS
-from kb.search.onnx_export import DTYPE, ensure_onnx_model
+from kb.search.onnx_export import DTYPE
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
-from kb.site.pages import front_matter
+from kb.site.pages.common import front_matter
 from kb.site.render import fragment
-from kb.site.vendor import ensure_vendor, licence_notes
+from kb.site.vendor import query_encoder, vendored_files
 
 if TYPE_CHECKING:
     from kb.search.embed import Embedder
 
+log = logging.getLogger("mkdocs.plugins.kb")
 SEARCH_PAGE = "search.md"
 SEARCH_DIR = "assets/kb/search"
 MODEL_DIR = "assets/kb/model"
@@ -55,16 +58,6 @@ FORMAT = 1
 # FTS5's bm25 constants (fts5_aux.c); the keyword index is FTS5's, so these are fixed.
 BM25_K1 = 1.2
 BM25_B = 0.75
-
-
-def browser_cache(config: Config) -> Path:
-    """Where the pinned browser files and the ONNX export are kept between builds.
-
-    ``.kb/browser/`` of the course by default; ``$KB_BROWSER_CACHE`` names another folder
-    (several courses, or a test session's many small courses, can share one).
-    """
-    override = os.environ.get("KB_BROWSER_CACHE")
-    return Path(override) if override else config.cache_dir / "browser"
 
 
 @dataclass
@@ -165,16 +158,14 @@ def site_search_files(config: Config, project: Project, embedder: Embedder | Non
 
 def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
                   url_of: Callable[[str], str], sessions: Mapping[int, str]) -> SearchFiles:
-    cache = browser_cache(config)
     model_dir = encoder_folder(kb.vectors.embedder)
     content: dict[str, str | bytes] = {}
     copies: dict[str, Path] = {}
     model: dict[str, str] | None = None
     if model_dir is not None:
-        vendor = ensure_vendor(cache / "vendor")
-        exported = ensure_onnx_model(model_dir, cache / "onnx")
+        vendor = vendored_files()
+        exported = query_encoder(model_dir, note=lambda text: log.info(f"kb: {text}"))
         model = {"name": exported.name, "dtype": DTYPE}
-        content[f"{VENDOR_DIR}/LICENSES.txt"] = licence_notes(cache / "vendor")
         copies.update({f"{VENDOR_DIR}/{name}": path for name, path in vendor.items()})
         for path in sorted(exported.rglob("*")):
             if path.is_file() and path.name != "export.json":

@@ -1,17 +1,23 @@
-"""The browser files the course site ships for search by meaning, pinned and checked.
+"""The browser files the course site ships for search by meaning: pinned, checked, and
+shipped inside the kb package, so that no site build downloads anything.
 
 The site's search page runs a query encoder in the reader's browser with transformers.js
 and ONNX Runtime Web. Their files come from the npm registry at the versions pinned in
-:data:`PACKAGES`: :func:`ensure_vendor` downloads each package's tarball once (the registry's
-``tarball`` address, ``$NPM_CONFIG_REGISTRY`` when set), checks it against the pinned
-sha512 integrity, takes out the few files the page needs, checks each against its pinned
-sha256, and keeps them in a cache folder (``.kb/browser/vendor/`` by default). Nothing is
-fetched from a CDN when a page runs: the site serves these copies itself.
+:data:`PACKAGES`, fetched by kb's set-up, never by a build: :func:`install_vendor` (run by
+``make setup`` through ``scripts/vendor_browser.py``, and by any build of the kb package
+that lacks them, see ``setup.py``) downloads each package's tarball once into the user
+cache (the registry's ``tarball`` address, ``$NPM_CONFIG_REGISTRY`` when set), checks it
+against the pinned sha512 integrity, takes out the few files the page needs, checks each
+against its pinned sha256, and places them with their licences into
+``kb/site/assets/vendor/``: package data, in git's ignore list (about 15 MB), but in every
+editable install and every wheel. A build takes them from there
+(:func:`vendored_files`, which checks the digests again) or stops saying how to get them.
 
-``make setup`` runs ``scripts/vendor_browser.py``, which calls :func:`ensure_vendor`; a site
-build calls it too, so a fresh clone with access to the npm registry builds either way.
-Updating a version means changing :data:`PACKAGES` (the script's ``--print-hashes`` prints
-the new digests of a downloaded tarball).
+The query encoder is exported once per machine into the same user cache
+(:func:`query_encoder`): ``$KB_CACHE_HOME``, else ``$XDG_CACHE_HOME/kb``, else
+``~/.cache/kb``, shared by every course. Nothing is fetched from a CDN when a page runs:
+the site serves these copies itself. Updating a version means changing :data:`PACKAGES`
+(the script's ``--print-hashes`` prints the new digests of a downloaded tarball).
 """
 
 from __future__ import annotations
@@ -20,15 +26,35 @@ import base64
 import hashlib
 import io
 import os
+import shutil
 import tarfile
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from kb.fs import atomic_write
 from kb.errors import KbError
 
 DEFAULT_REGISTRY = "https://registry.npmjs.org"
+LICENCES = "LICENSES.txt"
+SETUP_FIX = ("run `make setup` in the kb checkout (scripts/vendor_browser.py fetches them from the "
+             "npm registry, pinned), or install kb from a wheel built there")
+
+
+def cache_home() -> Path:
+    """kb's cache shared by every course of this user: ``$KB_CACHE_HOME``, else
+    ``$XDG_CACHE_HOME/kb``, else ``~/.cache/kb``."""
+    if os.environ.get("KB_CACHE_HOME"):
+        return Path(os.environ["KB_CACHE_HOME"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kb"
+
+
+def package_dir() -> Path:
+    """Where the browser files lie inside the installed kb package (``kb/site/assets/vendor``)."""
+    return Path(str(resources.files("kb.site").joinpath("assets", "vendor")))
 
 
 @dataclass(frozen=True)
@@ -120,8 +146,8 @@ def _download(package: Package, timeout: float = 120) -> bytes:
     except OSError as exc:
         raise VendorError(f"cannot download {package.name}@{package.version} from {url}: {exc}",
                           fix="give this machine access to the npm registry (or set "
-                              "NPM_CONFIG_REGISTRY to a mirror) and run "
-                              "`python scripts/vendor_browser.py`") from None
+                              "NPM_CONFIG_REGISTRY to a mirror) and run kb's set-up again "
+                              "(`make setup`, or `python scripts/vendor_browser.py`)") from None
     if sri_sha512(data) != package.integrity:
         raise VendorError(f"{url} does not match the pinned integrity of "
                           f"{package.name}@{package.version}",
@@ -161,9 +187,54 @@ def ensure_package(package: Package, cache: Path) -> Path:
 
 
 def ensure_vendor(cache: Path) -> dict[str, Path]:
-    """Site name -> local path of every browser file the search page needs (fetched if missing)."""
+    """Site name -> local path of every browser file the search page needs, downloaded into
+    ``cache`` if missing (the set-up's step; a build uses :func:`vendored_files`)."""
     folders = {p.name: ensure_package(p, cache) for p in PACKAGES}
     return {name: folders[package.name] / rel for name, (package, rel) in SITE_FILES.items()}
+
+
+def install_vendor(target: Path | None = None, cache: Path | None = None) -> dict[str, Path]:
+    """Place the checked browser files and their licences into ``target`` (the package's
+    folder by default), fetching what the download ``cache`` lacks. Returns site name -> path."""
+    target = target or package_dir()
+    cache = cache or cache_home() / "npm"
+    try:
+        return vendored_files(target)
+    except VendorError:
+        pass
+    found = ensure_vendor(cache)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, path in found.items():
+        shutil.copyfile(path, target / name)
+    atomic_write(target / LICENCES, licence_notes(cache))
+    return vendored_files(target)
+
+
+def vendored_files(folder: Path | None = None) -> dict[str, Path]:
+    """Site name (below ``assets/kb/vendor/``) -> the shipped file, each checked against its
+    pinned sha256; raises VendorError naming the set-up step when one is missing or wrong."""
+    folder = folder or package_dir()
+    out: dict[str, Path] = {}
+    for name, (package, rel) in SITE_FILES.items():
+        path = folder / name
+        if not path.is_file():
+            raise VendorError(f"the search page's browser file {name} ({package.name}@"
+                              f"{package.version}) is not in {folder}", fix=SETUP_FIX)
+        if sha256_file(path) != package.files[rel]:
+            raise VendorError(f"{path} does not match its pinned sha256", fix=SETUP_FIX)
+        out[name] = path
+    if not (folder / LICENCES).is_file():
+        raise VendorError(f"{folder / LICENCES} is missing", fix=SETUP_FIX)
+    out[LICENCES] = folder / LICENCES
+    return out
+
+
+def query_encoder(model_dir: Path, note: Callable[[str], object] | None = None) -> Path:
+    """The browser's query encoder exported from ``model_dir`` into the user cache, once per
+    machine (about 20 s, said through ``note`` before it starts); later builds reuse it."""
+    from kb.search.onnx_export import ensure_onnx_model
+
+    return ensure_onnx_model(model_dir, cache_home() / "onnx", note=note)
 
 
 def licence_notes(cache: Path) -> str:

@@ -1,4 +1,4 @@
-"""Poster pages as first-class pages: their media (a PDF or an image) and the overview grid.
+"""A poster's page: who, group, session, tags, its media (a PDF or an image), its notes, its papers.
 
 A poster's ``file:`` (a PDF) and ``image:`` (PNG, JPEG, GIF, WebP) are paths relative to the
 poster's own file. They are copied into the site next to the poster's page and shown inline.
@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from kb.course.config import Config
 from kb.errors import ContentError
 from kb.model.entries import Poster, Project
+from kb.site.pages.common import Href, SiteData, paper_cards, render, tag_chips
 
 KINDS = {"file": {".pdf"}, "image": {".png", ".jpg", ".jpeg", ".gif", ".webp"}}
 
@@ -58,3 +59,19 @@ def poster_media(config: Config, project: Project, poster: Poster, site_folder: 
                                fix="correct the path; it is relative to the poster's file")
         out.append(Media(name, target, str(PurePosixPath(site_folder) / target.name)))
     return out
+
+
+def poster_additions(data: SiteData, poster: Poster, href: Href, media: str = "") -> tuple[str, str]:
+    """(head, tail) around a poster's notes: who, group, session, tags, then ``media`` (the
+    HTML that shows its PDF or image); after the notes the papers it discusses as cards."""
+    session = data.project.session(poster.session) if poster.session is not None else None
+    if session is not None and session.slug not in data.session_src:
+        session = None
+    head = render("poster_head.html", poster=poster, session=session,
+                  session_href=href(data.session_src[session.slug]) if session else "",
+                  tags=tag_chips(poster.tags, href))
+    if media:
+        head += "\n\n" + media
+    keys = [k for k in dict.fromkeys(poster.papers) if k in data.papers]
+    tail = ["## Papers discussed", paper_cards(data, [(k, None, None) for k in keys], href)] if keys else []
+    return head, "\n\n".join(tail)

@@ -18,7 +18,7 @@ import numpy as np
 
 from kb.course.config import Config
 from kb.model.entries import Project
-from kb.site.pages import Href, SiteData, paper_src, render
+from kb.site.pages.common import Href, SiteData, paper_src, render
 
 if TYPE_CHECKING:
     from kb.search.embed import Embedder

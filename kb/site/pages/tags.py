@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kb.model.entries import Paper, Poster
-from kb.site.pages import (PAPERS_INDEX, TAGS_PAGE, Href, SiteData, front_matter, paper_cards,
+from kb.site.pages.common import (PAPERS_INDEX, TAGS_PAGE, Href, SiteData, front_matter, paper_cards,
                            poster_cards, render, tag_chips, tag_src)
 from kb.site.render import md_escape
 from kb.model.rules import TAG_RE
