@@ -11,7 +11,9 @@ one real-time test (the deadline) runs with a deadline of 0.3 s.
 from __future__ import annotations
 
 import copy
+import io
 import json
+import re
 import time
 import tracemalloc
 import zlib
@@ -279,7 +281,7 @@ def test_arxiv_year_out_of_range(course: Path, net: NetServer) -> None:
 
 def test_dot_segments_in_dois_are_refused_before_any_request(course: Path, net: NetServer) -> None:
     result = fails(course, "10.1234/../../../admin", "doi:10.1234/a/../../b",
-                   "https://doi.org/10.1234/%2e%2e/admin")
+                   "https://doi.org/10.1234/%2e%2e/admin", "10.1234/x\x1b]0;owned\x07")
     assert result.output == (
         f"10.1234/../../../admin: failed: '10.1234/../../../admin' is not a DOI kb can ask for: "
         f"{DOTS}\n"
@@ -287,7 +289,9 @@ def test_dot_segments_in_dois_are_refused_before_any_request(course: Path, net: 
         f"{DOTS}\n"
         "https://doi.org/10.1234/%2e%2e/admin: failed: 'https://doi.org/10.1234/%2e%2e/admin' "
         f"is not a DOI kb can ask for: {DOTS}\n"
-        "3 failed; 0 requests sent\n")
+        "10.1234/x\\x1b]0;owned\\x07: failed: '10.1234/x\\x1b]0;owned\\x07' is not a DOI kb "
+        "can ask for: it holds the character \\x1b\n"
+        "4 failed; 0 requests sent\n")
     assert net.log == []
 
 
@@ -442,6 +446,56 @@ def test_control_sequences_from_the_services_never_reach_files_or_terminal(
     assert run(course, "check").exit_code == 0
 
 
+def test_a_hostile_error_body_is_escaped_on_the_terminal_and_in_json(
+        course: Path, net: NetServer) -> None:
+    net.crossref[DOI] = [Reply(403, HOSTILE_TITLE, "text/plain")]
+    result = fails(course, DOI)
+    assert result.output == (
+        f"{DOI}: failed: DOI {DOI}: Crossref answered HTTP 403: {ESCAPED_TITLE}\n"
+        "  fix: check the DOI (it looks like 10.1000/xyz)\n"
+        "1 failed; 1 request sent\n")
+    raw = fails(course, "--json", DOI).stdout
+    assert not any(c in raw for c in "\x1b\x07\x9b\u202e\u202c\u200b")
+    assert "\\u001b]52;c;" in raw and "\\u009b31m\\u202eevil\\u202c\\u200b end" in raw
+    [entry] = json.loads(raw)["papers"]
+    assert entry["message"].startswith(f"DOI {DOI}: Crossref answered HTTP 403: Clipboard\x1b]52")
+
+
+def test_kb_search_table_escapes_titles_and_keys(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kb.search.embed
+    from conftest import paper, write
+    from kb.search.embed import HashingEmbedder
+
+    monkeypatch.setattr(kb.search.embed, "default_embedder", lambda model: HashingEmbedder(256))
+    write(course, "papers/evil.md", paper("evil", title="Reward hacking " + HOSTILE_TITLE,
+                                          authors=["Mallory\x1b[8m, Eve"]))
+    result = run(course, "search", "reward hacking", "--mode", "keyword")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output and "\x9b" not in result.output
+    assert "\\x1b]52;c;" in result.output and "Mallory\\x1b[8m" in result.output
+    raw = run(course, "search", "reward hacking", "--mode", "keyword", "--json").stdout
+    assert "\\u001b]52" in raw and "\\u202e" in raw and "\u202e" not in raw
+    assert json.loads(raw)[0]["title"] == "Reward hacking " + " ".join(HOSTILE_TITLE.split())
+
+
+def test_wait_line_on_a_rich_terminal_shows_markup_and_controls_as_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    import kb.progress
+    from kb.model.terminal import for_terminal
+
+    out = io.StringIO()
+    monkeypatch.setattr("rich.console.Console", lambda **kw: Console(file=out, force_terminal=True,
+                                                                   color_system="standard"))
+    kb.progress.TerminalProgress().phase(for_terminal(
+        "DOI 10.1/[bold]x[/bold]\x1b]52;c;AA==\x07: waiting 30 s..."))
+    shown = out.getvalue()
+    assert "\x1b]" not in shown and "\x07" not in shown  # rich's own colours are ESC [ ... m
+    assert re.sub(r"\x1b\[[0-9;]*m", "", shown) == (
+        "DOI 10.1/[bold]x[/bold]\\x1b]52;c;AA==\\x07: waiting 30 s...\n")
+
+
 def test_entity_encoded_tags_are_not_written_as_tags(course: Path, net: NetServer,
                                                      recorded: dict[str, dict[str, object]]) -> None:
     hostile = copy.deepcopy(recorded)
@@ -475,3 +529,16 @@ def test_enrich_refresh_asks_again(course: Path, net: NetServer, wall: list[floa
     fresh = run(course, "enrich", "--refresh", "plos")
     assert fresh.exit_code == 0 and fresh.output.startswith("plos: filled venue (PLoS ONE)")
     assert len(net.log) == 2
+
+
+def test_kb_import_prints_a_hostile_key_escaped(course: Path) -> None:
+    from conftest import write
+
+    bib = write(course, "evil.bib", "@article{evil\x1b]0;owned\x07, title={Evil title}, "
+                                    "author={Doe, Jane}, year=2020}\n")
+    result = run(course, "import", str(bib))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert result.output.splitlines()[0] == (
+        f"{bib}:1: imported evil\\x1b]0;owned\\x07 as doe2020evil (the key "
+        "'evil\\x1b]0;owned\\x07' cannot be a file name)")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.app import SESSION, State, cli, echo_json, pass_state
+from kb.cli.app import SESSION, State, cli, echo_json, pass_state, say
 from kb.model.terminal import for_terminal
 from kb.progress import count_bar, progress_for
 
@@ -117,7 +117,7 @@ def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], sessi
     else:
         for outcome in report.outcomes:
             for line in format_add(outcome):
-                click.echo(line)
+                say(line)
         counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "merged", "duplicate", "failed")
                            if report.count(s))
         click.echo(f"{counts}; {_sent(report.requests, report.kept)}"
@@ -150,12 +150,12 @@ def enrich_command(state: State, keys: tuple[str, ...], refresh: bool, dry_run: 
         raise SystemExit(0 if report.ok else 1)
     for outcome in report.outcomes:
         if outcome.status == "enriched":
-            click.echo(f"{outcome.key}: filled " + "; ".join(
+            say(f"{outcome.key}: filled " + "; ".join(
                 f"{name} ({_short(value, 50)})" for name, value in outcome.filled.items()))
         elif outcome.status == "unchanged":
-            click.echo(f"{outcome.key}: unchanged: {outcome.message}")
+            say(f"{outcome.key}: unchanged: {outcome.message}")
         else:
-            click.echo(f"{outcome.key}: failed: {outcome.message}")
+            say(f"{outcome.key}: failed: {outcome.message}")
     enriched = sum(o.status == "enriched" for o in report.outcomes)
     click.echo(f"{enriched} enriched, {len(report.outcomes) - enriched} not, {report.skipped} "
                f"skipped (nothing missing or no id); {_sent(report.requests, report.kept)}"
@@ -181,7 +181,7 @@ def tag_command(state: State, action: str, tag: str, keys: tuple[str, ...], dry_
     done = "tagged" if action == "add" else "untagged"
     for change in changes:
         state_text = done if change.changed else ("already tagged" if action == "add" else "not tagged")
-        click.echo(f"{change.key}: {state_text} ({', '.join(change.tags) or 'no tags'})")
+        say(f"{change.key}: {state_text} ({', '.join(change.tags) or 'no tags'})")
     changed = sum(c.changed for c in changes)
     click.echo(f"{changed} of {len(changes)} papers changed"
                + (" (dry run: nothing was written)" if dry_run else ""))
