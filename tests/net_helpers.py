@@ -4,6 +4,10 @@ recorded responses in tests/data/net (see SOURCES.md there for where each came f
 arXiv routes are keyed by the ``id_list`` value, Crossref routes by the DOI (decoded from
 the path). Each route holds a list of replies; one is used per request, the last repeats,
 so "429, then success" is two replies. Every request is logged (raw path and headers).
+
+A reply can also misbehave as a hostile server would: ``data`` sends raw bytes (a gzip bomb
+with its Content-Encoding header), ``drip`` sends the body one byte at a time with that
+many seconds between bytes, ``endless`` sends bytes until the client hangs up.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class Reply:
     content_type: str = "application/atom+xml; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    data: bytes | None = None  # raw body bytes, sent instead of ``body``
+    drip: float = 0.0          # seconds between two bytes of the body
+    endless: bool = False      # no Content-Length, bytes until the client hangs up
 
 
 def arxiv_file(name: str, status: int = 200) -> Reply:
@@ -125,17 +132,28 @@ class NetServer:
                 reply = server._reply_for(self.path)
                 if reply.delay:
                     time.sleep(reply.delay)
-                data = reply.body.encode("utf-8")
+                data = reply.data if reply.data is not None else reply.body.encode("utf-8")
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
-                    self.send_header("Content-Length", str(len(data)))
+                    if not reply.endless:
+                        self.send_header("Content-Length", str(len(data)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if reply.endless:
+                        block = b"<feed>" + b"x" * 65530
+                        while True:
+                            self.wfile.write(block)
+                    elif reply.drip:
+                        for i in range(len(data)):
+                            self.wfile.write(data[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    else:
+                        self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (a timeout test)
+                    pass  # the client gave up (a timeout or size limit test)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -51,7 +51,8 @@ def test_rerun_is_a_duplicate_and_asks_nothing(course: Path, net: NetServer) -> 
     assert result.output == (
         "arxiv:1605.08386v1: skipped: duplicate of stanley2016heat in the knowledge base "
         "(same arXiv id 1605.08386)\n"
-        "1 duplicate; 0 requests sent\n")
+        "1 duplicate; 0 requests sent, 1 answer from the cache in .kb/net/ (--refresh asks "
+        "again)\n")
     assert snapshot(course) == before and len(net.log) == 1
 
 
@@ -210,7 +211,8 @@ def test_enrich_fills_only_missing_fields(course: Path, net: NetServer) -> None:
     assert result.output == (
         "heat: filled abstract (Graphs on lattice points are studied whose edges…)\n"
         "plos: unchanged: the services know no abstract\n"
-        "1 enriched, 1 not, 1 skipped (nothing missing or no id); 0 requests sent\n")
+        "1 enriched, 1 not, 1 skipped (nothing missing or no id); 0 requests sent, 2 answers "
+        "from the cache in .kb/net/ (--refresh asks again)\n")
     text = (course / "papers" / "heat.md").read_text(encoding="utf-8")
     assert text.startswith("---\ntitle: Heat-bath random walks   # kept\narxiv: '1605.08386'\n"
                            "year: 2016\nabstract: Graphs on lattice points")
@@ -220,7 +222,8 @@ def test_enrich_fills_only_missing_fields(course: Path, net: NetServer) -> None:
     assert again.output == ("heat: unchanged: the services know no venue, doi\n"
                             "plos: unchanged: the services know no abstract\n"
                             "0 enriched, 2 not, 0 skipped (nothing missing or no id); "
-                            "0 requests sent\n")
+                            "0 requests sent, 2 answers from the cache in .kb/net/ "
+                            "(--refresh asks again)\n")
 
 
 def test_enrich_unknown_key_says_did_you_mean(course: Path, net: NetServer) -> None:

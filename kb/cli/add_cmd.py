@@ -7,12 +7,14 @@ The network library (httpx) is imported inside the commands, so ``kb --help`` an
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.app import SESSION, State, cli, echo_json, pass_state
-from kb.progress import count_bar
+from kb.cli.app import SESSION, State, cli, echo_json, pass_state, say
+from kb.model.terminal import for_terminal
+from kb.progress import count_bar, progress_for
 
 if TYPE_CHECKING:
     from kb.curate.add import AddOutcome
@@ -21,6 +23,25 @@ _json_option = click.option("--json", "as_json", is_flag=True,
                             help="Print the report as JSON (for scripts).")
 _dry_run_option = click.option("--dry-run", is_flag=True,
                                help="Show the same report but write nothing.")
+_refresh_option = click.option(
+    "--refresh", is_flag=True,
+    help="Ask arXiv and Crossref again instead of using the answers kept in .kb/net/ "
+         "(a record is kept 30 days, a 'not found' one day); the new answers are kept.")
+
+
+def _notifier(state: State) -> Callable[[str], None]:
+    """Where the client's 'waiting N s' lines go: the progress reporter on stderr."""
+    reporter = progress_for(state.quiet)
+    return lambda line: reporter.phase(for_terminal(line))
+
+
+def _sent(requests: int, kept: int) -> str:
+    """'2 requests sent' and, when answers came from the cache, how to ask again."""
+    text = f"{requests} request{'s' if requests != 1 else ''} sent"
+    if kept:
+        text += (f", {kept} answer{'s' if kept != 1 else ''} from the cache in .kb/net/ "
+                 "(--refresh asks again)")
+    return text
 
 
 def _short(value: str, width: int = 70) -> str:
@@ -65,11 +86,13 @@ def format_add(outcome: AddOutcome) -> list[str]:
 @click.option("--note", help="A note for the reading list entry, with --session.")
 @click.option("--update", is_flag=True,
               help="For a paper that is there already, fill its missing fields.")
+@_refresh_option
 @_dry_run_option
 @_json_option
 @pass_state
 def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], session: int | None,
-                kind: str, note: str | None, update: bool, dry_run: bool, as_json: bool) -> None:
+                kind: str, note: str | None, update: bool, refresh: bool, dry_run: bool,
+                as_json: bool) -> None:
     """Add papers by arXiv id or DOI, with metadata from arXiv and Crossref.
 
     ID is arxiv:2203.02155, 2203.02155, hep-th/9901001, an arxiv.org abs/pdf link,
@@ -77,34 +100,39 @@ def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], sessi
     title, authors, year, venue, ids, link and abstract; an arXiv paper with a published
     version gets its DOI and venue. Keys and duplicate checks are those of kb import; an
     existing file is never overwritten. Endpoints: KB_ARXIV_API, KB_CROSSREF_API or the
-    arxiv_api / crossref_api options; answers are cached in .kb/net/.
-    Exits 1 when an id failed, 2 when the command cannot run.
+    arxiv_api / crossref_api options. Answers that could be read are kept in .kb/net/ (30
+    days, 'not found' one day): --refresh asks again, deleting .kb/net/ forgets them all.
+    One request takes at most 30 s (KB_NET_DEADLINE) and 5 MB; a service asking to wait
+    longer than 60 s is an error. Exits 1 when an id failed, 2 when the command cannot run.
     """
     if (note is not None or kind != "required") and session is None:
         raise click.UsageError("--kind and --note need --session N")
     from kb.curate.add import add_papers
 
     report = add_papers(state.config, ids, tags=tags, session=session, kind=kind, note=note,
-                        update=update, dry_run=dry_run)
+                        update=update, dry_run=dry_run, refresh=refresh,
+                        notify=_notifier(state))
     if as_json:
         echo_json(report.as_dict())
     else:
         for outcome in report.outcomes:
             for line in format_add(outcome):
-                click.echo(line)
+                say(line)
         counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "merged", "duplicate", "failed")
                            if report.count(s))
-        click.echo(f"{counts}; {report.requests} request{'s' if report.requests != 1 else ''} sent"
+        click.echo(f"{counts}; {_sent(report.requests, report.kept)}"
                    + (" (dry run: nothing was written)" if dry_run else ""))
     raise SystemExit(0 if report.ok else 1)
 
 
 @cli.command("enrich")
 @click.argument("keys", nargs=-1, metavar="[KEYS...]")
+@_refresh_option
 @_dry_run_option
 @_json_option
 @pass_state
-def enrich_command(state: State, keys: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def enrich_command(state: State, keys: tuple[str, ...], refresh: bool, dry_run: bool,
+                   as_json: bool) -> None:
     """Fill the missing abstract, venue and DOI of papers that have an arXiv id or a DOI.
 
     Without KEYS every such paper is looked at. Fields a paper has are never changed; the
@@ -115,22 +143,22 @@ def enrich_command(state: State, keys: tuple[str, ...], dry_run: bool, as_json: 
     from kb.curate.enrich import enrich
 
     with count_bar("enriching", not as_json and sys.stderr.isatty()) as progress:
-        report = enrich(state.config, keys, dry_run=dry_run, progress=progress)
+        report = enrich(state.config, keys, dry_run=dry_run, refresh=refresh,
+                        notify=_notifier(state), progress=progress)
     if as_json:
         echo_json(report.as_dict())
         raise SystemExit(0 if report.ok else 1)
     for outcome in report.outcomes:
         if outcome.status == "enriched":
-            click.echo(f"{outcome.key}: filled " + "; ".join(
+            say(f"{outcome.key}: filled " + "; ".join(
                 f"{name} ({_short(value, 50)})" for name, value in outcome.filled.items()))
         elif outcome.status == "unchanged":
-            click.echo(f"{outcome.key}: unchanged: {outcome.message}")
+            say(f"{outcome.key}: unchanged: {outcome.message}")
         else:
-            click.echo(f"{outcome.key}: failed: {outcome.message}")
+            say(f"{outcome.key}: failed: {outcome.message}")
     enriched = sum(o.status == "enriched" for o in report.outcomes)
     click.echo(f"{enriched} enriched, {len(report.outcomes) - enriched} not, {report.skipped} "
-               f"skipped (nothing missing or no id); {report.requests} request"
-               f"{'s' if report.requests != 1 else ''} sent"
+               f"skipped (nothing missing or no id); {_sent(report.requests, report.kept)}"
                + (" (dry run: nothing was written)" if dry_run else ""))
     raise SystemExit(0 if report.ok else 1)
 
@@ -153,7 +181,7 @@ def tag_command(state: State, action: str, tag: str, keys: tuple[str, ...], dry_
     done = "tagged" if action == "add" else "untagged"
     for change in changes:
         state_text = done if change.changed else ("already tagged" if action == "add" else "not tagged")
-        click.echo(f"{change.key}: {state_text} ({', '.join(change.tags) or 'no tags'})")
+        say(f"{change.key}: {state_text} ({', '.join(change.tags) or 'no tags'})")
     changed = sum(c.changed for c in changes)
     click.echo(f"{changed} of {len(changes)} papers changed"
                + (" (dry run: nothing was written)" if dry_run else ""))

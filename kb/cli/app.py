@@ -15,6 +15,7 @@ from kb.version import __version__
 from kb.course.config import Config, load_config
 from kb.errors import KbError
 from kb.model.limits import SESSION_MAX, YEAR_LIMIT
+from kb.model.terminal import for_terminal, json_for_terminal
 
 #: Types of the numeric options: out-of-range input is a usage error, never an overflow later.
 SESSION = click.IntRange(0, SESSION_MAX)
@@ -99,9 +100,9 @@ class KbGroup(click.Group):
                 raise disk_error(exc) from None
         except KbError as exc:
             if ctx.meta.get("kb.json"):
-                click.echo(json.dumps(json_error(exc, exc.exit_code), indent=2, ensure_ascii=False,
-                                      default=str))
-            click.echo(f"Error: {exc}", err=True)
+                click.echo(json_for_terminal(json.dumps(json_error(exc, exc.exit_code), indent=2,
+                                                        ensure_ascii=False, default=str)))
+            say(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except click.ClickException as exc:  # a usage error: bad option value, missing argument
             if ctx.meta.get("kb.json"):
@@ -163,8 +164,17 @@ quiet_option = click.option(
 
 
 def echo_json(data: Any) -> None:
-    """Print ``data`` as indented JSON (dates and paths as strings)."""
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Print ``data`` as indented JSON (dates and paths as strings), with the characters a
+    terminal would obey written as ``\\uXXXX`` escapes (the same JSON value)."""
+    click.echo(json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print ``text``, which may hold untrusted parts (titles, names, ids, messages quoting
+    a file or a service), through the one rule for terminal output
+    (:func:`kb.model.terminal.for_terminal`): controls, bidi and zero-width characters shown
+    as escapes; its own newlines kept."""
+    click.echo(for_terminal(text, lines=True), err=err)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli.app import State, cli, echo_json, pass_state
+from kb.cli.app import State, cli, echo_json, pass_state, say
 from kb.cli.filter_options import filter_options, pop_filters
 from kb.errors import FilterError
 from kb.model.suggest import shortened
@@ -114,12 +114,12 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
         echo_json(report.as_dict())
     else:
         for path, lineno, message in report.file_warnings:
-            click.echo(f"{path}{f':{lineno}' if lineno else ''}: warning: {message}")
+            say(f"{path}{f':{lineno}' if lineno else ''}: warning: {message}")
         for outcome in report.outcomes:
             for line in format_outcome(outcome, verbose):
-                click.echo(line)
+                say(line)
         for line in summary_table(report):
-            click.echo(line)
+            say(line)
         if report.picked is not None:
             click.echo(f"picked {report.picked[0]} of {report.picked[1]} entries")
         if dry_run:

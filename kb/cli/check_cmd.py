@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from kb.cli.app import State, cli, echo_json, pass_state
+from kb.cli.app import State, cli, echo_json, pass_state, say
 from kb.model.issue_codes import CODES, unknown_code_message
 from kb.course.scaffold import init_course
 from kb.model.entries import Issue, Project
@@ -140,7 +140,7 @@ def check_command(state: State, fmt: str, strict: bool, code: tuple[str, ...],
         })
     else:
         for line in text_report(issues, full=bool(code) or errors_only):
-            click.echo(line)
+            say(line)
         click.echo(summary_line(project, errors, warnings))
     raise SystemExit(1 if failed else 0)
 

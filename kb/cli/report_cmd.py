@@ -6,7 +6,7 @@ import textwrap
 
 import click
 
-from kb.cli.app import State, cli, echo_json, pass_state
+from kb.cli.app import State, cli, echo_json, pass_state, say
 
 #: Keys listed per section of the text report unless --all is given.
 LIST_LIMIT = 30
@@ -80,4 +80,4 @@ def report_command(state: State, as_json: bool, show_all: bool) -> None:
     lines += _keys("papers no session or poster uses", report.unused, show_all)
     lines += _keys("vocabulary tags no session covers", report.uncovered_tags, True)
     for line in lines:
-        click.echo(line)
+        say(line)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli.app import SESSION, State, cli, echo_json, pass_state, quiet_option
+from kb.cli.app import SESSION, State, cli, echo_json, pass_state, quiet_option, say
 from kb.cli.filter_options import filter_options, pop_filters
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
 
     kb = open_kb(state.config, progress=progress_for(state.quiet), embed=embed)
     for note in kb.report.notes:
-        click.echo(note, err=True)
+        say(note, err=True)
     if kb.report.broken:
         n = len(kb.report.broken)
         files = "1 paper file could not be read and is" if n == 1 else \
@@ -68,7 +68,7 @@ def _show(state: State, as_json: bool, title: str, nothing: str,
     elif as_json:
         echo_json([])
     else:
-        click.echo(nothing if len(kb) else _EMPTY)
+        say(nothing if len(kb) else _EMPTY)
 
 
 _k_option = click.option("-k", "--limit", "k", type=click.IntRange(1, 1000), default=10,

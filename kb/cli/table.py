@@ -11,9 +11,10 @@
                                      Jassawalla and Sashittal, 2002
 
 The paper column takes the room the fixed-width columns leave and is the only one that
-wraps, so an 80-column pipe stays readable. Written with the standard library alone: the
-table is the last step of a keyword search, and a rendering library would cost the process
-more time than the search itself.
+wraps, so an 80-column pipe stays readable. Every cell (titles, names, keys come from paper
+files anyone may have written) goes through :func:`kb.model.terminal.for_terminal` first.
+Written with the standard library alone: the table is the last step of a keyword search,
+and a rendering library would cost the process more time than the search itself.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kb.model.names import lead_authors
+from kb.model.terminal import for_terminal
 
 if TYPE_CHECKING:
     from kb.search.engine import Hit
@@ -53,8 +55,10 @@ def hits_table(hits: Sequence[Hit], title: str, width: int, *, dim: bool = False
     dim); ``notes[i]``, when given and not empty, is a last line under hit ``i``'s byline."""
     numbers = [str(i) for i in range(1, len(hits) + 1)]
     scores = [f"{h.score:.4f}" for h in hits]
+    keys = [for_terminal(h.key) for h in hits]
+    title = for_terminal(title)
     w_num = max(1, *(len(n) for n in numbers))
-    w_key = max(3, *(len(h.key) for h in hits))
+    w_key = max(3, *(len(k) for k in keys))
     w_score = max(5, *(len(s) for s in scores))
     # one space of border on each side, two of padding per column, one between columns
     w_paper = max(_MIN_PAPER, width - (w_num + w_key + w_score) - 13)
@@ -65,13 +69,13 @@ def hits_table(hits: Sequence[Hit], title: str, width: int, *, dim: bool = False
 
     lines = [f"{title:<{full}}", " " * full, row("#", "key", "paper", "score"),
              " " + "─" * (full - 2) + " "]
-    for n, (num, hit, score) in enumerate(zip(numbers, hits, scores)):
-        byline = ", ".join(str(p) for p in (lead_authors(hit.authors), hit.year) if p)
-        cells = _wrap(hit.title, w_paper)
+    for n, (num, hit, key, score) in enumerate(zip(numbers, hits, keys, scores)):
+        byline = for_terminal(", ".join(str(p) for p in (lead_authors(hit.authors), hit.year) if p))
+        cells = _wrap(for_terminal(hit.title), w_paper)
         extra = _wrap(byline, w_paper) if byline else []
-        note = notes[n] if n < len(notes) else ""
+        note = for_terminal(notes[n]) if n < len(notes) else ""
         for i, text in enumerate(cells + extra + (_wrap(note, w_paper) if note else [])):
-            line = row(num if i == 0 else "", hit.key if i == 0 else "", text,
+            line = row(num if i == 0 else "", key if i == 0 else "", text,
                        score if i == 0 else "")
             if dim and len(cells) <= i < len(cells) + len(extra):
                 start = 2 + w_num + 3 + w_key + 3

@@ -15,7 +15,7 @@ both are edited in place (:mod:`kb.course.edit`), never by rewriting a file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,6 +58,7 @@ class AddReport:
     outcomes: list[AddOutcome]
     dry_run: bool = False
     requests: int = 0
+    kept: int = 0  # answers taken from the cache in .kb/net/ instead of asked
 
     @property
     def ok(self) -> bool:
@@ -68,17 +69,21 @@ class AddReport:
 
     def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "dry_run": self.dry_run, "requests": self.requests,
+                "cached_answers": self.kept,
                 "counts": {s: self.count(s) for s in ("added", "merged", "duplicate", "failed")},
                 "papers": [o.as_dict() for o in self.outcomes]}
 
 
 def add_papers(config: Config, ids: Sequence[str], *, tags: Sequence[str] = (),
                session: int | None = None, kind: str = "required", note: str | None = None,
-               update: bool = False, dry_run: bool = False,
+               update: bool = False, dry_run: bool = False, refresh: bool = False,
+               notify: Callable[[str], None] | None = None,
                client: PoliteClient | None = None) -> AddReport:
     """Add the papers ``ids`` name. Tags, the session and the kind are checked before any
     request is sent (NotFoundError / ContentError with the nearest names); an id that
-    cannot be read or found fails on its own and the others carry on."""
+    cannot be read or found fails on its own and the others carry on. ``refresh`` asks the
+    services again instead of using the answers kept in ``.kb/net/``; ``notify`` gets a line
+    before a long wait (a service's Retry-After)."""
     check_tags(config, tags)
     check_kind(kind)
     project = load_project(config)
@@ -93,11 +98,11 @@ def add_papers(config: Config, ids: Sequence[str], *, tags: Sequence[str] = (),
         except ValueError as exc:
             outcomes.append(AddOutcome(text, "failed", message=str(exc)))
     own = client is None
-    client = client or open_client(config)
+    client = client or open_client(config, refresh=refresh, notify=notify)
     try:
         found = look_up(client, endpoints(config), idents) if idents else []
     finally:
-        requests = client.requests
+        requests, kept = client.requests, client.cache_hits
         if own:
             client.close()
     library = Library(config, project)
@@ -131,7 +136,7 @@ def add_papers(config: Config, ids: Sequence[str], *, tags: Sequence[str] = (),
         if session is not None and outcome.status != "failed" and outcome.key:
             outcome.reading = add_reading(config, project, session, outcome.key, kind, note,
                                           dry_run=dry_run)
-    return AddReport(outcomes, dry_run=dry_run, requests=requests)
+    return AddReport(outcomes, dry_run=dry_run, requests=requests, kept=kept)
 
 
 def _tag_existing(config: Config, library: Library, key: str, tags: Sequence[str],

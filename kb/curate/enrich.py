@@ -4,7 +4,7 @@ ones are added to its front matter, in place (:mod:`kb.course.edit`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -44,6 +44,7 @@ class EnrichReport:
     skipped: int  # papers with nothing missing, or no id to ask with
     dry_run: bool = False
     requests: int = 0
+    kept: int = 0  # answers taken from the cache in .kb/net/ instead of asked
 
     @property
     def ok(self) -> bool:
@@ -53,7 +54,7 @@ class EnrichReport:
         counts = {s: sum(o.status == s for o in self.outcomes)
                   for s in ("enriched", "unchanged", "failed")}
         return {"ok": self.ok, "dry_run": self.dry_run, "requests": self.requests,
-                "counts": {**counts, "skipped": self.skipped},
+                "cached_answers": self.kept, "counts": {**counts, "skipped": self.skipped},
                 "papers": [o.as_dict() for o in self.outcomes]}
 
 
@@ -74,8 +75,10 @@ def identifier(paper: Paper) -> Identifier | None:
 
 
 def enrich(config: Config, keys: Sequence[str] = (), *, dry_run: bool = False,
+           refresh: bool = False, notify: Callable[[str], None] | None = None,
            client: PoliteClient | None = None, progress: Count | None = None) -> EnrichReport:
-    """Fill missing fields of the papers ``keys`` (all papers when empty)."""
+    """Fill missing fields of the papers ``keys`` (all papers when empty); ``refresh`` and
+    ``notify`` as for :func:`kb.curate.add.add_papers`."""
     project = load_project(config)
     check_keys(config, project, keys)
     papers = [project.papers[k] for k in keys] if keys else list(project.papers.values())
@@ -83,7 +86,7 @@ def enrich(config: Config, keys: Sequence[str] = (), *, dry_run: bool = False,
     asked = [(p, i) for p, i in todo if i is not None]
     report = EnrichReport([], skipped=len(papers) - len(asked), dry_run=dry_run)
     own = client is None
-    client = client or open_client(config)
+    client = client or open_client(config, refresh=refresh, notify=notify)
     try:
         for start in range(0, len(asked), BATCH):
             chunk = asked[start:start + BATCH]
@@ -93,7 +96,7 @@ def enrich(config: Config, keys: Sequence[str] = (), *, dry_run: bool = False,
             if progress:
                 progress(min(start + BATCH, len(asked)), len(asked))
     finally:
-        report.requests = client.requests
+        report.requests, report.kept = client.requests, client.cache_hits
         if own:
             client.close()
     return report

@@ -2,7 +2,8 @@
 
 The endpoints are settings, so tests and mirrors can point elsewhere: the environment
 variables ``KB_ARXIV_API`` and ``KB_CROSSREF_API`` win over the ``arxiv_api`` and
-``crossref_api`` options of the kb plugin in mkdocs.yml.
+``crossref_api`` options of the kb plugin in mkdocs.yml. ``KB_NET_DEADLINE`` sets the
+seconds one request may take in all (default 30), for a slow link.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kb.course.config import Config
+from kb.errors import ConfigError
+from kb.model.suggest import quoted
 from kb.net import arxiv
 from kb.net.client import PoliteClient
 from kb.net.lookup import Endpoints
@@ -29,13 +32,32 @@ def endpoints(config: Config) -> Endpoints:
     )
 
 
+def deadline() -> float | None:
+    """``KB_NET_DEADLINE`` in seconds, or None when it is not set."""
+    text = os.environ.get("KB_NET_DEADLINE", "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 3600:
+        raise ConfigError(f"KB_NET_DEADLINE is {quoted(text)}, not a number of seconds "
+                          "between 0 and 3600", fix="set it to e.g. 60, or unset it (30 s)")
+    return value
+
+
 def open_client(config: Config, **options: Any) -> PoliteClient:
-    """A client with the response cache under ``.kb/net/`` and arXiv's request interval."""
+    """A client with the response cache under ``.kb/net/`` and arXiv's request interval;
+    ``options`` (refresh, notify, ...) go to :class:`PoliteClient`."""
     arxiv_host = urlsplit(endpoints(config).arxiv).netloc
     settings: dict[str, Any] = {
         "cache_dir": config.cache_dir / "net", "contact": config.options.contact,
         "intervals": {arxiv_host: arxiv.INTERVAL},
     }
+    limit = deadline()
+    if limit is not None:
+        settings["deadline"] = limit
     settings.update(CLIENT_OPTIONS)
     settings.update(options)
     return PoliteClient(**settings)

@@ -39,6 +39,28 @@ def valid_doi(value: str) -> bool:
     return bool(DOI_RE.match(normalize_doi(value)))
 
 
+_DOI_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+DOI_MAX = 300  # characters; Crossref's longest DOIs are about 200
+
+
+def doi_problem(doi: str) -> str | None:
+    """Why ``doi`` cannot go into a URL path as it is, or None: not a DOI, a control character
+    or white space in it, or a ``.`` or ``..`` segment, which would change the path asked
+    (``10.1234/../../admin`` asks for ``/admin``). Percent-encoding cannot fix the last:
+    clients and servers remove dot segments before they read the path."""
+    if len(doi) > DOI_MAX:
+        return f"it is longer than {DOI_MAX} characters"
+    bad = _DOI_UNSAFE.search(doi)
+    if bad:
+        char = bad.group()
+        return "it holds a space" if char == " " else f"it holds the character {ascii(char)[1:-1]}"
+    if not DOI_RE.match(doi):
+        return "it does not look like a DOI (10.<digits>/<suffix>)"
+    if any(segment in (".", "..") for segment in doi.split("/")):
+        return "it holds a '.' or '..' segment, which would change the address asked"
+    return None
+
+
 def strip_arxiv(value: str) -> str:
     """'arXiv:2203.02155v2' or an arxiv.org URL -> '2203.02155v2' (version kept)."""
     value = _ARXIV_PREFIX.sub("", value.strip())

@@ -39,7 +39,11 @@ _INVISIBLE = {0x200B: "ZERO WIDTH SPACE",
               0x202E: "RIGHT-TO-LEFT OVERRIDE", 0x2066: "LEFT-TO-RIGHT ISOLATE",
               0x2067: "RIGHT-TO-LEFT ISOLATE", 0x2068: "FIRST STRONG ISOLATE",
               0x2069: "POP DIRECTIONAL ISOLATE"}
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(map(chr, _INVISIBLE)) + "]")
+#: The characters of :func:`control_problem`, as the body of a regex character class: kb check
+#: flags them, text from a .bib file or a service drops them (:func:`strip_controls`), and
+#: terminal output shows them as escapes (:mod:`kb.model.terminal`).
+CONTROL_CLASS = "\x00-\x1f\x7f-\x9f" + "".join(map(chr, _INVISIBLE))
+_CONTROL_RE = re.compile(f"[{CONTROL_CLASS}]")
 _C0_NAMES = {0x00: "NUL", 0x09: "TAB", 0x0A: "LINE FEED", 0x0B: "VERTICAL TAB", 0x0C: "FORM FEED",
              0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
 
@@ -80,3 +84,10 @@ def control_problem(text: str, *, multiline: bool = False) -> tuple[int, str] | 
             continue
         return found.start(), char_name(found.group(0))
     return None
+
+
+def drop_tags(text: str) -> str:
+    """``text`` without anything :data:`HTML_RE` takes for a tag: for text from the services
+    once its entities are decoded, so ``&lt;b&gt;`` never becomes a literal ``<b>`` in a
+    paper file ("x &lt; y" stays "x < y": a tag starts with a letter)."""
+    return HTML_RE.sub("", text) if "<" in text else text

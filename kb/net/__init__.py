@@ -8,7 +8,11 @@
 
 The layer knows no course: the endpoints, the cache folder and the contact address are handed
 in (:mod:`kb.curate.services` reads them from the course's options and the environment).
-Errors are :mod:`kb.net.errors`.
+Errors are :mod:`kb.net.errors` (the tree is drawn there). What a server can make kb do is
+bounded: ids are checked before they enter a URL (:func:`kb.model.ids.doi_problem`), one
+request has a deadline, a size cap and a redirect limit (:mod:`kb.net.transfer`), answers are
+read with their types checked (:mod:`kb.net.values`) and must be about the id asked for, and
+only answers that were read are cached, for a while (:mod:`kb.net.cache`).
 """
 
 from __future__ import annotations

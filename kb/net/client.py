@@ -4,44 +4,44 @@
   Crossref's polite pool asks for);
 - a minimum interval between two requests to one host (arXiv asks for one request every
   three seconds), with the clock and the sleep injectable so tests do not wait;
-- retries with exponential back-off on 429 and 5xx answers and on dropped connections,
-  honouring a ``Retry-After`` header;
-- a timeout on every request;
-- a cache of definitive answers (200 and 404) under ``.kb/net/``, so a re-run asks
-  nothing twice;
+- retries with exponential back-off on 429 and 5xx answers, timeouts and dropped
+  connections, honouring a ``Retry-After`` header up to ``max_wait`` (60 s): a service that
+  asks for a longer wait ends the request with an error saying how long it asked for. A
+  wait longer than :data:`NOTIFY_WAIT` is announced through ``notify`` before it starts;
+- limits on every request (:mod:`kb.net.transfer`): ``timeout`` seconds per read,
+  ``deadline`` seconds (30) for the whole answer, ``max_body`` bytes (5 MB, after
+  decompression), five redirects. So one ``get`` ends within
+  ``(retries + 1) * deadline + retries * max_wait`` seconds, whatever the server does;
+- a cache of the answers the service's parser read (:mod:`kb.net.cache`): a record for 30
+  days, "no such id" for a day; ``refresh`` asks again and replaces them;
 - an httpx transport seam: tests hand in a transport, or point the endpoints at a
   loopback server.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TypeVar
 
 import httpx
 
 from kb.version import __version__
-from kb.fs import atomic_write
-from kb.net.errors import NetError, OfflineError, ServiceError, NetTimeoutError
+from kb.model.suggest import quoted
+from kb.net.cache import Answer, AnswerCache, Parsed
+from kb.net.errors import NetError, NetTimeoutError, OfflineError, ServiceError
+from kb.net.transfer import MAX_BODY, fetch_within, urlhost
 
-CACHEABLE = (200, 404)
 RETRIED = frozenset({429, 500, 502, 503, 504})
+MAX_WAIT = 60.0     # seconds kb waits when a service asks (Retry-After); longer: an error
+NOTIFY_WAIT = 5.0   # waits longer than this are announced
+DEADLINE = 30.0     # seconds for one request's whole answer
 
-
-@dataclass(frozen=True)
-class Answer:
-    """A response as kb keeps it: the final URL asked, the status and the text."""
-
-    url: str
-    status: int
-    text: str
-    cached: bool = False
+T = TypeVar("T")
+__all__ = ["Answer", "Parsed", "PoliteClient", "user_agent"]
 
 
 def user_agent(contact: str = "") -> str:
@@ -50,28 +50,46 @@ def user_agent(contact: str = "") -> str:
     return f"kb/{__version__} (research-paper knowledge base{mail}) httpx/{httpx.__version__}"
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if value < 1e12 else "an unbounded time"
+
+
 class PoliteClient:
-    """GET requests with rate limits per host, retries, timeouts and a response cache.
+    """GET requests with rate limits per host, retries, limits and a cache of read answers.
 
     ``intervals`` maps a host to the least number of seconds between two requests to it.
-    ``cache_dir`` None keeps no cache. ``clock`` and ``sleep`` default to the real ones.
+    ``cache_dir`` None keeps no cache; ``refresh`` asks again instead of using it (and keeps
+    the new answers). ``notify`` receives a line before a long wait. ``clock`` and ``sleep``
+    (the rate limit's and the retries' time) and ``now`` (wall-clock time, for the cache's
+    expiry and Retry-After dates) default to the real ones; ``deadline`` is real time.
     """
 
     def __init__(self, *, cache_dir: Path | None = None, contact: str = "",
                  intervals: Mapping[str, float] | None = None, timeout: float = 20.0,
-                 retries: int = 3, backoff: float = 1.0,
+                 deadline: float = DEADLINE, max_body: int = MAX_BODY, retries: int = 3,
+                 backoff: float = 1.0, max_wait: float = MAX_WAIT, refresh: bool = False,
+                 notify: Callable[[str], None] | None = None,
                  transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.cache_dir = cache_dir
+                 sleep: Callable[[float], None] = time.sleep,
+                 now: Callable[[], float] = time.time) -> None:
+        self.cache = AnswerCache(cache_dir, 2 * max_body + 4096) if cache_dir else None
         self.intervals = dict(intervals or {})
+        self.timeout = min(timeout, deadline)
+        self.deadline = deadline
+        self.max_body = max_body
         self.retries = retries
         self.backoff = backoff
+        self.max_wait = max_wait
+        self.refresh = refresh
+        self.notify = notify
         self.clock = clock
         self.sleep = sleep
-        self.requests = 0  # requests sent over the network (not cache hits)
+        self.now = now
+        self.requests = 0    # requests sent over the network
+        self.cache_hits = 0  # answers taken from the cache instead
         self._last: dict[str, float] = {}
-        self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=True,
+        self._http = httpx.Client(transport=transport, timeout=self.timeout,
                                   headers={"User-Agent": user_agent(contact)})
 
     def close(self) -> None:
@@ -83,32 +101,33 @@ class PoliteClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ------------------------------------------------------------ cache
+    def get(self, url: str, *, what: str, read: Callable[[Answer], Parsed[T]]) -> T:
+        """What ``read`` makes of the answer to GET ``url``, from the cache when a good
+        answer is kept there. ``read`` raises NetError on an answer it cannot use (which is
+        then not kept) and says how long to keep one it read. ``what`` names the thing asked
+        for in error messages ('arXiv 2203.02155'). Raises NetError."""
+        if self.cache is not None and not self.refresh:
+            cached = self.cache.load(url, self.now())
+            if cached is not None:
+                try:
+                    parsed = read(cached)
+                except NetError:  # kept under other rules (an older kb): asked again
+                    pass
+                else:
+                    self.cache_hits += 1
+                    return parsed.value
+        answer = self._fetch(url, what)
+        parsed = read(answer)
+        if self.cache is not None:
+            self.cache.store(url, answer, parsed.keep)
+        return parsed.value
 
-    def _cache_path(self, url: str) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
-        return self.cache_dir / digest[:2] / f"{digest}.json"
+    # ------------------------------------------------------------ waiting
 
-    def _cached(self, url: str) -> Answer | None:
-        path = self._cache_path(url)
-        if path is None or not path.is_file():
-            return None
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return Answer(data["url"], int(data["status"]), data["text"], cached=True)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # a damaged cache entry is asked again
-
-    def _store(self, url: str, answer: Answer) -> None:
-        path = self._cache_path(url)
-        if path is None or answer.status not in CACHEABLE:
-            return
-        atomic_write(path, json.dumps({"url": answer.url, "status": answer.status,
-                                       "text": answer.text, "fetched": time.time()}))
-
-    # ------------------------------------------------------------ requests
+    def _pause(self, seconds: float, why: str) -> None:
+        if seconds > NOTIFY_WAIT and self.notify is not None:
+            self.notify(f"{why}; waiting {_seconds(seconds)} before asking again...")
+        self.sleep(seconds)
 
     def _wait_turn(self, host: str) -> None:
         interval = self.intervals.get(host, 0.0)
@@ -116,55 +135,66 @@ class PoliteClient:
         if interval and last is not None:
             wait = last + interval - self.clock()
             if wait > 0:
-                self.sleep(wait)
+                self._pause(wait, f"{host} asks for {interval:g} s between requests")
         self._last[host] = self.clock()
 
-    def _retry_after(self, response: httpx.Response, attempt: int) -> float:
-        header = response.headers.get("Retry-After", "").strip()
-        if header.isdigit():
-            return min(float(header), 120.0)
+    def _asked_wait(self, headers: httpx.Headers) -> float | None:
+        """The seconds a Retry-After header asks for (a number or an HTTP date), or None."""
+        header = headers.get("Retry-After", "").strip()
+        if header.isascii() and header.isdigit():
+            return float(header) if len(header) < 13 else math.inf
         if header:
             try:
-                return max(0.0, min(parsedate_to_datetime(header).timestamp() - time.time(), 120.0))
-            except (TypeError, ValueError):
-                pass
-        return self.backoff * 2 ** attempt
+                return max(0.0, parsedate_to_datetime(header).timestamp() - self.now())
+            except (TypeError, ValueError, OverflowError, IndexError):
+                return None
+        return None
 
-    def get(self, url: str, *, what: str) -> Answer:
-        """GET ``url`` (from the cache when it was answered before). ``what`` names the
-        thing asked for in error messages ('arXiv 2203.02155'). Raises NetError."""
-        cached = self._cached(url)
-        if cached is not None:
-            return cached
-        host = urlsplit(url).netloc
+    # ------------------------------------------------------------ requests
+
+    def _fetch(self, url: str, what: str) -> Answer:
+        host = urlhost(url)
         for attempt in range(self.retries + 1):
+            more = attempt < self.retries
+            backoff = self.backoff * 2 ** attempt
             self._wait_turn(host)
             self.requests += 1
             try:
-                response = self._http.get(url)
+                raw = fetch_within(self._http, url, what=what, deadline=self.deadline,
+                                   max_body=self.max_body)
             except httpx.TimeoutException:
-                if attempt < self.retries:
-                    self.sleep(self.backoff * 2 ** attempt)
+                if more:
+                    self._pause(backoff, f"{what}: {host} did not answer in time")
                     continue
                 raise NetTimeoutError(f"{what}: {host} did not answer in time "
-                                    f"({self._http.timeout.read:g} s, {attempt + 1} tries)",
-                                    fix="try again later, or check the network") from None
+                                      f"({self.timeout:g} s, {attempt + 1} tries)",
+                                      fix="try again later, or check the network") from None
             except httpx.TransportError as exc:
-                if attempt < self.retries and not isinstance(exc, httpx.ConnectError):
-                    self.sleep(self.backoff * 2 ** attempt)
+                connect = isinstance(exc, httpx.ConnectError)
+                if more and not connect:
+                    self._pause(backoff, f"{what}: the connection to {host} broke")
                     continue
-                raise OfflineError(f"{what}: cannot reach {host} ({type(exc).__name__}: {exc})",
+                reach = "cannot reach" if connect else "lost the connection to"
+                raise OfflineError(f"{what}: {reach} {host} ({type(exc).__name__}: {exc})",
                                    fix="check the network connection (kb add needs it), or "
                                        "set KB_ARXIV_API / KB_CROSSREF_API to a reachable "
                                        "mirror") from None
-            if response.status_code in RETRIED and attempt < self.retries:
-                self.sleep(self._retry_after(response, attempt))
-                continue
-            answer = Answer(str(response.url), response.status_code, response.text)
-            if response.status_code in RETRIED:
-                raise ServiceError(f"{what}: {host} answered HTTP {response.status_code} "
-                                   f"{response.reason_phrase} {attempt + 1} times",
+            except httpx.InvalidURL as exc:
+                raise NetError(f"{what}: {quoted(url)} is not a URL httpx can ask ({exc})",
+                               fix="check KB_ARXIV_API / KB_CROSSREF_API or the arxiv_api / "
+                                   "crossref_api options") from None
+            if raw.status in RETRIED:
+                asked = self._asked_wait(raw.headers)
+                status = f"{host} answered HTTP {raw.status} {raw.reason}".rstrip()
+                if asked is not None and asked > self.max_wait:
+                    raise ServiceError(f"{what}: {status} and asked to wait {_seconds(asked)} "
+                                       "before asking again (Retry-After), longer than kb "
+                                       f"waits ({_seconds(self.max_wait)})",
+                                       fix="try again later")
+                if more:
+                    self._pause(backoff if asked is None else asked, f"{what}: {status}")
+                    continue
+                raise ServiceError(f"{what}: {status} {attempt + 1} times",
                                    fix="the service is busy or down; try again later")
-            self._store(url, answer)
-            return answer
+            return Answer(raw.url, raw.status, raw.text, fetched=self.now())
         raise NetError(f"{what}: no answer")  # pragma: no cover - the loop always returns

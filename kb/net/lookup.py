@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
-from kb.model.ids import arxiv_from_doi, normalize_arxiv, valid_arxiv
+from kb.model.ids import arxiv_from_doi, doi_problem, normalize_arxiv, valid_arxiv
 from kb.model.entries import Paper
+from kb.model.suggest import quoted
 import kb.net.arxiv as arxiv_api
 import kb.net.crossref as crossref
 from kb.net.client import PoliteClient
@@ -50,7 +51,7 @@ def parse_identifier(text: str) -> Identifier:
         value = _ARXIV_PREFIX.sub("", raw).split("?")[0].split("#")[0].rstrip("/")
         value = value[:-4] if value.lower().endswith(".pdf") else value
         if not valid_arxiv(value):
-            raise ValueError(f"{text!r} is not an arXiv id (they look like 2203.02155 or "
+            raise ValueError(f"{quoted(text)} is not an arXiv id (they look like 2203.02155 or "
                              "hep-th/9901001)")
         return Identifier(text, "arxiv", normalize_arxiv(value))
     doi = _DOI_PREFIX.sub("", raw)
@@ -60,9 +61,16 @@ def parse_identifier(text: str) -> Identifier:
         from_arxiv = arxiv_from_doi(doi)
         if from_arxiv and valid_arxiv(from_arxiv):
             return Identifier(text, "arxiv", from_arxiv)
+        problem = doi_problem(doi)
+        if problem:
+            raise ValueError(f"{quoted(text)} is not a DOI kb can ask for: {problem}")
         return Identifier(text, "doi", doi)
-    raise ValueError(f"{text!r} is neither an arXiv id nor a DOI (write arxiv:2203.02155, "
+    raise ValueError(f"{quoted(text)} is neither an arXiv id nor a DOI (write arxiv:2203.02155, "
                      "2203.02155, an arxiv.org link, doi:10.1000/xyz or a doi.org link)")
+
+
+KEPT = ("\n  note: this answer was kept in .kb/net/ (a not-found answer for a day); "
+        "--refresh asks again")
 
 
 @dataclass
@@ -103,11 +111,14 @@ def look_up(client: PoliteClient, endpoints: Endpoints, idents: list[Identifier]
     arxiv_ids = [f.ident.value for f in results if f.ident.kind == "arxiv"]
     records: dict[str, arxiv_api.ArxivRecord | None] = {}
     arxiv_error = None
+    arxiv_kept = False
     if arxiv_ids:
+        hits = client.cache_hits
         try:
             records = arxiv_api.fetch(client, endpoints.arxiv, arxiv_ids)
         except NetError as exc:
             arxiv_error = str(exc)
+        arxiv_kept = client.cache_hits > hits
     for found in results:
         ident = found.ident
         if ident.kind == "arxiv":
@@ -117,7 +128,8 @@ def look_up(client: PoliteClient, endpoints: Endpoints, idents: list[Identifier]
             record = records.get(ident.value)
             if record is None:
                 found.error = (f"arXiv knows no paper {ident.value}\n  fix: check the id "
-                               f"on https://arxiv.org/abs/{ident.value}")
+                               f"on https://arxiv.org/abs/{ident.value}"
+                               + (KEPT if arxiv_kept else ""))
                 continue
             found.paper = record.to_paper()
             if record.withdrawn:
@@ -125,6 +137,7 @@ def look_up(client: PoliteClient, endpoints: Endpoints, idents: list[Identifier]
             if found.paper.doi:
                 _published(client, endpoints, found.paper, found)
             continue
+        hits = client.cache_hits
         try:
             paper = crossref.fetch(client, endpoints.crossref, ident.value)
         except NetError as exc:
@@ -133,7 +146,7 @@ def look_up(client: PoliteClient, endpoints: Endpoints, idents: list[Identifier]
         if paper is None:
             found.error = (f"Crossref knows no DOI {ident.value}\n  fix: check the DOI on "
                            f"https://doi.org/{ident.value} (DataCite DOIs, e.g. of Zenodo, are "
-                           "not in Crossref)")
+                           "not in Crossref)" + (KEPT if client.cache_hits > hits else ""))
             continue
         found.paper = paper
     return results
