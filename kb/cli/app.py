@@ -165,7 +165,7 @@ quiet_option = click.option(
 
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON (dates and paths as strings), with the characters a
-    terminal would obey written as ``\\uXXXX`` escapes (the same JSON value)."""
+    terminal would obey written as ``\\u001b``-style escapes (the same JSON value)."""
     click.echo(json_for_terminal(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 

@@ -31,7 +31,7 @@ def for_terminal(text: str, *, lines: bool = False) -> str:
 
 
 def json_for_terminal(text: str) -> str:
-    """JSON text with the characters :func:`for_terminal` escapes written as ``\\uXXXX``:
+    """JSON text with the characters :func:`for_terminal` escapes written as ``\\u001b``-style:
     the same JSON value (they can only stand inside strings), safe to print. ``json.dumps``
     escapes C0 itself, but not DEL, C1, bidi or zero-width characters. Its indenting newlines
     stay (inside strings ``json.dumps`` has escaped them already)."""
