@@ -24,6 +24,15 @@ _SPECIAL = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character devi
             stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a folder"}
 
 
+def cache_home() -> Path:
+    """kb's cache shared by every course of this user: ``$KB_CACHE_HOME``, else
+    ``$XDG_CACHE_HOME/kb``, else ``~/.cache/kb``."""
+    if os.environ.get("KB_CACHE_HOME"):
+        return Path(os.environ["KB_CACHE_HOME"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kb"
+
+
 @contextmanager
 def folder_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself, no lock file): two

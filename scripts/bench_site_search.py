@@ -138,7 +138,7 @@ def python_query_path() -> list[tuple[str, float, float]]:
     from kb.search.embed import model_location
     from kb.search.minilm import MiniEncoder
     from kb.search.onnx_export import ONNX_FILE, ensure_onnx_model
-    from kb.site.vendor import cache_home
+    from kb.fs import cache_home
 
     config = load_config(ROOT)
     location = Path(model_location(config.options.model))

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kb.errors import KbError  # noqa: E402
-from kb.site.vendor import (PACKAGES, TEST_PACKAGES, cache_home, ensure_package,  # noqa: E402
+from kb.fs import cache_home  # noqa: E402
+from kb.site.vendor import (PACKAGES, TEST_PACKAGES, ensure_package,  # noqa: E402
                             install_vendor, query_encoder, sri_sha512)
 
 

@@ -15,7 +15,8 @@ import pytest
 
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
-from kb.site.vendor import AXE, cache_home, ensure_package
+from kb.fs import cache_home
+from kb.site.vendor import AXE, ensure_package
 import test_browser
 from test_browser import ROOT, screenshot
 

@@ -144,7 +144,7 @@ def test_onnx_query_encoder_agrees_with_the_cli(tmp_path: Path) -> None:
     from kb.search.embed import default_embedder, model_location
     from kb.search.onnx_export import ONNX_FILE, ensure_onnx_model
 
-    from kb.site.vendor import cache_home
+    from kb.fs import cache_home
 
     cache = cache_home() / "onnx"
     folder = ensure_onnx_model(Path(model_location("all-MiniLM-L6-v2")), cache)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from kb.fs import cache_home
 from kb.fs import atomic_write
 from kb.errors import KbError
 
@@ -41,15 +42,6 @@ DEFAULT_REGISTRY = "https://registry.npmjs.org"
 LICENCES = "LICENSES.txt"
 SETUP_FIX = ("run `make setup` in the kb checkout (scripts/vendor_browser.py fetches them from the "
              "npm registry, pinned), or install kb from a wheel built there")
-
-
-def cache_home() -> Path:
-    """kb's cache shared by every course of this user: ``$KB_CACHE_HOME``, else
-    ``$XDG_CACHE_HOME/kb``, else ``~/.cache/kb``."""
-    if os.environ.get("KB_CACHE_HOME"):
-        return Path(os.environ["KB_CACHE_HOME"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kb"
 
 
 def package_dir() -> Path:
