@@ -49,7 +49,7 @@ def test_a_damaged_copy_falls_back_to_the_model_file(cache: Path) -> None:
     minilm.prepared_weights(_model())
     (data,) = cache.glob("*.bin")
     data.write_bytes(data.read_bytes()[:1000])  # cut short
-    weights, dense = minilm.prepared_weights(_model())
+    _, dense = minilm.prepared_weights(_model())
     direct = minilm._from_safetensors(_model())
     assert all(np.array_equal(direct[1][n], dense[n]) for n in direct[1])
 
@@ -58,5 +58,5 @@ def test_an_unwritable_cache_reads_the_model_file(tmp_path: Path, monkeypatch: p
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("KB_CACHE_HOME", str(blocker))
-    weights, dense = minilm.prepared_weights(_model())
+    _, dense = minilm.prepared_weights(_model())
     assert "encoder.layer.0.attention.self.query" in dense
