@@ -46,6 +46,7 @@ class LineProgress(Progress):
     @contextmanager
     def bar(self, description: str, total: int, unit: str = "papers") -> Iterator[Advance]:
         start = self.clock()
+        unit = unit.removesuffix("s") if total == 1 else unit  # '1 paper', as kb.model.plural
         self.phase(f"{description}: {total} {unit}...")
         yield lambda n: None
         self.phase(f"{description}: {total} {unit} done in {self.clock() - start:.1f} s")

@@ -248,13 +248,13 @@ def test_enrich_reports_a_failure_and_carries_on(course: Path, net: NetServer) -
 def test_tag_add_and_remove_edit_only_tags(course: Path) -> None:
     write(course, "papers/a.md", "---\ntitle: A paper   # my title\ntags: [rlhf]\n---\nNotes.\n")
     result = run(course, "tag", "add", "architecture", "a", "vaswani2017attention")
-    assert result.output == ("a: tagged (rlhf, architecture)\n"
-                             "vaswani2017attention: already tagged (architecture)\n"
+    assert result.output == ("a: added architecture; tags now: rlhf, architecture\n"
+                             "vaswani2017attention: already tagged architecture; tags: architecture\n"
                              "1 of 2 papers changed\n")
     assert (course / "papers" / "a.md").read_text(encoding="utf-8") == (
         "---\ntitle: A paper   # my title\ntags:\n- rlhf\n- architecture\n---\nNotes.\n")
     result = run(course, "tag", "remove", "rlhf", "a")
-    assert result.output == "a: untagged (architecture)\n1 of 1 papers changed\n"
+    assert result.output == "a: removed rlhf; tags now: architecture\n1 of 1 paper changed\n"
 
 
 def test_tag_checks_every_key_and_tag_first(course: Path) -> None:
@@ -389,3 +389,19 @@ def test_add_strips_markup_and_latex_from_crossref_titles(course: Path, net: Net
     assert added.title == "Dopamine Neuron Loss in Drosophila & Mice: an α-Synuclein 2 Study"
     assert added.abstract == "Loss of β cells."
     assert run(course, "check").exit_code == 0
+
+
+def test_tag_remove_says_what_was_removed_and_what_remains(course: Path) -> None:
+    write(course, "papers/walks.md", paper("walks", tags=["architecture"]))
+    result = run(course, "tag", "remove", "architecture", "walks", "vaswani2017attention")
+    assert result.output == ("walks: removed architecture; no tags left\n"
+                             "vaswani2017attention: removed architecture; no tags left\n"
+                             "2 of 2 papers changed\n")
+    result = run(course, "tag", "add", "rlhf", "walks", "--dry-run")
+    assert result.output == ("walks: added rlhf; tags now: rlhf\n"
+                             "1 of 1 paper changed (dry run: nothing was written)\n")
+    run(course, "tag", "add", "rlhf", "walks")
+    result = run(course, "tag", "remove", "rlhf", "walks", "vaswani2017attention")
+    assert result.output == ("walks: removed rlhf; no tags left\n"
+                             "vaswani2017attention: not tagged rlhf; no tags\n"
+                             "1 of 2 papers changed\n")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kb.cli.app import SESSION, State, cli, echo_json, pass_state, say
+from kb.model.plural import plural
 from kb.model.terminal import for_terminal
 from kb.progress import count_bar, progress_for
 
@@ -37,10 +38,9 @@ def _notifier(state: State) -> Callable[[str], None]:
 
 def _sent(requests: int, kept: int) -> str:
     """'2 requests sent' and, when answers came from the cache, how to ask again."""
-    text = f"{requests} request{'s' if requests != 1 else ''} sent"
+    text = f"{plural(requests, 'request')} sent"
     if kept:
-        text += (f", {kept} answer{'s' if kept != 1 else ''} from the cache in .kb/net/ "
-                 "(--refresh asks again)")
+        text += f", {plural(kept, 'answer')} from the cache in .kb/net/ (--refresh asks again)"
     return text
 
 
@@ -118,8 +118,8 @@ def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], sessi
         for outcome in report.outcomes:
             for line in format_add(outcome):
                 say(line)
-        counts = ", ".join(f"{report.count(s)} {s}" for s in ("added", "merged", "duplicate", "failed")
-                           if report.count(s))
+        counts = ", ".join(plural(report.count(s), s) if s == "duplicate" else f"{report.count(s)} {s}"
+                           for s in ("added", "merged", "duplicate", "failed") if report.count(s))
         click.echo(f"{counts}; {_sent(report.requests, report.kept)}"
                    + (" (dry run: nothing was written)" if dry_run else ""))
     raise SystemExit(0 if report.ok else 1)
@@ -178,10 +178,19 @@ def tag_command(state: State, action: str, tag: str, keys: tuple[str, ...], dry_
     from kb.curate.tagging import retag
 
     changes = retag(state.config, action, tag, keys, dry_run=dry_run)  # type: ignore[arg-type]
-    done = "tagged" if action == "add" else "untagged"
     for change in changes:
-        state_text = done if change.changed else ("already tagged" if action == "add" else "not tagged")
-        say(f"{change.key}: {state_text} ({', '.join(change.tags) or 'no tags'})")
+        say(f"{change.key}: {tag_line(action, tag, change.changed, change.tags)}")
     changed = sum(c.changed for c in changes)
-    click.echo(f"{changed} of {len(changes)} papers changed"
+    click.echo(f"{changed} of {plural(len(changes), 'paper')} changed"
                + (" (dry run: nothing was written)" if dry_run else ""))
+
+
+def tag_line(action: str, tag: str, changed: bool, tags: list[str]) -> str:
+    """What ``kb tag`` did to one paper and the tags it has now: 'removed architecture; tags
+    now: rlhf', 'removed architecture; no tags left', 'already tagged rlhf; tags: rlhf'."""
+    now = ", ".join(tags)
+    if changed:
+        done = f"added {tag}" if action == "add" else f"removed {tag}"
+        return f"{done}; tags now: {now}" if now else f"{done}; no tags left"
+    done = f"already tagged {tag}" if action == "add" else f"not tagged {tag}"
+    return f"{done}; tags: {now}" if now else f"{done}; no tags"

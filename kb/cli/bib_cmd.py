@@ -12,6 +12,7 @@ import click
 from kb.cli.app import State, cli, echo_json, pass_state, say
 from kb.cli.filter_options import filter_options, pop_filters
 from kb.errors import FilterError
+from kb.model.plural import plural
 from kb.model.suggest import shortened
 from kb.progress import count_bar
 
@@ -121,7 +122,7 @@ def import_command(state: State, files: tuple[Path, ...], refs: tuple[Path, ...]
         for line in summary_table(report):
             say(line)
         if report.picked is not None:
-            click.echo(f"picked {report.picked[0]} of {report.picked[1]} entries")
+            click.echo(f"picked {report.picked[0]} of {plural(report.picked[1], 'entry')}")
         if dry_run:
             click.echo("dry run: nothing was written")
     raise SystemExit(0 if report.ok else 1)
@@ -176,4 +177,4 @@ def export_command(state: State, fmt: str, output: Path | None, include_private:
         click.echo(text, nl=False)
     else:
         atomic_write(output, text)
-        click.echo(f"wrote {len(papers)} papers to {output}", err=True)
+        click.echo(f"wrote {plural(len(papers), 'paper')} to {output}", err=True)

@@ -14,6 +14,7 @@ import click
 
 from kb.cli.app import SESSION, State, cli, echo_json, pass_state, quiet_option, say
 from kb.cli.filter_options import filter_options, pop_filters
+from kb.model.plural import plural
 
 if TYPE_CHECKING:
     from kb.search.engine import Hit, KnowledgeBase
@@ -150,6 +151,5 @@ def sync_command(state: State, rebuild: bool) -> None:
         clear(state.config)
     kb = _open(state)
     r = kb.report
-    papers = "1 paper" if len(kb) == 1 else f"{len(kb)} papers"
-    click.echo(f"synced {papers}: {len(r.added)} added, {len(r.changed)} changed, "
+    click.echo(f"synced {plural(len(kb), 'paper')}: {len(r.added)} added, {len(r.changed)} changed, "
                f"{len(r.removed)} removed, {r.unchanged} unchanged; {kb.embedded} embedded")
