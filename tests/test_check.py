@@ -44,7 +44,8 @@ def test_json_report_shape(course: Path) -> None:
     assert result.exit_code == 0  # warnings alone do not fail without --strict
     data = json.loads(result.output)
     assert data["ok"] is True and data["strict"] is False
-    assert data["counts"] == {"papers": 2, "sessions": 1, "posters": 1, "errors": 0, "warnings": 1}
+    assert data["counts"] == {"papers": 2, "sessions": 1, "posters": 1, "errors": 0, "warnings": 1,
+                              "broken": {"papers": 0, "sessions": 0, "posters": 0}}
     assert data["issues"] == [{
         "severity": "warning", "code": "no-text", "path": "papers/x2020a.md", "line": 1,
         "field": "summary", "message": "no abstract and no summary",

@@ -168,7 +168,7 @@ def test_a_session_that_fails_to_load_is_reported_once(course: Path) -> None:
     assert result.output == (
         "docs/sessions/01-introduction.md:1: error [title] required field is missing (schema)\n"
         "    fix: add the field\n"
-        "checked 1 paper, 0 sessions, 1 poster: 1 error, 0 warnings\n")
+        "checked 1 paper, 1 session (1 broken), 1 poster: 1 error, 0 warnings\n")
 
 
 def test_a_paper_that_fails_to_load_is_not_reported_as_dangling(course: Path) -> None:
@@ -179,7 +179,7 @@ def test_a_paper_that_fails_to_load_is_not_reported_as_dangling(course: Path) ->
         "papers/vaswani2017attention.md:6: error [year] Input should be a valid integer, unable "
         "to parse string as an integer (schema)\n"
         "    fix: write a whole number\n"
-        "checked 0 papers, 1 session, 1 poster: 1 error, 0 warnings\n")
+        "checked 1 paper (1 broken), 1 session, 1 poster: 1 error, 0 warnings\n")
 
 
 def test_citations_in_every_kind_of_page_are_checked(course: Path) -> None:

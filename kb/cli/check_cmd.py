@@ -12,15 +12,21 @@ from kb.model.issue_codes import CODES, unknown_code_message
 from kb.course.scaffold import init_course
 from kb.model.entries import Issue, Project
 from kb.checks.validate import check
+from kb.model.plural import plural as _plural
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def file_counts(project: Project) -> str:
+    """'49 papers, 13 sessions (1 broken), 3 posters': every file of each kind, those that
+    failed to load counted and named as broken (their errors are in the report)."""
+    parts = []
+    for kind in ("paper", "session", "poster"):
+        broken = project.failed(kind)
+        parts.append(_plural(project.counted(kind), kind) + (f" ({broken} broken)" if broken else ""))
+    return ", ".join(parts)
 
 
 def summary_line(project: Project, errors: int, warnings: int) -> str:
-    counts = (f"{_plural(len(project.papers), 'paper')}, {_plural(len(project.sessions), 'session')}, "
-              f"{_plural(len(project.posters), 'poster')}")
+    counts = file_counts(project)
     if not errors and not warnings:
         return f"checked {counts}: no problems"
     return f"checked {counts}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
@@ -133,8 +139,10 @@ def check_command(state: State, fmt: str, strict: bool, code: tuple[str, ...],
             counts[issue.code] = counts.get(issue.code, 0) + 1
         echo_json({
             "ok": not failed, "strict": strict,
-            "counts": {"papers": len(project.papers), "sessions": len(project.sessions),
-                       "posters": len(project.posters), "errors": errors, "warnings": warnings},
+            "counts": {"papers": project.counted("paper"), "sessions": project.counted("session"),
+                       "posters": project.counted("poster"), "errors": errors, "warnings": warnings,
+                       "broken": {f"{kind}s": project.failed(kind)
+                                  for kind in ("paper", "session", "poster")}},
             "codes": dict(sorted(counts.items())),
             "issues": [i.as_dict() for i in issues],
         })

@@ -7,6 +7,7 @@ import textwrap
 import click
 
 from kb.cli.app import State, cli, echo_json, pass_state, say
+from kb.model.plural import plural
 
 #: Keys listed per section of the text report unless --all is given.
 LIST_LIMIT = 30
@@ -49,14 +50,14 @@ def report_command(state: State, as_json: bool, show_all: bool) -> None:
 
     project = load_project(state.config)
     report = course_report(project, state.config)
-    broken = len(project.broken) + len(project.broken_sessions)
+    broken = sum(project.failed(kind) for kind in ("paper", "session", "poster"))
     if broken:
-        click.echo(f"warning: {broken} file(s) could not be loaded and are left out; run kb check",
-                   err=True)
+        click.echo(f"warning: {plural(broken, 'file')} could not be loaded and "
+                   f"{'is' if broken == 1 else 'are'} left out; run kb check", err=True)
     if as_json:
         echo_json(report.as_dict())
         return
-    table = Table(title=f"{len(report.sessions)} sessions, {report.papers} papers",
+    table = Table(title=f"{plural(len(report.sessions), 'session')}, {plural(report.papers, 'paper')}",
                   title_justify="left", box=box.SIMPLE_HEAD)
     for name in ("#", "date", "req", "opt", "bg", "pres", "load req", "load all", "tags"):
         table.add_column(name, justify="left" if name == "date" else "right", no_wrap=True)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from kb.course.config import Config
 from kb.course.yaml_emit import WIDTH, emit
 from kb.errors import ContentError
+from kb.model.dates import date_problem
 from kb.model.issue_codes import issue
 from kb.model.rules import KEY_RULE, check_key, key_problem
 from kb.model.suggest import suggest
@@ -216,6 +217,7 @@ _FIXES = {
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "dict_type": "write a mapping of 'name: value' lines",
+    "model_type": "write a paper key, or a mapping of 'name: value' lines (kb fields lists them)",
     "greater_than_equal": "use a number within the range the message names",
     "less_than_equal": "use a number within the range the message names",
     "string_too_short": "write a non-empty value",
@@ -234,6 +236,9 @@ def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
         msg = err["msg"].replace("Value error, ", "")
         if err["type"] == "missing":
             msg = "required field is missing"
+        elif loc and loc[-1] == "date" and (err["type"].startswith("date")
+                                            or err["type"] == "value_error"):
+            msg, fix = date_problem(err.get("input"), msg.partition(", ")[2])
         issues.append(issue("schema", source.path, msg, fix=fix, field=_field_name(loc) or None,
                             line=source.line(*loc)))
     return issues
@@ -279,7 +284,8 @@ def _read(path: Path, config: Config, project: Project) -> tuple[dict[str, Any],
     return data, body, source
 
 
-def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[str, ...] = ()) -> list[Path]:
+def _markdown_files(folder: Path, config: Config, project: Project, kind: str,
+                    skip: tuple[str, ...] = ()) -> list[Path]:
     pages, strays, refused = scan_folder(folder, skip, inside=(config.root,))
     for path in strays:
         project.issues.append(issue("stray-file", config.relative(path), "not a .md file; kb ignores it",
@@ -288,9 +294,15 @@ def _markdown_files(folder: Path, config: Config, project: Project, skip: tuple[
         rel = config.relative(path) if not path.is_symlink() else \
             config.relative(path.parent) + "/" + path.name
         project.issues.append(issue("unreadable", rel, f"not read: {problem}", fix=NOT_READ_FIX))
-        if folder == config.papers_dir:
+        _unloaded(project, kind, rel)
+        if kind == "paper":
             project.broken.add(path.stem)
     return [Path(entry.path) for entry in pages]
+
+
+def _unloaded(project: Project, kind: str, rel: str) -> None:
+    """Count the ``kind`` file ``rel`` as one that failed to load (its issue is recorded)."""
+    project.unloaded.setdefault(kind, set()).add(rel)
 
 
 def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
@@ -299,6 +311,7 @@ def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
     read = _read(path, config, project)
     if read is None:
         project.broken.add(key)
+        _unloaded(project, "paper", config.relative(path))
         return None
     data, body, source = read
     project.sources[("paper", key)] = source
@@ -316,6 +329,7 @@ def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
                   "remove it, or move it under 'bibtex:' to keep it for export", project)
     if paper is None:
         project.broken.add(key)
+        _unloaded(project, "paper", source.path)
     return paper
 
 
@@ -325,7 +339,7 @@ def load_project(config: Config) -> Project:
     if not config.papers_dir.is_dir():
         project.issues.append(issue("no-papers", config.options.papers_dir,
                                     "the papers folder does not exist"))
-    for path in _markdown_files(config.papers_dir, config, project):
+    for path in _markdown_files(config.papers_dir, config, project, "paper"):
         paper = load_paper(path, config, project)
         if paper is not None:
             project.papers[paper.key] = paper
@@ -336,7 +350,7 @@ def load_project(config: Config) -> Project:
          "remove it; posters use title, authors, session, papers, tags", project.posters),
     )
     for kind, model, folder, hint, loaded in pages:
-        for path in _markdown_files(folder, config, project, INDEX_PAGES):
+        for path in _markdown_files(folder, config, project, kind, INDEX_PAGES):
             read = _read(path, config, project)
             page = None
             if read is not None:
@@ -345,7 +359,9 @@ def load_project(config: Config) -> Project:
                 page = _load(model, data, {"slug": path.stem, "body": body}, source, hint, project)
             if page is not None:
                 loaded.append(page)
-            elif kind == "session":  # its error is reported; posters naming it are not, again
+                continue
+            _unloaded(project, kind, config.relative(path))
+            if kind == "session":  # its error is reported; posters naming it are not, again
                 number = read[0].get("session") if read is not None else None
                 prefix = re.match(r"\d+", path.stem)
                 if isinstance(number, int):

@@ -58,7 +58,8 @@ def add_reading(config: Config, project: Project, number: int, key: str, kind: s
     def appended(current: dict[str, Any]) -> dict[str, Any]:
         """The readings of the page as it is now, with the paper added unless it is listed."""
         readings: list[Any] = list(current.get("readings") or [])
-        listed[:] = [r for r in readings if isinstance(r, dict) and r.get("key") == key][:1]
+        listed[:] = [{"key": r} if isinstance(r, str) else r for r in readings  # a bare key too
+                     if (r if isinstance(r, str) else isinstance(r, dict) and r.get("key")) == key][:1]
         return {} if listed else {"readings": [*readings, item]}
 
     edit_file(path, rel, appended, config.options.max_file_size, dry_run=dry_run, root=config.root)

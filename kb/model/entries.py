@@ -105,6 +105,25 @@ class Session(_Model):
     slides: str | None = None
     body: str = Field("", exclude=True)
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _no_number(cls, value: object) -> object:
+        """A number is not a date (pydantic would read 20261209 as seconds since 1970)."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f"{value!r} is a number, not a date")
+        return value
+
+    @field_validator("readings", mode="before")
+    @classmethod
+    def _bare_keys(cls, value: object) -> object:
+        """``- beltagy2020longformer`` (a bare key, as a poster's ``papers:`` lists them) is a
+        reading of the default kind, ``required``; an empty ``readings:`` is an empty list."""
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return [{"key": item} if isinstance(item, str) else item for item in value]
+        return value
+
 
 class Poster(_Model):
     slug: str = Field(exclude=True)
@@ -182,7 +201,19 @@ class Project:
     issues: list[Issue] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # keys of paper files that failed to load
     broken_sessions: set[int] = field(default_factory=set)  # numbers of session files that failed
+    #: Per kind (paper, session, poster): the files that failed to load (relative paths).
+    unloaded: dict[str, set[str]] = field(default_factory=dict)
     files_read: int = 0
+
+    def failed(self, kind: str) -> int:
+        """How many ``kind`` files (paper, session, poster) failed to load."""
+        return len(self.unloaded.get(kind, ()))
+
+    def counted(self, kind: str) -> int:
+        """How many ``kind`` files there are: those loaded and those that failed to load."""
+        loaded = {"paper": len(self.papers), "session": len(self.sessions),
+                  "poster": len(self.posters)}[kind]
+        return loaded + self.failed(kind)
 
     def source(self, kind: str, name: str) -> Source:
         return self.sources.get((kind, name), Source(path=f"{kind}s/{name}"))

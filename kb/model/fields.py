@@ -46,7 +46,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "session": "session number, unique",
         "date": "the session's date",
         "title": "the session's title",
-        "readings": "the reading list: one mapping per reading (the fields below)",
+        "readings": "the reading list: one mapping per reading (the fields below), or a bare "
+                    "key for a required reading ('- vaswani2017attention')",
         "slides": "link to the slides (http or https)",
     },
     "Reading": {
