@@ -129,7 +129,7 @@ def test_bad_poster_file_stops_the_build_naming_poster_and_field(
     with pytest.raises(Abort):
         build_site(rlhf)
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelname == "ERROR")
-    assert f"docs/posters/reward-models.md:5: [file] {message}" in logged
+    assert f"docs/posters/reward-models.md:5: error [file] {message}" in logged
 
 
 def test_map_points_link_to_every_paper_page(rlhf: Path) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
 from kb.checks.citations import check_citations
+from kb.checks.media import check_media
+from kb.checks.site_pages import check_page_clash
 from kb.model.issue_codes import issue
 from kb.model.issue_codes import apply_settings
 from kb.course.config import Config
@@ -296,6 +298,7 @@ def check_characters(project: Project, config: Config) -> Iterable[Issue]:
 
 CHECKS: tuple[Callable[[Project, Config], Iterable[Issue]], ...] = (
     check_ids, check_text, check_duplicates, check_references, check_citations, check_characters,
+    check_media, check_page_clash,
 )
 
 

@@ -128,6 +128,17 @@ _ALL = (
          "correct the date or the number"),
     Code("dangling-session", "error", "a poster's session number names no session",
          "use the number of a session", locked=True),
+    # what the site build needs besides the front matter
+    Code("media-path", "error", "a poster's file: or image: that is an absolute path, leads "
+         "outside the course repository or holds a control character",
+         "write the path relative to the poster's file, e.g. media/poster.pdf", locked=True),
+    Code("media-type", "error", "a poster's file: that is not a PDF, or image: that is not a "
+         "PNG, JPEG, GIF or WebP", "give a .pdf under file: and a .png, .jpg, .gif or .webp "
+         "under image:", locked=True),
+    Code("media-missing", "error", "a poster's file: or image: that names no file",
+         "correct the path; it is relative to the poster's file", locked=True),
+    Code("page-clash", "error", "a page in docs/ where the site puts a page of its own "
+         "(papers/, tags, search, report, map)", "rename or move the page", locked=True),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 
+from kb.checks.build import build_stop, log_line
 from kb.checks.report import course_report
 from kb.checks.validate import check
 from kb.course.config import Config, options_from_mapping
@@ -133,7 +134,7 @@ def _stage(what: str = "") -> Iterator[None]:
 
 
 def _format(issue: Issue) -> str:
-    return "kb: " + issue.format(one_line=True)
+    return log_line(issue)
 
 
 class Site:
@@ -159,8 +160,9 @@ class Site:
     @classmethod
     def open(cls, root: Path, options: Mapping[str, Any], settings: Settings, *,
              embedder: Any = None, standalone: bool = False,
-             warn: Callable[[str], Any] | None = None) -> Site:
-        """Load and check the course at ``root``: warnings go to ``warn``, errors stop here."""
+             warn: Callable[[str], Any] | None = None, strict: bool = False) -> Site:
+        """Load and check the course at ``root``: warnings go to ``warn``, errors stop here,
+        and so do warnings when ``strict`` (before any slow work: :mod:`kb.checks.build`)."""
         with _stage():
             config = Config(root, options_from_mapping(dict(options)),
                             {"docs_dir": str(settings.docs_dir)})
@@ -168,11 +170,9 @@ class Site:
         for issue in issues:
             if issue.severity == "warning":
                 (warn or log.warning)(_format(issue))
-        errors = [i for i in issues if i.severity == "error"]
-        if errors:
-            listing = "\n".join(_format(i) for i in errors)
-            raise SiteError(f"kb found {len(errors)} error(s) in the content; "
-                            f"`kb check` lists them too:\n{listing}")
+        stop = build_stop(issues, strict=strict)
+        if stop is not None:
+            raise SiteError(stop)
         return cls(config, project, settings, embedder=embedder, standalone=standalone)
 
     # ------------------------------------------------------------------ links

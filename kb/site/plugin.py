@@ -4,10 +4,11 @@
 Configured in mkdocs.yml as ``plugins: [search, tags, kb: {...}]``; its options are those of
 :class:`kb.course.config.KbOptions` (the CLI reads the same entry), with their defaults. At
 the start of a build it loads and checks the course: an error stops the build naming file,
-line and field, a warning goes to the log (so ``--strict`` fails on it). It hands mkdocs
-kb's pages and files as virtual files (nothing is written into ``docs/``), has kb render
-each page by its role and sanitise untrusted pages after Markdown, builds the navigation
-when mkdocs.yml has no ``nav:``, and has ``serve`` watch the content folders.
+line and field, a warning goes to the log, and a ``--strict`` build stops on it there, before
+any slow work. It hands mkdocs kb's pages and files as virtual files (nothing is written into
+``docs/``), has kb render each page by its role and sanitise untrusted pages after Markdown,
+builds the navigation when mkdocs.yml has no ``nav:``, and has ``serve`` watch the content
+folders.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class KbPlugin(BasePlugin):  # its config class is KbPluginConfig, made from KbO
         root = Path(config.config_file_path or ".").resolve().parent
         try:
             self.site = Site.open(root, dict(self.config), settings, embedder=self.embedder,
-                                  warn=log.warning)
+                                  warn=log.warning, strict=bool(config.strict))
         except KbError as exc:
             raise PluginError(str(exc)) from None
         for path in STYLESHEETS:

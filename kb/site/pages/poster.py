@@ -3,8 +3,9 @@
 A poster's ``file:`` (a PDF) and ``image:`` (PNG, JPEG, GIF, WebP) are paths relative to the
 poster's own file. They are copied into the site next to the poster's page and shown inline.
 Keep them in a sub-folder (``docs/posters/media/``): kb reads only .md files in the posters
-folder and warns about any other file there. A missing file, a path outside the repository
-or another file type stops the build with an error naming the poster, the field and the fix.
+folder and warns about any other file there. What is refused (a missing file, an absolute path or
+one outside the repository, another file type) is :mod:`kb.checks.media`'s rule, which kb check
+and the build's checks apply before any page is made.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from kb.checks.media import poster_files
 from kb.course.config import Config
 from kb.errors import ContentError
 from kb.model.entries import Poster, Project
 from kb.site.pages.common import Href, SiteData, paper_cards, render, tag_chips
-
-KINDS = {"file": {".pdf"}, "image": {".png", ".jpg", ".jpeg", ".gif", ".webp"}}
 
 
 @dataclass(frozen=True)
@@ -34,31 +34,15 @@ class Media:
 
 
 def poster_media(config: Config, project: Project, poster: Poster, site_folder: str) -> list[Media]:
-    """The checked media of ``poster``; ``site_folder`` is the site folder of its page."""
-    source = project.source("poster", poster.slug)
-    where = config.root / source.path
-    out = []
-    for name, allowed in KINDS.items():
-        value = getattr(poster, name)
-        if not value:
-            continue
-        line = source.line(name)
-        target = (where.parent / value).resolve()
-        if not target.is_relative_to(config.root):
-            raise ContentError(f"{value!r} lies outside the course repository", path=source.path,
-                               line=line, field=name,
-                               fix="copy the file into the repository, e.g. docs/posters/media/")
-        if target.suffix.lower() not in allowed:
-            kinds = ", ".join(sorted(allowed))
-            raise ContentError(f"{value!r} is not a {kinds} file", path=source.path, line=line,
-                               field=name, fix=f"give a {kinds} file"
-                               + ("; put images under image:" if name == "file" else ""))
-        if not target.is_file():
-            raise ContentError(f"{value!r} does not exist (looked for {config.relative(target)})",
-                               path=source.path, line=line, field=name,
-                               fix="correct the path; it is relative to the poster's file")
-        out.append(Media(name, target, str(PurePosixPath(site_folder) / target.name)))
-    return out
+    """The media of ``poster``, checked by kb check's rule (:mod:`kb.checks.media`), which has
+    stopped the build already for a value it refuses; ``site_folder`` is the site folder of
+    its page."""
+    files, issues = poster_files(config, project, poster)
+    if issues:
+        first = issues[0]
+        raise ContentError(first.message, path=first.path, line=first.line, field=first.field,
+                           fix=first.fix)
+    return [Media(f.field, f.path, str(PurePosixPath(site_folder) / f.path.name)) for f in files]
 
 
 def poster_additions(data: SiteData, poster: Poster, href: Href, media: str = "") -> tuple[str, str]:
