@@ -190,3 +190,14 @@ def test_a_strict_build_stops_on_a_warning_right_after_the_checks(
         "a summary, or fetch the abstract with kb enrich KEY (for a paper with an arXiv id or "
         "DOI); search and the site are weaker without text)"]
     assert slow == []  # no related papers, embeddings or search data were made first
+
+
+def test_the_pages_kb_check_keeps_free_are_those_the_site_generates() -> None:
+    from kb.checks import site_pages
+    from kb.site import libmap, pages, semantic
+    from kb.site.report_page import REPORT_PAGE
+
+    assert set(site_pages.PAGES) == {pages.PAPERS_INDEX, pages.TAGS_PAGE, semantic.SEARCH_PAGE,
+                                     REPORT_PAGE, libmap.MAP_PAGE}
+    assert pages.paper_src("a2020b") == f"{site_pages.PAPERS_DIR}/a2020b.md"
+    assert pages.tag_src("rlhf") == f"{site_pages.TAG_DIR}/rlhf.md"
