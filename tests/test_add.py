@@ -4,6 +4,7 @@ loopback server answering with recorded arXiv and Crossref responses."""
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_rerun_is_a_duplicate_and_asks_nothing(course: Path, net: NetServer) -> 
     result = run(course, "add", "arxiv:1605.08386v1")
     assert result.exit_code == 0
     assert result.output == (
-        "arxiv:1605.08386v1: skipped: duplicate of stanley2016heat in the knowledge base "
+        "arxiv:1605.08386v1: skipped: already in the course as stanley2016heat "
         "(same arXiv id 1605.08386)\n"
         "1 duplicate; 0 requests sent, 1 answer from the cache in .kb/net/ (--refresh asks "
         "again)\n")
@@ -135,7 +136,7 @@ def test_existing_paper_tagged_and_listed_and_update_fills(course: Path, net: Ne
     result = run(course, "add", "--tag", "rlhf", "--session", "1", "1605.08386")
     assert result.exit_code == 0
     assert result.output.splitlines()[:3] == [
-        "1605.08386: skipped: duplicate of heat in the knowledge base (same arXiv id 1605.08386)",
+        "1605.08386: skipped: already in the course as heat (same arXiv id 1605.08386)",
         "  tagged heat: rlhf",
         "  added to session 1's reading list as required (docs/sessions/01-introduction.md)"]
     assert front(course, "heat")["abstract"] is None
@@ -405,3 +406,58 @@ def test_tag_remove_says_what_was_removed_and_what_remains(course: Path) -> None
     assert result.output == ("walks: removed rlhf; no tags left\n"
                              "vaswani2017attention: not tagged rlhf; no tags\n"
                              "1 of 2 papers changed\n")
+
+
+# ---------------------------------------------------------------- kb add: the library first
+
+def test_an_id_the_course_has_is_answered_offline_with_no_request(
+        course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = NetServer()  # both services unreachable: a closed port
+    monkeypatch.setenv("KB_ARXIV_API", closed.arxiv_url)
+    monkeypatch.setenv("KB_CROSSREF_API", closed.crossref_url)
+    closed.close()
+    write(course, "papers/ouyang2022training.md", paper(
+        "ouyang2022training", title="Training language models to follow instructions",
+        arxiv="2203.02155"))
+    write(course, "papers/plos2012.md", paper("plos2012", doi="10.1371/journal.pone.0033693"))
+    write(course, "papers/beltagy2020longformer.md", paper(
+        "beltagy2020longformer", title="Longformer", doi="10.48550/arXiv.2004.05150"))
+    before = snapshot(course)
+    result = run(course, "add", "2203.02155v2", "https://arxiv.org/abs/2203.02155v1",
+                 "10.48550/arXiv.2203.02155", "DOI:10.1371/JOURNAL.PONE.0033693",
+                 "arxiv:2004.05150")
+    assert result.exit_code == 0
+    assert result.output == (
+        "2203.02155v2: skipped: already in the course as ouyang2022training (same arXiv id "
+        "2203.02155)\n"
+        "https://arxiv.org/abs/2203.02155v1: skipped: already in the course as "
+        "ouyang2022training (same arXiv id 2203.02155)\n"
+        "10.48550/arXiv.2203.02155: skipped: already in the course as ouyang2022training (same "
+        "arXiv id 2203.02155)\n"
+        "DOI:10.1371/JOURNAL.PONE.0033693: skipped: already in the course as plos2012 (same DOI "
+        "10.1371/JOURNAL.PONE.0033693)\n"
+        "arxiv:2004.05150: skipped: already in the course as beltagy2020longformer (same arXiv id "
+        "2004.05150)\n"
+        "5 duplicates; 0 requests sent\n")
+    assert snapshot(course) == before
+    result = run(course, "add", "2203.02155", "--tag", "rlhf", "--session", "1", "--kind", "optional")
+    assert result.exit_code == 0
+    assert result.output == (
+        "2203.02155: skipped: already in the course as ouyang2022training (same arXiv id "
+        "2203.02155)\n"
+        "  tagged ouyang2022training: rlhf\n"
+        "  added to session 1's reading list as optional (docs/sessions/01-introduction.md)\n"
+        "1 duplicate; 0 requests sent\n")
+
+
+def test_only_the_new_ids_are_asked_for_and_update_asks(course: Path, net: NetServer) -> None:
+    write(course, "papers/heat.md", paper("heat", title="Heat-bath random walks with Markov bases",
+                                          arxiv="1605.08386"))
+    result = run(course, "add", "1605.08386v2", "astro-ph/0601001")
+    assert result.output.splitlines()[0] == (
+        "1605.08386v2: skipped: already in the course as heat (same arXiv id 1605.08386)")
+    assert [unquote(p) for p in net.requests("/api/query")] == [
+        "/api/query?id_list=astro-ph/0601001&max_results=1"]
+    result = run(course, "add", "--update", "1605.08386")
+    assert result.output.splitlines()[0].startswith("1605.08386: merged into heat (same arXiv id")
+    assert len(net.requests("/api/query")) == 2

@@ -8,6 +8,10 @@ duplicate   the paper was there already (same DOI, arXiv id, or title with agree
             evidence); its file is not rewritten
 failed      the id cannot be read, the services do not know it or cannot be reached
 
+An id the course has already (the same arXiv id in any version, the same DOI in any case, or
+an arXiv DOI of a paper with that arXiv id) is answered from the library with no request: the
+network is asked only for what is new, or for everything with ``update``.
+
 The keys and duplicate checks are ``kb import``'s (:class:`kb.curate.library.Library`). Tags
 and a session's reading list apply to the paper whether it is new or was there already;
 both are edited in place (:mod:`kb.course.edit`), never by rewriting a file.
@@ -25,7 +29,7 @@ from kb.course.load import load_project, paper_front_matter, paper_path
 from kb.course.edit import edit_file
 from kb.course.lookups import check_tags, unknown_session
 from kb.curate.services import endpoints, open_client
-from kb.net import look_up, parse_identifier
+from kb.net import Identifier, look_up, parse_identifier
 from kb.net.client import PoliteClient
 from kb.curate.readings import ReadingChange, add_reading, check_kind
 
@@ -89,26 +93,32 @@ def add_papers(config: Config, ids: Sequence[str], *, tags: Sequence[str] = (),
     project = load_project(config)
     if session is not None and project.session(session) is None:
         raise unknown_session(project, session)
+    library = Library(config, project)
     outcomes: list[AddOutcome] = []
     idents = []
     for text in ids:
         try:
-            idents.append(parse_identifier(text))
-            outcomes.append(AddOutcome(text, "added"))
+            ident = parse_identifier(text)
         except ValueError as exc:
             outcomes.append(AddOutcome(text, "failed", message=str(exc)))
-    own = client is None
-    client = client or open_client(config, refresh=refresh, notify=notify)
-    try:
-        found = look_up(client, endpoints(config), idents) if idents else []
-    finally:
-        requests, kept = client.requests, client.cache_hits
-        if own:
-            client.close()
-    library = Library(config, project)
-    pending = iter(found)
+            continue
+        known = None if update else _known(library, ident)
+        outcomes.append(known or AddOutcome(text, "added"))
+        if known is None:
+            idents.append(ident)
+    requests = kept = 0
+    if idents:  # only what the course does not have is asked for
+        own = client is None
+        client = client or open_client(config, refresh=refresh, notify=notify)
+        try:
+            found = look_up(client, endpoints(config), idents)
+        finally:
+            requests, kept = client.requests, client.cache_hits
+            if own:
+                client.close()
+    pending = iter(found if idents else [])
     for outcome in outcomes:
-        if outcome.status == "failed":
+        if outcome.status != "added":
             continue
         result = next(pending)
         outcome.notes = result.notes
@@ -137,6 +147,19 @@ def add_papers(config: Config, ids: Sequence[str], *, tags: Sequence[str] = (),
             outcome.reading = add_reading(config, project, session, outcome.key, kind, note,
                                           dry_run=dry_run)
     return AddReport(outcomes, dry_run=dry_run, requests=requests, kept=kept)
+
+
+def _known(library: Library, ident: Identifier) -> AddOutcome | None:
+    """The outcome for an id the course has already (same arXiv id in any version or DOI
+    spelling, an arXiv DOI included), found without asking anyone; None for a new id."""
+    match = library.index.match(arxiv=ident.value) if ident.kind == "arxiv" else \
+        library.index.match(doi=ident.value)
+    if match is None:
+        return None
+    what = "arXiv id" if ident.kind == "arxiv" else "DOI"
+    return AddOutcome(ident.text, "duplicate", key=match.key,
+                      message=f"already in the course as {match.key} (same {what} {ident.value})",
+                      paper=paper_front_matter(library.known[match.key]))
 
 
 def _tag_existing(config: Config, library: Library, key: str, tags: Sequence[str],
