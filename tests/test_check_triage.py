@@ -176,9 +176,8 @@ def test_a_paper_that_fails_to_load_is_not_reported_as_dangling(course: Path) ->
     write(course, "docs/index.md", "# Home\n\nStart with [@vaswani2017attention].\n")
     result = run(course, "check", "--errors-only")
     assert result.output == (
-        "papers/vaswani2017attention.md:6: error [year] Input should be a valid integer, unable "
-        "to parse string as an integer (schema)\n"
-        "    fix: write a whole number\n"
+        "papers/vaswani2017attention.md:6: error [year] 'soon' is not a year (schema)\n"
+        "    fix: write the four-digit publication year, e.g. 2023\n"
         "checked 1 paper (1 broken), 1 session, 1 poster: 1 error, 0 warnings\n")
 
 

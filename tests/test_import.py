@@ -211,3 +211,82 @@ def test_library_progress_and_counts(course: Path, tmp_path: Path) -> None:
 def test_generated_key(authors: list[str], year: int | None, title: str, key: str) -> None:
     paper = Paper(key="x", title=title, authors=authors, year=year)
     assert generated_key(paper) == key
+
+
+# ---------------------------------------------------------------- imported metadata cleaned
+
+PREPRINTS = r"""@article{beltagy2020longformer, title={Longformer: The long-document transformer},
+  author={Beltagy, Iz and Peters, Matthew E and Cohan, Arman}, journal={Ar{X}iv:2004.05150}, year={2020}}
+@article{child2019generating, title={Generating long sequences with sparse transformers},
+  author={Child, Rewon}, journal={arXiv preprint arXiv:1904.10509}, year={2019}}
+@article{kitaev2020reformer, title={Reformer: The efficient transformer},
+  author={Kitaev, Nikita}, journal={CoRR abs/2001.04451}, year={2020}, eprint={2001.04451v2}}
+@article{touvron2023llama, title={LLaMA: Open and efficient foundation language models},
+  author={Touvron, Hugo}, journal={ArXiv:2302.13971}, year={2023a}}
+"""
+
+
+def test_an_arxiv_reference_as_venue_becomes_the_arxiv_id(here: Path) -> None:
+    write(here, "preprints.bib", PREPRINTS)
+    assert run(here, "import", "preprints.bib").exit_code == 0
+    papers = load_project(load_config(here)).papers
+    assert {k: (papers[k].venue, papers[k].arxiv) for k in sorted(papers) if k != "vaswani2017attention"} == {
+        "beltagy2020longformer": ("arXiv", "2004.05150"),
+        "child2019generating": ("arXiv", "1904.10509"),
+        "kitaev2020reformer": ("arXiv", "2001.04451"),
+        "touvron2023llama": ("arXiv", "2302.13971")}
+    assert run(here, "check", "--ignore", "no-text").output == (
+        "checked 5 papers, 1 session, 1 poster: no problems\n")
+
+
+def test_a_year_suffix_is_dropped_on_import_and_export(here: Path) -> None:
+    write(here, "preprints.bib", PREPRINTS)
+    run(here, "import", "preprints.bib")
+    paper = load_project(load_config(here)).papers["touvron2023llama"]
+    assert (paper.year, paper.bibtex) == (2023, {})
+    assert run(here, "export", "bib", "--key", "touvron2023llama").output == (
+        "@article{touvron2023llama,\n"
+        "  title         = {{LLaMA:} Open and efficient foundation language models},\n"
+        "  author        = {Touvron, Hugo},\n"
+        "  journal       = {arXiv},\n"
+        "  year          = {2023},\n"
+        "  eprint        = {2302.13971},\n"
+        "  archiveprefix = {arXiv}\n"
+        "}\n")
+    fields = run(None, "fields").output
+    assert ("publication year, four digits; kb drops the letter bibliography styles add (2023a is "
+            "2023) on import, in kb check and on export") in fields
+
+
+def test_kb_check_names_what_an_older_import_left(here: Path) -> None:
+    write(here, "papers/beltagy2020longformer.md",
+          "---\ntitle: 'Longformer: The long-document transformer'\nauthors: [Beltagy, Iz]\n"
+          "year: 2020\nvenue: ArXiv:2004.05150\nsummary: Long documents.\n---\n")
+    write(here, "papers/touvron2023llama.md",
+          "---\ntitle: LLaMA\nauthors: [Touvron, Hugo]\nyear: 2023\nvenue: arXiv preprint "
+          "arXiv:2302.13971\narxiv: '2302.13971'\nsummary: Open models.\nbibtex:\n  year: 2023a\n---\n")
+    result = run(here, "check")
+    assert result.output == (
+        "papers/beltagy2020longformer.md:5: warning [venue] the venue 'ArXiv:2004.05150' is an arXiv "
+        "id, not a venue (venue-arxiv)\n"
+        "    fix: write venue: arXiv and arxiv: '2004.05150'\n"
+        "papers/touvron2023llama.md:5: warning [venue] the venue 'arXiv preprint arXiv:2302.13971' "
+        "is an arXiv id, not a venue (venue-arxiv)\n"
+        "    fix: write venue: arXiv (the id is under arxiv: already)\n"
+        "papers/touvron2023llama.md:9: warning [bibtex.year] bibtex.year '2023a' keeps a "
+        "bibliography style's letter; the year is 2023 (year-suffix)\n"
+        "    fix: remove year from bibtex: (kb drops the letter after a year (2023a), which "
+        "bibliography styles add to tell apart two papers of one author and year)\n"
+        "checked 3 papers, 1 session, 1 poster: 0 errors, 3 warnings\n")
+    # the export writes the year, not the kept '2023a'
+    assert "  year          = {2023},\n" in run(here, "export", "bib", "--key", "touvron2023llama").output
+
+
+def test_a_year_with_a_letter_in_the_front_matter_is_echoed_with_the_year(here: Path) -> None:
+    write(here, "papers/touvron2023llama.md", "---\ntitle: LLaMA\nyear: 2023a\n---\n")
+    result = run(here, "check", "--errors-only")
+    assert result.output == (
+        "papers/touvron2023llama.md:3: error [year] '2023a' is not a year (schema)\n"
+        "    fix: write year: 2023 (kb drops the letter after a year (2023a), which bibliography "
+        "styles add to tell apart two papers of one author and year)\n"
+        "checked 2 papers (1 broken), 1 session, 1 poster: 1 error, 0 warnings\n")

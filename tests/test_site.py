@@ -167,8 +167,8 @@ def test_content_error_stops_the_build_with_file_line_and_field(rlhf: Path, capl
     write(rlhf, "papers/broken.md", paper("broken", year="soon"))
     assert build_error(rlhf, caplog) == (
         "kb found 1 error in the content; `kb check` lists them too:\n"
-        "kb: papers/broken.md:6: error [year] Input should be a valid integer, unable to parse "
-        "string as an integer (schema; fix: write a whole number)")
+        "kb: papers/broken.md:6: error [year] 'soon' is not a year (schema; fix: write the "
+        "four-digit publication year, e.g. 2023)")
 
 
 def test_warnings_fail_a_strict_build_only(rlhf: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -9,10 +9,13 @@ type          the entry type (``@article`` -> article)
 title         ``title`` (LaTeX decoded to Unicode, protective braces dropped)
 authors       ``author``, each name as "Last, First" ("von Last, Jr, First")
 editors       ``editor``, likewise
-year          ``year`` when it is a number, else the year of ``date`` (``date`` is kept);
-              of '2023a' the year, with the field kept
+year          ``year`` when it is a number; of '2023a' the year, the letter dropped (the one
+              rule, :func:`kb.model.entries.year_of`, which export and kb check follow too);
+              else the year of ``date`` (``date`` is kept)
 venue         the first of ``journaltitle``, ``journal``, ``booktitle``, ``publisher``,
-              ``school``, ``institution``, ``organization`` (the others are kept)
+              ``school``, ``institution``, ``organization`` (the others are kept); a venue
+              that only names an arXiv preprint ('ArXiv:2004.05150', 'CoRR abs/2004.05150')
+              becomes ``arXiv``, its id the paper's arxiv
 arxiv         ``eprint`` (with ``archiveprefix``/``eprinttype`` arXiv or none), ``arxivid``,
               ``arxiv``; else an id found in ``journal``, ``url``, ``note``, ``howpublished``
               or an arXiv DOI (10.48550/arXiv.*). Written back as eprint + archiveprefix.
@@ -45,7 +48,8 @@ from kb.bib.read import MONTHS, BibEntry, read_bib
 from kb.model.markup import brace_problem, strip_controls
 from kb.model.ids import find_arxiv, normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
 from kb.bib.latex import join_names, latex_to_text, normalize_space, protect_title, split_names, text_to_latex
-from kb.model.entries import Paper
+from kb.model.entries import Paper, year_of
+from kb.model.venues import arxiv_venue
 from kb.model.rules import TAG_RE
 
 __all__ = ["VENUE_FIELDS", "entry_to_paper", "export_bibtex", "keywords_to_tags", "paper_to_fields",
@@ -63,10 +67,8 @@ _VENUE_BY_TYPE = {
 }
 _ARXIV_PREFIXES = ("archiveprefix", "eprinttype")
 _ARXIV_TEXT_FIELDS = ("journal", "journaltitle", "url", "note", "howpublished", "booktitle")
-_YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _DATE_YEAR = re.compile(r"^\s*(\d{4})")
 _FIELD_NAME = re.compile(r"[^a-z0-9_.:+-]+")
-_YEAR_SUFFIX = re.compile(r"^\s*\d{4}[a-z]\s*$")
 _FIRST = ("title", "author", "editor", *VENUE_FIELDS, "year", "month")
 _LAST = ("doi", "eprint", "archiveprefix", "arxivid", "url", "pdf", "keywords", "summary",
          "abstract")
@@ -163,12 +165,10 @@ def entry_to_paper(entry: BibEntry, key: str | None = None, *,
         if fields.get(name, "").strip():
             data[target] = split_names(fields[name])
             used.add(name)
-    year = _YEAR.match(fields.get("year", ""))
-    if year:
-        data["year"] = int(year.group(1))
+    year = year_of(fields.get("year", ""))  # '2023a' is 2023: the letter is dropped
+    if year is not None:
+        data["year"] = year
         used.add("year")
-    elif _YEAR_SUFFIX.match(fields.get("year", "")):  # '2023a': the year, the field kept
-        data["year"] = int(fields["year"].strip()[:4])
     elif "year" not in fields and (date := _DATE_YEAR.match(fields.get("date", ""))):
         data["year"] = int(date.group(1))
     venue_field = next((n for n in VENUE_FIELDS if fields.get(n, "").strip()), None)
@@ -176,6 +176,10 @@ def entry_to_paper(entry: BibEntry, key: str | None = None, *,
         data["venue"] = latex_to_text(fields[venue_field])
         used.add(venue_field)
     data["arxiv"] = _arxiv(fields, used)
+    preprint = arxiv_venue(str(data.get("venue") or ""))
+    if preprint:  # 'ArXiv:2004.05150' is no venue: the venue is arXiv, the id the paper's
+        data["venue"] = "arXiv"
+        data["arxiv"] = data["arxiv"] or normalize_arxiv(preprint)
     data["doi"] = _doi(fields, used)
     url = fields.get("url", "").strip()
     if re.match(r"^https?://\S+$", url):
@@ -242,7 +246,7 @@ def paper_to_fields(paper: Paper, omit: Collection[str] = ()) -> list[tuple[str,
         fields["editor"] = _braced(join_names(paper.editors))
     if paper.venue:
         fields[_venue_field(paper)] = _braced(text_to_latex(paper.venue))
-    if paper.year is not None and "year" not in paper.bibtex:
+    if paper.year is not None:  # over a kept bibtex year such as '2023a' (see year_of)
         fields["year"] = _braced(str(paper.year))
     if paper.doi and "doi" not in paper.bibtex:
         fields["doi"] = _braced(paper.doi)

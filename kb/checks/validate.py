@@ -25,7 +25,9 @@ from kb.model.ids import (normalize_arxiv, normalize_doi, paper_ids, same_work, 
                     valid_arxiv, valid_doi)
 from kb.model.markup import HTML_RE, LATEX_RE, brace_problem, control_problem
 from kb.model.limits import MAX_TAGS
-from kb.model.entries import Issue, Paper, Poster, Project, Session, year_problem
+from kb.model.entries import (YEAR_SUFFIX_RULE, Issue, Paper, Poster, Project, Session, year_of,
+                              year_problem, year_suffix)
+from kb.model.venues import arxiv_venue
 
 TEXT_FIELDS = ("title", "venue", "abstract", "summary")
 
@@ -64,6 +66,20 @@ def check_ids(project: Project, config: Config) -> Iterable[Issue]:
             elif paper.doi != normalize_doi(paper.doi) and paper.doi.lower() != normalize_doi(paper.doi):
                 yield _paper_issue(project, paper, "doi-prefix", "doi", f"DOI {paper.doi!r} carries a prefix",
                                    f"write doi: '{normalize_doi(paper.doi)}'")
+        preprint = arxiv_venue(paper.venue)
+        if preprint:
+            yield _paper_issue(project, paper, "venue-arxiv", "venue",
+                               f"the venue {paper.venue!r} is an arXiv id, not a venue",
+                               _venue_fix(paper.arxiv, normalize_arxiv(preprint)))
+        kept = paper.bibtex.get("year", "")
+        if year_suffix(kept):
+            year = paper.year if paper.year is not None else year_of(kept)
+            yield _paper_issue(project, paper, "year-suffix", "bibtex.year",
+                               f"bibtex.year {kept!r} keeps a bibliography style's letter; "
+                               f"the year is {year}",
+                               "remove year from bibtex:" + ("" if paper.year is not None
+                                                             else f" and write year: {year}")
+                               + f" ({YEAR_SUFFIX_RULE})")
         for name in ("url", "pdf"):
             value = getattr(paper, name)
             if value is not None and urlparse(value).scheme not in ("http", "https"):
@@ -73,6 +89,15 @@ def check_ids(project: Project, config: Config) -> Iterable[Issue]:
             source = project.source("session", session.slug)
             yield issue("url-scheme", source.path, f"{session.slides!r} is not an http(s) link",
                         field="slides", line=source.line("slides"))
+
+
+def _venue_fix(arxiv: str | None, preprint: str) -> str:
+    if arxiv is None:
+        return f"write venue: arXiv and arxiv: '{preprint}'"
+    if normalize_arxiv(arxiv) == preprint:
+        return "write venue: arXiv (the id is under arxiv: already)"
+    return (f"write venue: arXiv; arxiv: holds {arxiv!r} but the venue names {preprint}: "
+            "keep the right one under arxiv:")
 
 
 def check_text(project: Project, config: Config) -> Iterable[Issue]:

@@ -24,7 +24,8 @@ from kb.model.rules import KEY_RULE, check_key, key_problem
 from kb.model.suggest import suggest
 from kb.course.files import INDEX_PAGES, NOT_READ_FIX, file_problem, scan_folder
 from kb.fs import NotRegularFile, atomic_write, atomic_write_all, read_limited
-from kb.model.entries import Issue, Paper, Poster, Project, Session, Source
+from kb.model.entries import (YEAR_SUFFIX_RULE, Issue, Paper, Poster, Project, Session, Source,
+                              year_of)
 
 PAPER_FIELDS = tuple(f for f in Paper.model_fields if f not in ("key", "notes"))
 
@@ -224,6 +225,14 @@ _FIXES = {
 }
 
 
+def _year_problem(value: object) -> tuple[str, str]:
+    """(message, fix) for a ``year:`` that is not a whole number, echoing it; '2023a' gets 2023."""
+    year = year_of(value) if isinstance(value, str) else None
+    if year is not None:
+        return f"{value!r} is not a year", f"write year: {year} ({YEAR_SUFFIX_RULE})"
+    return f"{value!r} is not a year", "write the four-digit publication year, e.g. 2023"
+
+
 def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
     issues = []
     for err in exc.errors():
@@ -236,6 +245,8 @@ def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
         msg = err["msg"].replace("Value error, ", "")
         if err["type"] == "missing":
             msg = "required field is missing"
+        elif loc == ("year",) and err["type"] in ("int_parsing", "int_type", "int_from_float"):
+            msg, fix = _year_problem(err.get("input"))
         elif loc and loc[-1] == "date" and (err["type"].startswith("date")
                                             or err["type"] == "value_error"):
             msg, fix = date_problem(err.get("input"), msg.partition(", ")[2])

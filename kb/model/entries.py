@@ -8,6 +8,7 @@ a test fails when a field has none.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,6 +30,26 @@ ENTRY_TYPES = frozenset(
         "electronic", "www",
     }
 )
+
+
+#: A year as BibTeX writes it: four digits, and maybe the letter a bibliography style adds to
+#: tell apart two papers of one author and year ('2023a', '2023b').
+_YEAR_TEXT = re.compile(r"^\s*(\d{4})([a-z]?)\s*$")
+YEAR_SUFFIX_RULE = ("kb drops the letter after a year (2023a), which bibliography styles add to "
+                    "tell apart two papers of one author and year")
+
+
+def year_of(text: str) -> int | None:
+    """The year ``text`` names: '2023' and '2023a' are 2023 (the letter is dropped, on import,
+    in kb check and on export alike); anything else is None."""
+    found = _YEAR_TEXT.match(text)
+    return int(found.group(1)) if found else None
+
+
+def year_suffix(text: str) -> str:
+    """The letter of a year written '2023a' ('a'), or '' for a plain year or no year at all."""
+    found = _YEAR_TEXT.match(text)
+    return found.group(2) if found else ""
 
 
 def year_problem(year: int | None) -> str | None:

@@ -31,8 +31,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "title": "the paper's title",
         "authors": "list of 'Last, First' names",
         "editors": "list of 'Last, First' names (books, proceedings)",
-        "year": "publication year",
-        "venue": "journal, conference or publisher",
+        "year": "publication year, four digits; kb drops the letter bibliography styles add "
+                "(2023a is 2023) on import, in kb check and on export",
+        "venue": "journal, conference or publisher; an arXiv preprint's venue is arXiv (its id "
+                 "goes under arxiv:)",
         "arxiv": "arXiv id without version, e.g. 2203.02155",
         "doi": "DOI without https://doi.org/, e.g. 10.1000/xyz123",
         "url": "landing page (http or https)",

@@ -78,6 +78,11 @@ _ALL = (
          "write the bare DOI, e.g. 10.1000/xyz123"),
     Code("url-scheme", "error", "a url, pdf or slides link that is not http(s)",
          "write a full link starting with https://"),
+    Code("venue-arxiv", "warning", "a venue that only names an arXiv preprint "
+         "('ArXiv:2004.05150', 'CoRR abs/2004.05150')",
+         "write venue: arXiv, and the id under arxiv:"),
+    Code("year-suffix", "warning", "a year kept under bibtex: with a bibliography style's letter "
+         "(2023a)", "remove year from bibtex:; the paper's year is the one kb writes"),
     # text
     Code("latex", "warning", "leftover LaTeX in a title, venue, abstract, summary or name",
          "write plain Unicode text without braces or commands"),

@@ -36,6 +36,20 @@ KNOWN: tuple[tuple[str, str], ...] = (
     ("conference on language modeling", "COLM"),
 )
 MAX_LENGTH = 40
+#: A venue that is only a reference to an arXiv preprint: 'ArXiv:2004.05150', 'arXiv preprint
+#: arXiv:2004.05150', 'CoRR abs/2004.05150', 'arxiv.org/abs/2004.05150', 'arXiv:1709.07588 [stat]'.
+_ARXIV_VENUE = re.compile(
+    r"^\s*(?:(?:arxiv(?:\s+preprint)?|corr)\b[\s:,]*)?"
+    r"(?:(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/|arxiv\s*:\s*|abs/)?"
+    r"(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
+    r"(?:\s*\[[^\]]*\])?\s*\.?\s*$", re.I)
+
+
+def arxiv_venue(venue: str | None) -> str | None:
+    """The arXiv id when ``venue`` names nothing but an arXiv preprint ('ArXiv:2004.05150',
+    'CoRR abs/2004.05150'), else None. Such a paper's venue is 'arXiv' and the id its arxiv."""
+    found = _ARXIV_VENUE.match(venue or "")
+    return found.group(1) if found else None
 
 
 def short_venue(venue: str | None, *, max_length: int = MAX_LENGTH) -> str:
