@@ -62,7 +62,12 @@ def test_unknown_filter_values_are_named_with_a_suggestion(robots: Path) -> None
         Filters(session=4).check(known)
     assert str(session.value) == ("[session] no session number 4\n"
                                   "  fix: use one of the session numbers: 1")
-    Filters(tags=("from-the-vocabulary",)).check(synced(robots).known(["from-the-vocabulary"]))
+    with pytest.raises(FilterError) as vocabulary:  # a tag that exists, on no paper yet
+        Filters(tags=("from-the-vocabulary",)).check(synced(robots).known(["from-the-vocabulary"]))
+    assert str(vocabulary.value) == (
+        "[tag] no paper has the tag 'from-the-vocabulary' (it is in the tag vocabulary)\n"
+        "  fix: tag papers with it (kb tag add from-the-vocabulary KEY ...), or leave out --tag "
+        "from-the-vocabulary")
     with pytest.raises(FilterError, match="--year-from 2021 is after --year-to 2020"):
         Filters(year_from=2021, year_to=2020)
 

@@ -421,3 +421,34 @@ def test_suggest_without_readings_says_what_chose(library: Path) -> None:
           "---\nsession: 3\ntitle: Chain of thought prompting\n---\nReasoning by examples.\n")
     output = run(library, "suggest", "--session", "3", "-k", "1").output
     assert "chosen by the session's title and page (no readings to compare)" in " ".join(output.split())
+
+
+# ---------------------------------------------------------------- precise words
+
+@pytest.mark.parametrize("command", SELECTING, ids=lambda c: " ".join(c[:1] + c[2:]))
+def test_a_vocabulary_tag_no_paper_has_is_named_as_such(library: Path,
+                                                        command: tuple[str, ...]) -> None:
+    path = library / "mkdocs.yml"
+    path.write_text(path.read_text().replace(
+        "        rlhf:", "        mixture-of-experts: sparse models routing tokens to experts\n"
+                        "        rlhf:"))
+    result = run(library, *command, "--tag", "mixture-of-experts")
+    assert (result.exit_code, result.output) == (
+        1, "Error: [tag] no paper has the tag 'mixture-of-experts' (it is in the tag vocabulary)\n"
+           "  fix: tag papers with it (kb tag add mixture-of-experts KEY ...), or leave out --tag "
+           "mixture-of-experts\n")
+
+
+def test_related_to_a_title_word_suggests_the_paper_before_embedding(
+        library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(library, "papers/beltagy2020longformer.md", paper(
+        "beltagy2020longformer", title="Longformer: The Long-Document Transformer"))
+    monkeypatch.setattr(kb.search.embed, "default_embedder", lambda model: pytest.fail("embedded"))
+    result = run(library, "related", "Longformer")
+    assert (result.exit_code, result.output) == (
+        2, "Error: papers/Longformer.md: [key] no paper with the key 'Longformer'\n"
+           "  fix: did you mean beltagy2020longformer (Longformer: The Long-Document Transformer)? "
+           "If not, use a key from the papers folder (the file name without .md)\n")
+    result = run(library, "related", "long-document")
+    assert "did you mean beltagy2020longformer (Longformer: The Long-Document Transformer)?" \
+        in result.output

@@ -69,9 +69,14 @@ class Filters:
             raise FilterError(f"no session number {self.session}", field="session",
                               fix=f"use one of the session numbers: {numbers}")
         for tag in self.tags:
-            if tag not in known.tags:
-                raise FilterError(f"no paper has the tag {tag!r}", field="tag",
-                                  fix=_suggest(tag, known.tags, "tags"))
+            if tag in known.tags:
+                continue
+            if tag in known.vocabulary:  # a tag that exists, on no paper yet: not the query's fault
+                raise FilterError(f"no paper has the tag {tag!r} (it is in the tag vocabulary)",
+                                  field="tag", fix=f"tag papers with it (kb tag add {tag} KEY ...), "
+                                  f"or leave out --tag {tag}")
+            raise FilterError(f"no paper has the tag {tag!r}", field="tag",
+                              fix=_suggest(tag, known.tags, "tags"))
         if self.type and self.type not in known.types:
             raise FilterError(f"no paper has the type {self.type!r}", field="type",
                               fix=_suggest(self.type, known.types, "types"))
@@ -92,10 +97,12 @@ class Filters:
 
 @dataclass
 class Known:
-    """The values a filter may name: session numbers, tags, entry types and paper keys."""
+    """The values a filter may name: session numbers, tags (those papers have, and the tag
+    vocabulary), entry types and paper keys."""
 
     sessions: set[int] = field(default_factory=set)
-    tags: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)  # on at least one paper
+    vocabulary: set[str] = field(default_factory=set)  # the configured tags, in use or not
     types: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
 
@@ -118,7 +125,7 @@ def known_in(project: Project, vocabulary: Iterable[str] = ()) -> Known:
     """What a filter may name in a loaded project (``vocabulary``: the configured tags)."""
     papers = project.papers.values()
     return Known(sessions={s.session for s in project.sessions},
-                 tags={t for p in papers for t in p.tags} | set(vocabulary),
+                 tags={t for p in papers for t in p.tags}, vocabulary=set(vocabulary),
                  types={p.type.lower() for p in papers}, keys=set(project.papers))
 
 

@@ -5,34 +5,43 @@ exist (worded by :mod:`kb.model.suggest`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from kb.errors import NotFoundError
 from kb.model.rules import tag_problem
-from kb.model.suggest import suggest
+from kb.model.suggest import by_title, did_you_mean, suggest
 
 if TYPE_CHECKING:
     from kb.course.config import Config
     from kb.model.entries import Project
 
 def unknown_paper(project: Project, key: str, papers_dir: str | None = None) -> NotFoundError:
-    """The error for a paper key that names no paper, with the nearest keys."""
-    return unknown_key(key, project.papers, project.broken, papers_dir)
+    """The error for a paper key that names no paper, with the nearest keys (or the papers
+    whose titles hold the words typed)."""
+    return unknown_key(key, project.papers, project.broken, papers_dir,
+                       titles={k: p.title for k, p in project.papers.items()})
 
 
 def unknown_key(key: str, known: Collection[str], broken: Collection[str],
-                papers_dir: str | None = None) -> NotFoundError:
+                papers_dir: str | None = None, *,
+                titles: Mapping[str, str] | None = None) -> NotFoundError:
     """The one error for a typed paper key that names no paper: a file that failed to load is
     named as such, anything else gets the nearest keys. ``known`` are the loadable papers'
-    keys, ``broken`` those whose files failed to load."""
+    keys, ``broken`` those whose files failed to load; with ``titles`` (key -> title), a word
+    of a title typed for a key ('Longformer') names the papers whose titles hold it."""
     path = f"{papers_dir}/{key}.md" if papers_dir else None
     if key in broken:
         return NotFoundError("the paper file could not be loaded", path=path, field="key",
                              fix="run kb check to see what is wrong with it")
+    fix = "use a key from the papers folder (the file name without .md)"
+    hint = did_you_mean(key, [*known, *broken])
+    if not hint and titles:
+        found = by_title(key, titles)
+        if found:
+            hint = "did you mean " + ", ".join(f"{k} ({titles[k]})" for k in found) + "?"
     return NotFoundError(f"no paper with the key {key!r}", path=path, field="key",
-                         fix=suggest(key, [*known, *broken],
-                                     "use a key from the papers folder (the file name without .md)"))
+                         fix=f"{hint} If not, {fix}" if hint else fix)
 
 
 def check_keys(config: Config, project: Project, keys: Iterable[str]) -> None:

@@ -8,7 +8,8 @@ lookups that need the course (a paper key, a session number, the tag vocabulary)
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 
 CUTOFF = 0.6  # difflib similarity below which a name is not suggested at all
 NEAR_BEST = 0.1  # further names are suggested only when this close to the best one's similarity
@@ -53,3 +54,14 @@ def suggest(word: str, choices: Iterable[str], fix: str, n: int = 3,
     """``fix``, preceded by 'did you mean a, b? If not, ' when some choices are close to ``word``."""
     hint = did_you_mean(word, choices, n, show)
     return f"{hint} If not, {fix}" if hint else fix
+
+
+def by_title(text: str, titles: Mapping[str, str], n: int = 3) -> list[str]:
+    """The keys of the papers whose titles hold every word of ``text``, case aside: a title
+    word typed where a key belongs ('Longformer'). Shortest titles first, at most ``n``."""
+    words = set(re.findall(r"\w+", text.lower()))
+    if not words:
+        return []
+    found = [key for key, title in titles.items()
+             if words <= set(re.findall(r"\w+", title.lower()))]
+    return sorted(found, key=lambda key: (len(titles[key]), key))[:n]

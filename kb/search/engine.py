@@ -168,6 +168,8 @@ class KnowledgeBase:
     def related(self, key: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The ``k`` papers nearest to paper ``key`` by meaning (``key`` itself excluded)."""
         self.check(filters)
+        if key not in self.keys:  # said before the library is embedded, not after
+            raise self._unknown_paper(key)
         vector = self.index.vector(key)
         if vector is None:
             raise self._unknown_paper(key)
@@ -241,7 +243,9 @@ class KnowledgeBase:
             return NotFoundError("the knowledge base has no papers yet",
                                  path=f"{self.config.options.papers_dir}/{key}.md", field="key",
                                  fix="add papers/<key>.md files (see kb init)")
-        return unknown_key(key, self.keys, self.report.broken, self.config.options.papers_dir)
+        titles = {k: row["title"] for k, row in self.store.rows(self.keys, ("title",)).items()}
+        return unknown_key(key, self.keys, self.report.broken, self.config.options.papers_dir,
+                           titles=titles)
 
     def _hits(self, scored: Sequence[tuple[str, float]]) -> list[Hit]:
         rows = self.store.rows(key for key, _ in scored)

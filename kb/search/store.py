@@ -154,7 +154,8 @@ class Store:
         """What a filter may name in the cache (``vocabulary``: the configured tags)."""
         c = self.conn
         return Known(sessions={n for (n,) in c.execute("SELECT number FROM session")},
-                     tags={t for (t,) in c.execute("SELECT DISTINCT tag FROM tag")} | set(vocabulary),
+                     tags={t for (t,) in c.execute("SELECT DISTINCT tag FROM tag")},
+                     vocabulary=set(vocabulary),
                      types={t.lower() for (t,) in c.execute("SELECT DISTINCT type FROM paper")},
                      keys={k for (k,) in c.execute("SELECT key FROM paper")})
 
