@@ -24,25 +24,30 @@ from site_helpers import build_site, set_option
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: (file, function) -> how many raises it has, and what raises there.
+#: (file in kb/site, function) -> how many raises it has, and what raises there.
 RAISES: dict[tuple[str, str], tuple[int, str]] = {
-    ("plugin.py", "on_config"): (2, "content: any error kb check finds (and a warning when strict); "
-                                    "a bad plugin option, which kb check refuses the same way"),
-    ("plugin.py", "_add"): (1, "content: a docs/ page where the site puts its own (page-clash)"),
-    ("plugin.py", "_course_files"): (2, "content: a poster's file or image (media-*), re-checked; "
-                                        "machine: the library map's embeddings"),
-    ("posters.py", "poster_media"): (1, "content: the media rule of kb.checks.media, re-checked"),
+    ("build.py", "open"): (1, "content: any error kb check finds (and a warning when strict)"),
+    ("build.py", "_stage"): (2, "a step's KbError named by its step: the options and checks, "
+                                "a poster's media and a page's citations (content, below), the "
+                                "related papers, search page and map (machine)"),
+    ("build.py", "add"): (1, "content: a docs/ page where the site puts its own (page-clash)"),
+    ("pages/poster.py", "poster_media"): (1, "content: the media rule of kb.checks.media, re-checked"),
     ("citations.py", "one"): (1, "content: [@key] naming no paper (unknown-citation), re-checked"),
-    ("plugin.py", "on_files"): (1, "machine: the related papers' embeddings and cache"),
-    ("plugin.py", "_add_search_files"): (1, "machine: the search page's encoder and browser files"),
+    ("plugin.py", "on_config"): (1, "the adapter: Site.open's error (options, checks) for mkdocs"),
+    ("plugin.py", "on_files"): (1, "the adapter: Site.files' error for mkdocs"),
+    ("plugin.py", "on_page_markdown"): (1, "the adapter: Site.markdown's error for mkdocs"),
+    ("export.py", "_target"): (2, "command: kb site export's output folder, not the course"),
+    ("generate.py", "choose"): (2, "machine: the site generator asked for is unknown or missing"),
     ("vendor.py", "_download"): (2, "machine: downloading the pinned browser files"),
     ("vendor.py", "ensure_package"): (2, "machine: the pinned browser files' contents"),
+    ("vendor.py", "vendored_files"): (3, "machine: the browser files shipped in the package"),
 }
 
 
 def _raises_in_site() -> Counter[tuple[str, str]]:
     found: Counter[tuple[str, str]] = Counter()
-    for path in sorted((ROOT / "kb" / "site").glob("*.py")):
+    site = ROOT / "kb" / "site"
+    for path in sorted(site.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef):
@@ -51,7 +56,7 @@ def _raises_in_site() -> Counter[tuple[str, str]]:
                 inner = {id(node) for n in nested for node in ast.walk(n)}
                 for node in ast.walk(function):
                     if isinstance(node, ast.Raise) and id(node) not in inner:
-                        found[(path.name, function.name)] += 1
+                        found[(path.relative_to(site).as_posix(), function.name)] += 1
     return found
 
 
@@ -104,7 +109,8 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
                      "may hold)\n"),
     "image with a NUL byte": (_poster_field('image: "media/x\\0.png"'),
                               "docs/posters/transformer-basics.md:6: error [image] "
-                              "'media/x\\x00.png' holds a control character ('\\x00') (media-path)\n"
+                              "'media/x\\x00.png' holds an invisible character (U+0000 NUL) "
+                              "(media-path)\n"
                               "    fix: write the path again without it, relative to the poster's "
                               "file\n"),
     "file outside the repository": (_poster_field("file: ../../../outside.pdf"),
@@ -174,12 +180,12 @@ def test_a_bad_option_is_the_same_error_in_kb_check_and_the_build(
 
 def test_a_strict_build_stops_on_a_warning_right_after_the_checks(
         course: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kb.site.plugin
+    import kb.site.build
 
     write(course, "papers/lonely.md", paper("lonely", summary=None))
     assert run(course, "check", "--strict").exit_code == 1
     slow: list[str] = []
-    monkeypatch.setattr(kb.site.plugin, "related_papers", lambda *a, **k: slow.append("related"))
+    monkeypatch.setattr(kb.site.build, "related_papers", lambda *a, **k: slow.append("related"))
     stopped = _build_error(course, caplog)
     assert stopped == (
         "kb found 1 warning in the content (logged above) and the build is strict, so it stops "
@@ -194,10 +200,11 @@ def test_a_strict_build_stops_on_a_warning_right_after_the_checks(
 
 def test_the_pages_kb_check_keeps_free_are_those_the_site_generates() -> None:
     from kb.checks import site_pages
-    from kb.site import libmap, pages, semantic
-    from kb.site.report_page import REPORT_PAGE
+    from kb.site.pages import common, libmap
+    from kb.site.pages.report import REPORT_PAGE
+    from kb.site.pages.search import SEARCH_PAGE
 
-    assert set(site_pages.PAGES) == {pages.PAPERS_INDEX, pages.TAGS_PAGE, semantic.SEARCH_PAGE,
+    assert set(site_pages.PAGES) == {common.PAPERS_INDEX, common.TAGS_PAGE, SEARCH_PAGE,
                                      REPORT_PAGE, libmap.MAP_PAGE}
-    assert pages.paper_src("a2020b") == f"{site_pages.PAPERS_DIR}/a2020b.md"
-    assert pages.tag_src("rlhf") == f"{site_pages.TAG_DIR}/rlhf.md"
+    assert common.paper_src("a2020b") == f"{site_pages.PAPERS_DIR}/a2020b.md"
+    assert common.tag_src("rlhf") == f"{site_pages.TAG_DIR}/rlhf.md"

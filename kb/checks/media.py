@@ -4,7 +4,9 @@ used by ``kb check`` and by the site build, which copies the files it accepts.
 Each value is a path relative to the poster's own file, inside the course repository, of a
 file that exists and has the field's type. In this order, a value is refused when it:
 
-1. holds a control character (a NUL byte, a newline): ``media-path``;
+1. holds a control, bidi or zero-width character (a NUL byte, a newline; the characters
+   ``control-char`` names elsewhere, by :func:`kb.model.markup.control_problem`): ``media-path``,
+   which the build cannot do without (``control-char`` leaves these two fields to it);
 2. is absolute (``/home/me/poster.png``, ``C:\\poster.png``): it names a file on one machine
    only (``media-path``, with the relative path when the file is in the repository);
 3. leads outside the course repository (``../../../etc/x.pdf``, or a link out): ``media-path``;
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -25,11 +26,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from kb.course.config import Config
 from kb.model.entries import Issue, Poster, Project
 from kb.model.issue_codes import issue
+from kb.model.markup import control_problem
 from kb.model.suggest import suggest
 
 KINDS: dict[str, tuple[str, ...]] = {"file": (".pdf",),
                                      "image": (".png", ".jpg", ".jpeg", ".gif", ".webp")}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Files looked at for a "did you mean" when the named folder does not exist.
 MAX_CANDIDATES = 2000
 
@@ -71,10 +72,10 @@ def _one(config: Config, name: str, value: str, here: Path, where: str,
     """The file ``value`` of field ``name`` names, or the issue that refuses it."""
     allowed = KINDS[name]
     root = config.root
-    control = _CONTROL.search(value)
+    control = control_problem(value)
     if control:
-        return issue("media-path", where, f"{value!r} holds a control character "
-                     f"({control.group(0)!r})", field=name, line=line,
+        return issue("media-path", where, f"{value!r} holds an invisible character ({control[1]})",
+                     field=name, line=line,
                      fix="write the path again without it, relative to the poster's file")
     if PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute() \
             or PureWindowsPath(value).drive:

@@ -1,7 +1,7 @@
 """The pages the site puts into ``docs/`` of its own, and the pages of a course that stand where
 one of them goes (``page-clash``): the build cannot have both, so ``kb check`` says so first.
 
-The site (:mod:`kb.site.pages` and the plugin) generates, as virtual files:
+The site (:mod:`kb.site.build` and :mod:`kb.site.pages`) generates, as virtual files:
 ``papers/index.md`` and ``papers/<key>.md`` per paper, ``tags.md`` and ``tags/<tag>.md`` per tag,
 ``search.md``, ``report.md`` (unless the ``report`` option is off) and ``map.md`` (unless
 ``library_map`` is false). ``index.md``, ``sessions/index.md`` and ``posters/index.md`` are the
