@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from kb.cli.app import State, cli, pass_state, quiet_option
+from kb.model.plural import plural
 from kb.site import generate
 
 GENERATOR = click.option(
@@ -90,7 +91,7 @@ def export_command(state: State, directory: Path) -> None:
     finally:
         log.removeHandler(handler)
     pages = sum(1 for p in written if p.suffix == ".md")
-    click.echo(f"exported {pages} pages and {len(written) - pages - 1} files into "
+    click.echo(f"exported {plural(pages, 'page')} and {plural(len(written) - pages - 1, 'file')} into "
                f"{directory / 'docs'}, with {directory / 'mkdocs.yml'} "
                f"({time.perf_counter() - started:.1f} s)")
     click.echo(f"build it with: cd {directory} && mkdocs build   (or properdocs build, "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kb.model.entries import Paper
+from kb.model.plural import plural
 from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, CourseReport
 from kb.site.render import md_escape
 
@@ -36,7 +37,8 @@ def report_page(report: CourseReport, papers: dict[str, Paper], session_src: dic
 
     titles = {row.session: row.title for row in report.sessions}
     out = ["# Course report", "",
-           f"{len(report.sessions)} sessions, {report.papers} papers. " + KINDS_LEGEND, "",
+           f"{plural(len(report.sessions), 'session')}, {plural(report.papers, 'paper')}. "
+           + KINDS_LEGEND, "",
            "| session | date | req | opt | bg | pres | load req | load all |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in report.sessions:

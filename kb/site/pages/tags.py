@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kb.model.entries import Paper, Poster
+from kb.model.plural import plural
 from kb.site.pages.common import (PAPERS_INDEX, TAGS_PAGE, Href, SiteData, front_matter, paper_cards,
                            poster_cards, render, tag_chips, tag_src)
 from kb.site.render import md_escape
@@ -35,7 +36,8 @@ def tags_page(data: SiteData, vocabulary: dict[str, str], href: Href) -> str:
     if not tags:
         return "# Tags\n\nNo paper carries a tag yet.\n"
     ordered = sorted(tags, key=lambda t: (-number[t], t))
-    parts = ["# Tags", f"{len(tags)} tags over {len(data.papers)} papers. Each tag's page lists "
+    parts = ["# Tags", f"{plural(len(tags), 'tag')} over {plural(len(data.papers), 'paper')}. "
+             "Each tag's page lists "
              "its papers and posters.",
              render("chips.html", chips=tag_chips(ordered, href, number), big=True)]
     rows = [{"name": t, "href": href(tag_src(t)), "count": number[t],
