@@ -40,7 +40,7 @@ def test_eight_tag_adds_at_once_keep_every_tag(course: Path) -> None:
                               stderr=subprocess.PIPE, text=True) for tag in TAGS]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, outputs
-    assert all(out.endswith("1 of 1 papers changed\n") for out, _ in outputs), outputs
+    assert all(out.endswith("1 of 1 paper changed\n") for out, _ in outputs), outputs
     after = _tags(paper)
     assert after[:len(before)] == before
     assert sorted(after[len(before):]) == TAGS
