@@ -292,7 +292,7 @@ def test_a_failed_request_is_reported_and_exits_1(course: Path, net: OpenAlexSer
     assert "cites" not in (course / "papers/farrar2007introduction.md").read_text()
 
 
-# ---------------------------------------------------------------- kb check
+# ---------------------------------------------------------------- kb check, the site
 
 
 def test_check_names_unknown_and_own_keys_in_cites(course: Path) -> None:
@@ -305,6 +305,26 @@ def test_check_names_unknown_and_own_keys_in_cites(course: Path) -> None:
             "not, correct the key, or remove it") in result.output
     assert "papers/a2020.md:10: warning [cites[1]] the paper lists itself ('a2020') under " \
            "cites (self-cites)" in result.output
+
+
+def test_paper_pages_show_cites_and_cited_by(course: Path) -> None:
+    from kb.search.embed import HashingEmbedder
+    from site_helpers import article, build_site, set_option, text_of
+
+    write(course, "papers/a2020.md", paper("a2020", title="Citing paper",
+                                           cites=["vaswani2017attention", "nobody2000"]))
+    set_option(course, "checks", "{dangling-cites: warning}")  # an error stops the build
+    site = build_site(course, strict=False, embedder=HashingEmbedder())
+    citing = article((site / "papers/a2020/index.html").read_text())
+    cited = article((site / "papers/vaswani2017attention/index.html").read_text())
+    assert "Cites in this course" in text_of(citing) and "Cited by" not in text_of(citing)
+    assert re.search(r'<a href="\.\./vaswani2017attention/">Attention Is All You Need</a>', citing)
+    assert "Cited by in this course" in text_of(cited)
+    assert '<a href="../a2020/">Citing paper</a>' in cited
+    assert "nobody2000" not in citing
+    page = (site / "map/index.html").read_text()
+    assert 'data-a="a2020" data-b="vaswani2017attention"' in page
+    assert "Show the citations between papers (1)" in page
 
 
 def test_recorded_works_are_not_modified_on_disk() -> None:
