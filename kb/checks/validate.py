@@ -282,6 +282,23 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
 
 
 
+def check_cites(project: Project, config: Config) -> Iterable[Issue]:
+    """A paper's ``cites:``: each key names a paper of the course (else an error with the
+    nearest keys), and not the paper itself (a warning)."""
+    known = set(project.papers) | project.broken
+    for paper in project.papers.values():
+        for i, key in enumerate(paper.cites):
+            field = f"cites[{i}]"
+            if key == paper.key:
+                yield _paper_issue(project, paper, "self-cites", field,
+                                   f"the paper lists itself ({key!r}) under cites")
+            elif key not in known:
+                problem = key_problem(key)
+                message = (f"cites {key!r}, which is not a valid key: {problem}" if problem else
+                           f"cites {key!r}, which names no paper in {config.options.papers_dir}/")
+                yield _paper_issue(project, paper, "dangling-cites", field, message,
+                                   suggest(key, project.papers, "correct the key, or remove it"))
+
 
 _MULTILINE = frozenset({"abstract", "summary", "note"})
 
@@ -324,8 +341,8 @@ def check_characters(project: Project, config: Config) -> Iterable[Issue]:
 
 
 CHECKS: tuple[Callable[[Project, Config], Iterable[Issue]], ...] = (
-    check_ids, check_text, check_duplicates, check_references, check_citations, check_characters,
-    check_media, check_page_clash,
+    check_ids, check_text, check_duplicates, check_references, check_cites, check_citations,
+    check_characters, check_media, check_page_clash,
 )
 
 

@@ -26,8 +26,8 @@ _dry_run_option = click.option("--dry-run", is_flag=True,
                                help="Show the same report but write nothing.")
 _refresh_option = click.option(
     "--refresh", is_flag=True,
-    help="Ask arXiv and Crossref again instead of using the answers kept in .kb/net/ "
-         "(a record is kept 30 days, a 'not found' one day); the new answers are kept.")
+    help="Ask the services (arXiv, Crossref, OpenAlex) again instead of using the answers kept "
+         "in .kb/net/ (a record is kept 30 days, a 'not found' one day); the new answers are kept.")
 
 
 def _notifier(state: State) -> Callable[[str], None]:
@@ -127,19 +127,31 @@ def add_command(state: State, ids: tuple[str, ...], tags: tuple[str, ...], sessi
 
 @cli.command("enrich")
 @click.argument("keys", nargs=-1, metavar="[KEYS...]")
+@click.option("--references", is_flag=True,
+              help="Instead of metadata, ask OpenAlex which papers of the course each paper "
+                   "cites and add their keys to its cites: field (KB_OPENALEX_API, "
+                   "KB_OPENALEX_KEY).")
 @_refresh_option
 @_dry_run_option
 @_json_option
 @pass_state
-def enrich_command(state: State, keys: tuple[str, ...], refresh: bool, dry_run: bool,
-                   as_json: bool) -> None:
+def enrich_command(state: State, keys: tuple[str, ...], references: bool, refresh: bool,
+                   dry_run: bool, as_json: bool) -> None:
     """Fill the missing abstract, venue and DOI of papers that have an arXiv id or a DOI.
 
     Without KEYS every such paper is looked at. Fields a paper has are never changed; the
     missing ones are added to its front matter, the rest of the file left as it is. A
     progress bar shows on a terminal; the report lists what changed per paper.
     Exits 1 when a paper could not be looked up.
+
+    With --references, OpenAlex is asked instead (every paper with a DOI or an arXiv id, in
+    batches of 50) and each paper of KEYS gets the keys of the course papers it cites added
+    to its cites: field; keys already there stay. The site shows them on the paper pages
+    and the map, without going online. Exits 1 when a request failed.
     """
+    if references:
+        _enrich_references(state, keys, refresh, dry_run, as_json)
+        return
     from kb.curate.enrich import enrich
 
     with count_bar("enriching", not as_json and sys.stderr.isatty()) as progress:
@@ -159,6 +171,38 @@ def enrich_command(state: State, keys: tuple[str, ...], refresh: bool, dry_run: 
     enriched = sum(o.status == "enriched" for o in report.outcomes)
     click.echo(f"{enriched} enriched, {len(report.outcomes) - enriched} not, {report.skipped} "
                f"skipped (nothing missing or no id); {_sent(report.requests, report.kept)}"
+               + (" (dry run: nothing was written)" if dry_run else ""))
+    raise SystemExit(0 if report.ok else 1)
+
+
+def _enrich_references(state: State, keys: tuple[str, ...], refresh: bool, dry_run: bool,
+                       as_json: bool) -> None:
+    """``kb enrich --references``: the report per paper, then the counts."""
+    from kb.curate.references import enrich_references
+
+    with count_bar("asking OpenAlex", not as_json and sys.stderr.isatty()) as progress:
+        report = enrich_references(state.config, keys, dry_run=dry_run, refresh=refresh,
+                                   notify=_notifier(state), progress=progress)
+    if as_json:
+        echo_json(report.as_dict())
+        raise SystemExit(0 if report.ok else 1)
+    for outcome in report.outcomes:
+        if outcome.status == "written":
+            old = [k for k in outcome.cites if k not in outcome.added]
+            say(f"{outcome.key}: cites {', '.join(outcome.added)}"
+                + (f" (added; already listed: {', '.join(old)})" if old else ""))
+        elif outcome.status == "unchanged":
+            say(f"{outcome.key}: unchanged: {outcome.message}")
+        elif outcome.status == "not-found":
+            say(f"{outcome.key}: not found: {outcome.message}")
+        elif outcome.status == "failed":
+            say(f"{outcome.key}: failed: {outcome.message}")
+    links, written = sum(len(o.added) for o in report.outcomes), report.count("written")
+    click.echo(f"{written} paper{'s' if written != 1 else ''} got {links} new citation"
+               f"{'s' if links != 1 else ''}, {report.count('unchanged')} unchanged, "
+               f"{report.count('not-found')} not in OpenAlex, {report.count('failed')} failed, "
+               f"{report.count('skipped')} skipped (no DOI or arXiv id); "
+               f"{_sent(report.requests, report.kept)}"
                + (" (dry run: nothing was written)" if dry_run else ""))
     raise SystemExit(0 if report.ok else 1)
 

@@ -2,8 +2,11 @@
 
 The endpoints are settings, so tests and mirrors can point elsewhere: the environment
 variables ``KB_ARXIV_API`` and ``KB_CROSSREF_API`` win over the ``arxiv_api`` and
-``crossref_api`` options of the kb plugin in mkdocs.yml. ``KB_NET_DEADLINE`` sets the
-seconds one request may take in all (default 30), for a slow link.
+``crossref_api`` options of the kb plugin in mkdocs.yml; ``KB_OPENALEX_API`` is OpenAlex's
+(default https://api.openalex.org) and ``KB_OPENALEX_KEY`` an OpenAlex API key, sent as the
+``api_key`` parameter when set (an environment variable only: a key does not belong in a file
+under version control). ``KB_NET_DEADLINE`` sets the seconds one request may take in all
+(default 30), for a slow link.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from urllib.parse import urlsplit
 from kb.course.config import Config
 from kb.errors import ConfigError
 from kb.model.suggest import quoted
-from kb.net import arxiv
+from kb.net import arxiv, openalex
 from kb.net.client import PoliteClient
 from kb.net.lookup import Endpoints
 
@@ -30,6 +33,16 @@ def endpoints(config: Config) -> Endpoints:
         arxiv=os.environ.get("KB_ARXIV_API") or config.options.arxiv_api,
         crossref=os.environ.get("KB_CROSSREF_API") or config.options.crossref_api,
     )
+
+
+def openalex_endpoint() -> str:
+    """OpenAlex's API: ``KB_OPENALEX_API``, else https://api.openalex.org."""
+    return os.environ.get("KB_OPENALEX_API", "").strip() or openalex.DEFAULT_API
+
+
+def openalex_key() -> str:
+    """The OpenAlex API key of ``KB_OPENALEX_KEY``, or '' (OpenAlex answers without one)."""
+    return os.environ.get("KB_OPENALEX_KEY", "").strip()
 
 
 def deadline() -> float | None:
@@ -48,12 +61,14 @@ def deadline() -> float | None:
 
 
 def open_client(config: Config, **options: Any) -> PoliteClient:
-    """A client with the response cache under ``.kb/net/`` and arXiv's request interval;
+    """A client with the response cache under ``.kb/net/`` and arXiv's and OpenAlex's
+    request intervals (arXiv's wins when a test serves both from one host);
     ``options`` (refresh, notify, ...) go to :class:`PoliteClient`."""
     arxiv_host = urlsplit(endpoints(config).arxiv).netloc
+    openalex_host = urlsplit(openalex_endpoint()).netloc
     settings: dict[str, Any] = {
         "cache_dir": config.cache_dir / "net", "contact": config.options.contact,
-        "intervals": {arxiv_host: arxiv.INTERVAL},
+        "intervals": {openalex_host: openalex.INTERVAL, arxiv_host: arxiv.INTERVAL},
     }
     limit = deadline()
     if limit is not None:

@@ -87,6 +87,7 @@ class Paper(_Model):
     abstract: str | None = None
     summary: str | None = None
     bibtex: dict[str, str] = Field(default_factory=dict)
+    cites: list[str] = Field(default_factory=list)
     notes: str = Field("", exclude=True)
 
     @field_validator("type")

@@ -43,6 +43,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "abstract": "the paper's abstract, where the curator has one",
         "summary": "a short summary in the curator's words",
         "bibtex": "further BibTeX fields kept for export (pages, volume, publisher, ...)",
+        "cites": "keys of the course's papers this paper cites (kb enrich --references fills "
+                 "it from OpenAlex); the site shows them as 'Cites' and 'Cited by'",
     },
     "Session": {
         "session": "session number, unique",

@@ -1,4 +1,5 @@
-"""Paper metadata by id: arXiv's Atom API and Crossref's REST API, through httpx.
+"""Paper metadata by id (arXiv's Atom API, Crossref's REST API) and the citations between
+papers (OpenAlex's works API, :mod:`kb.net.openalex`), through httpx.
 
 ::
 

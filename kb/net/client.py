@@ -14,6 +14,8 @@
   ``(retries + 1) * deadline + retries * max_wait`` seconds, whatever the server does;
 - a cache of the answers the service's parser read (:mod:`kb.net.cache`): a record for 30
   days, "no such id" for a day; ``refresh`` asks again and replaces them;
+- query parameters that are secrets (an API key): sent with the request, but no part of the
+  cache's key, of what the cache keeps, or of any message;
 - an httpx transport seam: tests hand in a transport, or point the endpoints at a
   loopback server.
 """
@@ -26,6 +28,7 @@ from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote_plus, urlencode
 
 import httpx
 
@@ -101,11 +104,14 @@ class PoliteClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def get(self, url: str, *, what: str, read: Callable[[Answer], Parsed[T]]) -> T:
+    def get(self, url: str, *, what: str, read: Callable[[Answer], Parsed[T]],
+            secret: Mapping[str, str] | None = None) -> T:
         """What ``read`` makes of the answer to GET ``url``, from the cache when a good
         answer is kept there. ``read`` raises NetError on an answer it cannot use (which is
         then not kept) and says how long to keep one it read. ``what`` names the thing asked
-        for in error messages ('arXiv 2203.02155'). Raises NetError."""
+        for in error messages ('arXiv 2203.02155'). ``secret`` query parameters (an API key)
+        are added to the request only: the cache knows the answer by ``url`` and keeps
+        ``url``, and no message shows their values. Raises NetError."""
         if self.cache is not None and not self.refresh:
             cached = self.cache.load(url, self.now())
             if cached is not None:
@@ -116,7 +122,7 @@ class PoliteClient:
                 else:
                     self.cache_hits += 1
                     return parsed.value
-        answer = self._fetch(url, what)
+        answer = self._fetch(url, what, {k: v for k, v in (secret or {}).items() if v})
         parsed = read(answer)
         if self.cache is not None:
             self.cache.store(url, answer, parsed.keep)
@@ -152,7 +158,21 @@ class PoliteClient:
 
     # ------------------------------------------------------------ requests
 
-    def _fetch(self, url: str, what: str) -> Answer:
+    def _fetch(self, url: str, what: str, secret: Mapping[str, str]) -> Answer:
+        if not secret:
+            return self._fetch_public(url, what, url)
+        sent = url + ("&" if "?" in url else "?") + urlencode(secret)
+        try:
+            return self._fetch_public(sent, what, url)
+        except NetError as exc:  # a message that quotes the URL asked must not show the key
+            for value in secret.values():
+                for shown in (quote_plus(value), value):
+                    exc.message = exc.message.replace(shown, "***")
+                    exc.args = tuple(str(a).replace(shown, "***") for a in exc.args)
+            raise
+
+    def _fetch_public(self, url: str, what: str, public: str) -> Answer:
+        """GET ``url``; ``public`` is the URL as messages and the answer show it."""
         host = urlhost(url)
         for attempt in range(self.retries + 1):
             more = attempt < self.retries
@@ -177,12 +197,13 @@ class PoliteClient:
                 reach = "cannot reach" if connect else "lost the connection to"
                 raise OfflineError(f"{what}: {reach} {host} ({type(exc).__name__}: {exc})",
                                    fix="check the network connection (kb add needs it), or "
-                                       "set KB_ARXIV_API / KB_CROSSREF_API to a reachable "
-                                       "mirror") from None
+                                       "set KB_ARXIV_API / KB_CROSSREF_API / KB_OPENALEX_API "
+                                       "to a reachable mirror") from None
             except httpx.InvalidURL as exc:
-                raise NetError(f"{what}: {quoted(url)} is not a URL httpx can ask ({exc})",
-                               fix="check KB_ARXIV_API / KB_CROSSREF_API or the arxiv_api / "
-                                   "crossref_api options") from None
+                shown = str(exc) if public == url else "its address is malformed"
+                raise NetError(f"{what}: {quoted(public)} is not a URL httpx can ask ({shown})",
+                               fix="check KB_ARXIV_API / KB_CROSSREF_API / KB_OPENALEX_API or "
+                                   "the arxiv_api / crossref_api options") from None
             if raw.status in RETRIED:
                 asked = self._asked_wait(raw.headers)
                 status = f"{host} answered HTTP {raw.status} {raw.reason}".rstrip()
@@ -196,5 +217,6 @@ class PoliteClient:
                     continue
                 raise ServiceError(f"{what}: {status} {attempt + 1} times",
                                    fix="the service is busy or down; try again later")
-            return Answer(raw.url, raw.status, raw.text, fetched=self.now())
+            return Answer(public if public != url else raw.url, raw.status, raw.text,
+                          fetched=self.now())
         raise NetError(f"{what}: no answer")  # pragma: no cover - the loop always returns

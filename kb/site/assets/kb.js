@@ -1,5 +1,6 @@
-/* kb: sort and filter the papers table. Vanilla JS, no network; re-initialised on every
-   page load of mkdocs-material's instant navigation through its document$ observable. */
+/* kb: sort and filter the papers table; the map's tap card. Vanilla JS, no network;
+   re-initialised on every page load of mkdocs-material's instant navigation through its
+   document$ observable. */
 (function () {
   "use strict";
 
@@ -45,7 +46,91 @@
     box.querySelector(".kb-count").textContent = shown + (shown === 1 ? " paper" : " papers");
   }
 
+  /* The map: a mouse click opens a paper at once (its <title> showed on hover); a tap, a
+     pen or the keyboard's focus first shows a card with the title, year and sessions and a
+     link, and lights the paper's citation lines; a second tap on the same point opens it. */
+  var pointer = { kind: "mouse", at: 0 };
+
+  function initMap(figure) {
+    if (figure.getAttribute("data-kb-ready")) { return; }
+    figure.setAttribute("data-kb-ready", "1");
+    var plot = figure.querySelector(".kb-map-plot");
+    var card = figure.querySelector(".kb-map-card");
+    var svg = figure.querySelector(".kb-map-svg");
+    var lines = Array.prototype.slice.call(figure.querySelectorAll(".kb-map-edges line"));
+    var selected = null;
+
+    function light(key) {
+      lines.forEach(function (line) {
+        var on = !!key && (line.getAttribute("data-a") === key || line.getAttribute("data-b") === key);
+        line.classList.toggle("kb-lit", on);
+      });
+    }
+    function hide() {
+      if (selected) { selected.querySelector(".kb-dot").classList.remove("kb-selected"); }
+      selected = null;
+      card.hidden = true;
+      light(null);
+    }
+    function show(link) {
+      var dot = link.querySelector(".kb-dot");
+      if (selected && selected !== link) { selected.querySelector(".kb-dot").classList.remove("kb-selected"); }
+      selected = link;
+      dot.classList.add("kb-selected");
+      card.textContent = "";
+      var title = document.createElement("strong");
+      title.textContent = dot.getAttribute("data-title");
+      var where = document.createElement("span");
+      where.className = "kb-note";
+      where.textContent = dot.getAttribute("data-where");
+      var open = document.createElement("a");
+      open.className = "kb-link kb-map-open";
+      open.href = link.href && link.href.baseVal !== undefined ? link.href.baseVal : link.getAttribute("href");
+      open.textContent = "Open the paper \u2192";
+      card.appendChild(title);
+      card.appendChild(where);
+      card.appendChild(open);
+      card.hidden = false;
+      var box = plot.getBoundingClientRect(), at = dot.getBoundingClientRect();
+      var x = at.left + at.width / 2 - box.left, y = at.top + at.height / 2 - box.top;
+      var left = Math.max(0, Math.min(x - card.offsetWidth / 2, box.width - card.offsetWidth));
+      var top = y + 14;
+      if (top + card.offsetHeight > box.height) { top = Math.max(0, y - 14 - card.offsetHeight); }
+      card.style.left = left + "px";
+      card.style.top = top + "px";
+      light(dot.getAttribute("data-key"));
+    }
+    svg.addEventListener("pointerdown", function (event) {
+      pointer.kind = event.pointerType || "mouse";
+      pointer.at = Date.now();
+    }, true);
+    svg.querySelectorAll("a").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (pointer.kind === "mouse" && Date.now() - pointer.at < 1000) { return; }
+        if (selected === link && !card.hidden) { return; }  // the second tap opens the paper
+        event.preventDefault();
+        show(link);
+      });
+      link.addEventListener("focus", function () {
+        if (Date.now() - pointer.at > 500) { show(link); }  // focus from the keyboard
+      });
+      link.addEventListener("mouseenter", function () {
+        light(link.querySelector(".kb-dot").getAttribute("data-key"));
+      });
+      link.addEventListener("mouseleave", function () {
+        light(selected ? selected.querySelector(".kb-dot").getAttribute("data-key") : null);
+      });
+    });
+    document.addEventListener("click", function (event) {
+      if (selected && !plot.contains(event.target)) { hide(); }
+    });
+    figure.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { hide(); }
+    });
+  }
+
   function init() {
+    document.querySelectorAll("[data-kb-map]").forEach(initMap);
     // the theme's search dialog has no accessible name of its own
     var dialog = document.querySelector(".md-search[role=dialog]");
     if (dialog && !dialog.getAttribute("aria-label")) { dialog.setAttribute("aria-label", "Search"); }

@@ -80,6 +80,8 @@ class SiteData:
     bib_omit: frozenset[str] = frozenset()      # BibTeX fields the site leaves out (kb.model.privacy)
     poster_thumbs: dict[str, str] = field(default_factory=dict)  # poster slug -> site path of its image
     poster_pdfs: frozenset[str] = frozenset()   # slugs of posters with a PDF
+    cites: dict[str, list[str]] = field(default_factory=dict)     # key -> course papers it cites
+    cited_by: dict[str, list[str]] = field(default_factory=dict)  # key -> course papers citing it
 
     def __post_init__(self) -> None:
         readers: dict[str, list[tuple[Session, str, str | None]]] = defaultdict(list)
@@ -91,10 +93,26 @@ class SiteData:
             for key in dict.fromkeys(poster.papers):
                 discussed[key].append(poster)
         self.readers, self.discussed = dict(readers), dict(discussed)
+        self.cites, self.cited_by = citation_graph(self.project.papers)
 
     @property
     def papers(self) -> dict[str, Paper]:
         return self.project.papers
+
+
+def citation_graph(papers: dict[str, Paper]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Who cites whom in the course, from the papers' ``cites:`` fields: for each key the
+    papers it cites and the papers citing it, each list in key order. Keys that name no paper
+    of the course, and a paper citing itself, are left out (kb check reports them)."""
+    cites: dict[str, list[str]] = {}
+    cited_by: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(papers):
+        found = [k for k in dict.fromkeys(papers[key].cites) if k in papers and k != key]
+        if found:
+            cites[key] = sorted(found)
+            for other in cites[key]:
+                cited_by[other].append(key)
+    return cites, dict(cited_by)
 
 
 def front_matter(meta: dict[str, Any]) -> str:

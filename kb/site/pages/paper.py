@@ -34,6 +34,12 @@ def paper_page(data: SiteData, paper: Paper, href: Href, notes: str) -> str:
                for p in data.discussed.get(paper.key, []) if p.slug in data.poster_src]
     if sessions or posters:
         parts += ["## Read in the course", render("paper_uses.html", sessions=sessions, posters=posters)]
+    for heading, keys in (("Cites in this course", data.cites.get(paper.key, [])),
+                          ("Cited by in this course", data.cited_by.get(paper.key, []))):
+        if keys:
+            items = [{"href": href(paper_src(k)), "title": data.papers[k].title,
+                      "authors": data.papers[k].authors, "year": data.papers[k].year} for k in keys]
+            parts += [f"## {heading}", render("paper_links.html", items=items)]
     related = data.related.get(paper.key, [])
     if related:
         items = [{"href": href(paper_src(r.key)), "title": r.title, "authors": r.authors,
