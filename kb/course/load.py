@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from kb.course.config import Config
 from kb.course.yaml_emit import WIDTH, emit
 from kb.errors import ContentError
+from kb.model.clock import FIX_ERROR
 from kb.model.issue_codes import issue
 from kb.model.rules import KEY_RULE, check_key, key_problem
 from kb.model.suggest import suggest
@@ -234,6 +235,8 @@ def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
         msg = err["msg"].replace("Value error, ", "")
         if err["type"] == "missing":
             msg = "required field is missing"
+        if err["type"] == FIX_ERROR:  # the model's own message and fix (kb.model.clock)
+            fix = str(err.get("ctx", {}).get("fix", ""))
         issues.append(issue("schema", source.path, msg, fix=fix, field=_field_name(loc) or None,
                             line=source.line(*loc)))
     return issues
@@ -331,7 +334,8 @@ def load_project(config: Config) -> Project:
             project.papers[paper.key] = paper
     pages: tuple[tuple[str, type[BaseModel], Path, str, list[Any]], ...] = (
         ("session", Session, config.sessions_dir,
-         "remove it; sessions use session, date, title, readings, slides", project.sessions),
+         "remove it; sessions use session, date, time, end, location, title, presenters, "
+         "readings, order, slides", project.sessions),
         ("poster", Poster, config.posters_dir,
          "remove it; posters use title, authors, session, papers, tags", project.posters),
     )

@@ -11,8 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from kb.model.clock import datetime_problem, end_problem, parse_time
 from kb.model.limits import SESSION_MAX, YEAR_LIMIT, YEAR_MIN
 
 ENTRY_TYPES = frozenset(
@@ -65,6 +66,7 @@ class Paper(_Model):
     tags: list[str] = Field(default_factory=list)
     abstract: str | None = None
     summary: str | None = None
+    questions: list[str] = Field(default_factory=list)
     bibtex: dict[str, str] = Field(default_factory=dict)
     notes: str = Field("", exclude=True)
 
@@ -94,16 +96,48 @@ class Reading(_Model):
     key: str = Field(min_length=1)
     kind: ReadingKind = "required"
     note: str | None = None
+    presenters: list[str] = Field(default_factory=list)
+
+
+ReadingOrder = Literal["suggested", "listed"]
 
 
 class Session(_Model):
     slug: str = Field(exclude=True)
     session: int = Field(ge=0, le=SESSION_MAX)
     date: dt.date | None = None
+    time: dt.time | None = None
+    end: dt.time | None = None
+    location: str | None = None
     title: str = Field(min_length=1)
+    presenters: list[str] = Field(default_factory=list)
     readings: list[Reading] = Field(default_factory=list)
+    order: ReadingOrder = "suggested"
     slides: str | None = None
     body: str = Field("", exclude=True)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_without_time(cls, value: object) -> object:
+        """``date: 2026-12-09 14:00`` says to write the time under ``time:``."""
+        problem = datetime_problem(value)
+        if problem is not None:
+            raise problem
+        return value
+
+    @field_validator("time", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object, info: ValidationInfo) -> object:
+        return parse_time(value, info.field_name or "time")
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: dt.time | None, info: ValidationInfo) -> dt.time | None:
+        if value is not None and "time" in info.data:
+            problem = end_problem(info.data["time"], value)
+            if problem is not None:
+                raise problem
+        return value
 
 
 class Poster(_Model):
