@@ -57,7 +57,7 @@ def _plan(data: SiteData, session: Session, href: Href, listed: bool) -> str:
                if r.key in data.papers]
     items = [{"paper": data.papers[r.key], "kind": r.kind, "href": href(paper_src(r.key)),
               "time": data.time(r.key), "presenters": presenters(session, r)} for r in ordered]
-    rule = "In the order the session lists them." if listed else f"Suggested order: {ORDER_RULE}."
+    rule = "In the order the instructor lists them." if listed else f"Suggested order: {ORDER_RULE}."
     return render("reading_plan.html", items=items, rule=rule, time_rule=RULE,
                   required=total(data.time(r.key) for r in ordered if r.kind == "required"),
                   all=total(data.time(r.key) for r in ordered))
