@@ -33,21 +33,23 @@ def test_kb_fields_lists_readings_and_kinds() -> None:
     assert result.exit_code == 0
     text = result.output
     assert text.startswith("Paper  papers/<key>.md: the file name is the citation key, the body "
-                           "holds the notes\n  type      str (default misc)\n")
+                           "holds the notes\n  type       str (default misc)\n")
     assert ("Reading  one item of a session's readings:\n"
-            "  key   str (required; not empty)\n"
-            "        the paper's key (its file name in papers/ without .md)\n"
-            "  kind  one of required, optional, background, presentation (default required)\n"
-            "        what the reading asks of students (see the reading kinds below)\n"
-            "  note  str or none\n"
-            "        a note for students, shown with the reading\n") in text
+            "  key         str (required; not empty)\n"
+            "              the paper's key (its file name in papers/ without .md)\n"
+            "  kind        one of required, optional, background, presentation (default required)\n"
+            "              what the reading asks of students (see the reading kinds below)\n"
+            "  note        str or none\n"
+            "              a note for students, shown with the reading\n"
+            "  presenters  list of str\n"
+            "              names of those presenting this reading (for kind presentation)\n") in text
     assert text.endswith(
         "Reading kinds\n"
         "  required      everyone reads it before the session (counted in kb report's load)\n"
         "  optional      for those who want more\n"
         "  background    context the session assumes\n"
         "  presentation  presented in the session by a student or a group\n")
-    assert "  session   int (required; >= 0, <= 999)\n" in text
+    assert "  session     int (required; >= 0, <= 999)\n" in text
 
 
 def test_kb_fields_json() -> None:

@@ -1,5 +1,6 @@
-"""`kb report` and the instructor's page: readings per kind, load per session (pages, or words
-of abstract, said which), tags covered, and what the course leaves out."""
+"""`kb report` and the instructor's page: readings per kind, reading time per session (the
+estimate of kb.model.reading_time, tested in test_course_layer.py), tags covered, and what the
+course leaves out."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import pytest
 
 from big_course import copy_course, make_big_course
 from conftest import paper, run, write
-from kb.model.entries import Paper
-from kb.checks.report import paper_load
 
 SESSION_3 = """---
 session: 3
@@ -66,15 +65,15 @@ def test_report_table_shows_load_per_week_and_unused_papers(weeks: Path) -> None
     assert lines[:9] == [
         "4 sessions, 479 papers",
         "",
-        "  #   date         req   opt   bg   pres     load req     load all   tags",
+        "  #   date         req   opt   bg   pres     time req     time all   tags",
         " " + "─" * 73,
-        "  1   2025-10-15     1     0    0      0         11 p         11 p      1",
-        "  2   2025-10-22     2     1    0      0   11 p + 1 ?   11 p + 2 ?      1",
-        "  3   2025-10-29     2     1    1      0         31 p   42 p + 1 ?      2",
-        "  4   2025-11-05     0     1    0      1            -    4 w + 1 ?      1",
+        "  1   2025-10-15     1     0    0      0         1h05         1h05      1",
+        "  2   2025-10-22     2     1    0      0   1h05 + 1 ?   1h05 + 2 ?      1",
+        "  3   2025-10-29     2     1    1      0         3h05   4h10 + 1 ?      2",
+        "  4   2025-11-05     0     1    0      1            -    1m* + 1 ?      1",
         "",
     ]
-    assert lines[14:23] == [
+    assert lines[15:24] == [
         "", "sessions and the tags their readings cover:",
         "  1. Introduction", "     architecture",
         "  2. Attention and transformers", "     architecture",
@@ -96,32 +95,21 @@ def test_report_json(weeks: Path) -> None:
     data = json.loads(run(weeks, "report", "--json").output)
     three = data["sessions"][2]
     assert three["kinds"] == {"required": 2, "optional": 1, "background": 1, "presentation": 0}
-    assert three["required"] == {"pages": 31, "paged": 2, "words": 0, "worded": 0, "unknown": 0,
-                                 "text": "31 p"}
+    # 19 + 12 pages at 6 minutes a page
+    assert three["required"] == {"minutes": 186, "readings": 2, "unknown": 0, "from_text": 0,
+                                 "text": "3h05"}
+    assert three["total"]["text"] == "4h10 + 1 ?"
     assert three["tags"] == ["architecture", "nlp"]
-    assert data["loads"]["mikolov2013counted"] == {"pages": 12, "words": 3, "source": "arxiv-comment"}
-    assert data["loads"]["Bengio.Ducharme.Vincent.ea.2003"]["source"] == "pages"
-    assert data["loads"]["summarised2020"] == {"pages": None, "words": 4, "source": "summary"}
+    assert data["times"]["mikolov2013counted"] == {"minutes": 72, "source": "arxiv-comment",
+                                                   "amount": 12}
+    assert data["times"]["Bengio.Ducharme.Vincent.ea.2003"] == {"minutes": 114, "source": "pages",
+                                                                "amount": 19}
+    # "Four words of summary." and "Notes.": 5 words, at least a minute
+    assert data["times"]["summarised2020"] == {"minutes": 1, "source": "words", "amount": 5}
     assert len(data["unused"]) == 472 and data["no_required"] == [4]
     assert data["repeated"] == {"Bahdanau.Cho.Bengio.2014": [2, 4],
                                 "vaswani2017attention": [1, 2, 3]}
     assert data["uncovered_tags"] == ["rlhf"]
-
-
-@pytest.mark.parametrize("bibtex,abstract,expected", [
-    ({"pages": "1877--1901"}, None, (25, "pages")),
-    ({"pages": "12–20"}, None, (9, "pages")),
-    ({"numpages": "14", "pages": "1--2"}, None, (14, "numpages")),
-    ({"pages": "e1234"}, "one two three", (None, "abstract")),
-    ({"pages": "20--10"}, None, (None, "summary")),
-    ({"comments": "Accepted at ICLR; 9 pages"}, None, (9, "arxiv-comment")),
-    ({}, None, (None, "summary")),
-])
-def test_paper_load_sources(bibtex: dict[str, str], abstract: str | None,
-                            expected: tuple[int | None, str]) -> None:
-    p = Paper(key="k", title="T", bibtex=bibtex, abstract=abstract, summary="a short one")
-    load = paper_load(p)
-    assert (load.pages, load.source) == expected
 
 
 def test_report_page_in_the_site(weeks: Path, tmp_path: Path) -> None:
@@ -133,8 +121,8 @@ def test_report_page_in_the_site(weeks: Path, tmp_path: Path) -> None:
     site = build_site(root, strict=False, embedder=HashingEmbedder())
     page = article((site / "report/index.html").read_text(encoding="utf-8"))
     text = text_of(page)
-    assert "3. Neural language models 2025-10-29 2 1 1 0 31 p 42 p + 1 ?" in text
-    assert '<td style="text-align: right;">42\u00a0p\u00a0+\u00a01\u00a0?</td>' in page
+    assert "3. Neural language models 2025-10-29 2 1 1 0 3h05 4h10 + 1 ?" in text
+    assert '<td style="text-align: right;">4h10\u00a0+\u00a01\u00a0?</td>' in page
     assert '<a href="../sessions/03-neural-lms/">3. Neural language models</a>' in page
     assert "Papers no session or poster uses (472)" in text
     assert '<a href="../papers/Abadi.Barham.Chen.ea.2016/">' in page

@@ -252,6 +252,10 @@ def check_references(project: Project, config: Config) -> Iterable[Issue]:
                         field="session", line=source.line("session"))
         else:
             numbers[session.session] = source.path
+        if session.date is None:
+            yield issue("no-date", source.path, f"session {session.session} has no date, so it is "
+                        "missing from the calendar (sessions.ics)", field="date",
+                        line=source.lines.get(("date",)) or source.line("session"))
         prefix = re.match(r"^(\d+)-", session.slug)
         if prefix and int(prefix.group(1)) != session.session:
             yield issue("session-filename", source.path,

@@ -24,9 +24,9 @@ def _keys(title: str, items: list[str], show_all: bool) -> list[str]:
 
 @cli.command("report")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the report as JSON (sessions with readings per kind, load and tags; "
-                   "unused papers; sessions without required reading; repeated papers; "
-                   "uncovered tags; the load of each paper read).")
+              help="Print the report as JSON (sessions with readings per kind, reading time and "
+                   "tags; unused papers; sessions without required reading; repeated papers; "
+                   "uncovered tags; the reading time of each paper read).")
 @click.option("--all", "show_all", is_flag=True,
               help=f"List every unused paper (the text report names the first {LIST_LIMIT}).")
 @pass_state
@@ -34,19 +34,20 @@ def report_command(state: State, as_json: bool, show_all: bool) -> None:
     """The course at a glance, for the instructor.
 
     Per session: its readings by kind (required, optional, background, presentation), the
-    reading load of its required readings, and the tags its readings cover. Then the papers no
-    session or poster uses, the sessions without a required reading, the papers read in
-    several sessions, and the tags of the vocabulary no session covers.
+    reading time of its required readings and of all, and the tags its readings cover. Then the
+    papers no session or poster uses, the sessions without a required reading, the papers read
+    in several sessions, and the tags of the vocabulary no session covers.
 
-    Load counts pages where a paper has them (its pages or numpages field, or arXiv's
-    "N pages" comment), else the words of its abstract or summary, and says which.
+    Reading time is the estimate the site shows students: 6 minutes a page where a paper has a
+    page count (its numpages or pages field, or arXiv's "N pages" comment), else 200 words a
+    minute over its abstract, summary and notes (marked *).
     """
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from kb.course.load import load_project
-    from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, course_report
+    from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, course_report, time_text
 
     project = load_project(state.config)
     report = course_report(project, state.config)
@@ -59,13 +60,13 @@ def report_command(state: State, as_json: bool, show_all: bool) -> None:
         return
     table = Table(title=f"{plural(len(report.sessions), 'session')}, {plural(report.papers, 'paper')}",
                   title_justify="left", box=box.SIMPLE_HEAD)
-    for name in ("#", "date", "req", "opt", "bg", "pres", "load req", "load all", "tags"):
+    for name in ("#", "date", "req", "opt", "bg", "pres", "time req", "time all", "tags"):
         table.add_column(name, justify="left" if name == "date" else "right", no_wrap=True)
     for row in report.sessions:
         k = row.kinds
         table.add_row(str(row.session), row.date or "", str(k["required"]),
                       str(k["optional"]), str(k["background"]), str(k["presentation"]),
-                      str(row.required), str(row.total), str(len(row.tags)))
+                      time_text(row.required), time_text(row.total), str(len(row.tags)))
     Console(soft_wrap=False).print(table)
     width = max((len(str(row.session)) for row in report.sessions), default=1)
     lines = [*textwrap.wrap(KINDS_LEGEND + " " + LOAD_LEGEND, 80), "",

@@ -17,6 +17,7 @@ from kb.model.issue_codes import validate_settings
 from kb.errors import ConfigError
 from kb.course.option_schema import Field, OptionError, Options, field_validator
 from kb.model.privacy import DEFAULT_PRIVATE_FIELDS
+from kb.model.suggest import suggest
 
 CONFIG_FILE = "mkdocs.yml"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -75,6 +76,10 @@ class KbOptions(Options):
     contact: str = Field(
         "", description="an e-mail address sent in kb's User-Agent (Crossref's polite pool)"
     )
+    timezone: str = Field(
+        "", description="the IANA time zone of the sessions' time: and end:, e.g. Europe/Berlin "
+        "(empty: the calendar's times are local wherever it is read)"
+    )
 
     @field_validator("not_duplicates")
     @classmethod
@@ -93,6 +98,18 @@ class KbOptions(Options):
             raise ValueError("write one 'code: error|warning|off' per line")
         return validate_settings(value)
 
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        value = value.strip()
+        if value and not known_timezone(value):
+            import zoneinfo
+
+            raise ValueError(f"unknown time zone {value!r}: "
+                             + suggest(value, sorted(zoneinfo.available_timezones()),
+                                       "write an IANA name such as Europe/Berlin or America/New_York"))
+        return value
+
     @field_validator("report", mode="before")
     @classmethod
     def _report(cls, value: Any) -> Any:
@@ -106,6 +123,19 @@ class KbOptions(Options):
         if isinstance(value, list):  # a bare list of tags is a vocabulary without descriptions
             return {str(tag): "" for tag in value}
         return value if value is not None else {}
+
+
+def known_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows (zoneinfo)."""
+    import zoneinfo
+
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 class Config:

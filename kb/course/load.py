@@ -19,6 +19,7 @@ from kb.course.config import Config
 from kb.course.yaml_emit import WIDTH, emit
 from kb.errors import ContentError
 from kb.model.dates import date_problem
+from kb.model.clock import FIX_ERROR
 from kb.model.issue_codes import issue
 from kb.model.rules import KEY_RULE, check_key, key_problem
 from kb.model.suggest import suggest
@@ -245,6 +246,8 @@ def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
         msg = err["msg"].replace("Value error, ", "")
         if err["type"] == "missing":
             msg = "required field is missing"
+        elif err["type"] == FIX_ERROR:  # the model's own message and fix (kb.model.clock)
+            fix = str(err.get("ctx", {}).get("fix", ""))
         elif loc == ("year",) and err["type"] in ("int_parsing", "int_type", "int_from_float"):
             msg, fix = _year_problem(err.get("input"))
         elif loc and loc[-1] == "date" and (err["type"].startswith("date")
@@ -356,7 +359,8 @@ def load_project(config: Config) -> Project:
             project.papers[paper.key] = paper
     pages: tuple[tuple[str, type[BaseModel], Path, str, list[Any]], ...] = (
         ("session", Session, config.sessions_dir,
-         "remove it; sessions use session, date, title, readings, slides", project.sessions),
+         "remove it; sessions use session, date, time, end, location, title, presenters, "
+         "readings, order, slides", project.sessions),
         ("poster", Poster, config.posters_dir,
          "remove it; posters use title, authors, session, papers, tags", project.posters),
     )

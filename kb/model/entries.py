@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from kb.model.clock import datetime_problem, end_problem, parse_time
 from kb.model.limits import SESSION_MAX, YEAR_LIMIT, YEAR_MIN
 
 ENTRY_TYPES = frozenset(
@@ -86,6 +87,7 @@ class Paper(_Model):
     tags: list[str] = Field(default_factory=list)
     abstract: str | None = None
     summary: str | None = None
+    questions: list[str] = Field(default_factory=list)
     bibtex: dict[str, str] = Field(default_factory=dict)
     cites: list[str] = Field(default_factory=list)
     notes: str = Field("", exclude=True)
@@ -116,23 +118,36 @@ class Reading(_Model):
     key: str = Field(min_length=1)
     kind: ReadingKind = "required"
     note: str | None = None
+    presenters: list[str] = Field(default_factory=list)
+
+
+ReadingOrder = Literal["suggested", "listed"]
 
 
 class Session(_Model):
     slug: str = Field(exclude=True)
     session: int = Field(ge=0, le=SESSION_MAX)
     date: dt.date | None = None
+    time: dt.time | None = None
+    end: dt.time | None = None
+    location: str | None = None
     title: str = Field(min_length=1)
+    presenters: list[str] = Field(default_factory=list)
     readings: list[Reading] = Field(default_factory=list)
+    order: ReadingOrder = "suggested"
     slides: str | None = None
     body: str = Field("", exclude=True)
 
     @field_validator("date", mode="before")
     @classmethod
-    def _no_number(cls, value: object) -> object:
-        """A number is not a date (pydantic would read 20261209 as seconds since 1970)."""
+    def _date(cls, value: object) -> object:
+        """A number is not a date (pydantic would read 20261209 as seconds since 1970), and
+        ``date: 2026-12-09 14:00`` says to write the time under ``time:``."""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             raise ValueError(f"{value!r} is a number, not a date")
+        problem = datetime_problem(value)
+        if problem is not None:
+            raise problem
         return value
 
     @field_validator("readings", mode="before")
@@ -144,6 +159,20 @@ class Session(_Model):
             return []
         if isinstance(value, list):
             return [{"key": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("time", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object, info: ValidationInfo) -> object:
+        return parse_time(value, info.field_name or "time")
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, value: dt.time | None, info: ValidationInfo) -> dt.time | None:
+        if value is not None and "time" in info.data:
+            problem = end_problem(info.data["time"], value)
+            if problem is not None:
+                raise problem
         return value
 
 

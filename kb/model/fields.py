@@ -42,22 +42,37 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "tags": "tags, lowercase-with-hyphens (the vocabulary is plugins.kb.tags)",
         "abstract": "the paper's abstract, where the curator has one",
         "summary": "a short summary in the curator's words",
+        "questions": "questions for discussion, gathered on the page of each session that reads "
+                     "the paper; without it, the list items under a notes heading 'Questions for "
+                     "discussion' (or 'Discussion questions') are gathered",
         "bibtex": "further BibTeX fields kept for export (pages, volume, publisher, ...)",
         "cites": "keys of the course's papers this paper cites (kb enrich --references fills "
                  "it from OpenAlex); the site shows them as 'Cites' and 'Cited by'",
     },
     "Session": {
         "session": "session number, unique",
-        "date": "the session's date",
+        "date": "the session's date; a session without one is left out of the calendar "
+                "(kb check warns: no-date)",
+        "time": "when it starts, on the 24-hour clock in the timezone option's zone (the calendar "
+                "then has a timed event instead of an all-day one)",
+        "end": "when it ends, after time: (the calendar event's end)",
+        "location": "where it takes place (room, building, or 'online'); shown on the schedule "
+                    "and in the calendar",
         "title": "the session's title",
+        "presenters": "names of the students presenting in the session (each reading may name "
+                      "its own presenters)",
         "readings": "the reading list: one mapping per reading (the fields below), or a bare "
                     "key for a required reading ('- vaswani2017attention')",
+        "order": "suggested: the session page suggests an order (required, background, "
+                 "presentation, optional; within a kind a paper before those that cite it, else "
+                 "the older first, else as listed); listed: the order of readings: as written",
         "slides": "link to the slides (http or https)",
     },
     "Reading": {
         "key": "the paper's key (its file name in papers/ without .md)",
         "kind": "what the reading asks of students (see the reading kinds below)",
         "note": "a note for students, shown with the reading",
+        "presenters": "names of those presenting this reading (for kind presentation)",
     },
     "Poster": {
         "title": "the poster's title",
@@ -108,6 +123,8 @@ def type_name(annotation: Any) -> str:
         return "mapping" + (f" of {type_name(args[0])} to {type_name(args[1])}" if args else "")
     if annotation is dt.date:
         return "date (YYYY-MM-DD)"
+    if annotation is dt.time:
+        return 'time (HH:MM, quoted: "14:00")'
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation.__name__.lower()
     return getattr(annotation, "__name__", str(annotation))

@@ -133,6 +133,9 @@ _ALL = (
          "give each session its own number", locked=True),
     Code("session-filename", "warning", "a session file name whose number differs from session:",
          "rename the file to NN-<slug>.md or correct session:"),
+    Code("no-date", "warning", "a session without a date: it is missing from the calendar "
+         "(sessions.ics), and the schedule cannot tell whether it is past or next",
+         "add date: YYYY-MM-DD (and time: \"HH:MM\" for a timed calendar event)"),
     Code("session-order", "error", "a session dated before the session numbered below it",
          "correct the date or the number"),
     Code("dangling-session", "error", "a poster's session number names no session",

@@ -39,6 +39,7 @@ from kb.course.config import Config, options_from_mapping
 from kb.errors import KbError
 from kb.model.entries import Issue, Project
 from kb.model.privacy import public_project, site_omitted
+from kb.model.reading_time import RULE, reading_minutes
 from kb.model.rules import TAG_RE
 from kb.site.citations import Citations
 from kb.site.pages import common as P
@@ -219,7 +220,9 @@ class Site:
         if self.standalone:  # no sanitising after Markdown: the notes' HTML is cleaned here
             notes.convert = _cleaned(notes.convert)  # type: ignore[method-assign]
         omit = site_omitted(kb.options.private_fields, kb.options.bib_curator_fields)
-        self.data = P.SiteData(project, session_src, poster_src, related, notes, bib_omit=omit)
+        times = {key: reading_minutes(paper) for key, paper in self.project.papers.items()}
+        self.data = P.SiteData(project, session_src, poster_src, related, notes, bib_omit=omit,
+                               times=times, timezone=kb.options.timezone)
 
         for key, paper in project.papers.items():
             add(P.paper_src(key), paper_stub(paper), ("paper", key), in_nav=False)
@@ -284,7 +287,8 @@ class Site:
             return self.url(src) if src and src in have else None
 
         put(CALENDAR, calendar(self.settings.site_name, list(project.sessions), project.papers,
-                               self.settings.site_url, session_url, self._today))
+                               self.settings.site_url, session_url, self._today,
+                               timezone=kb.options.timezone, time=self.data.time))
         self._media = {}
         for poster in project.posters:
             if poster.slug not in poster_src:
@@ -362,9 +366,10 @@ class Site:
         assert data is not None
         if schedule.MARKER_RE.search(markdown) or role == "schedule":
             rows = schedule.rows(data.project.sessions, data.papers, data.project.posters,
-                                 data.session_src, data.poster_src, P.paper_src, href, self._today)
+                                 data.session_src, data.poster_src, P.paper_src, href, self._today,
+                                 data.time)
             table = P.render("schedule.html", rows=rows, calendar_href=href(CALENDAR),
-                             calendar_name=CALENDAR)
+                             calendar_name=CALENDAR, timezone=data.timezone, time_rule=RULE)
             if role == "schedule" and not schedule.MARKER_RE.search(markdown):
                 markdown = markdown.rstrip() + "\n\n" + schedule.MARKER + "\n"
             markdown = schedule.MARKER_RE.sub(lambda _: table, markdown)

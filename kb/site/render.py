@@ -20,6 +20,7 @@ import markdown as markdown_lib
 from kb.errors import KbError
 from kb.model.entries import Paper
 from kb.model.names import lead_authors, name_list, short_authors
+from kb.model.reading_time import duration
 from kb.model.venues import short_venue
 
 
@@ -44,6 +45,7 @@ def environment() -> jinja2.Environment:
     env.filters["name_list"] = name_list
     env.filters["paragraphs"] = paragraphs
     env.filters["short_venue"] = short_venue
+    env.filters["duration"] = duration
     env.globals["safe_url"] = safe_url
     return env
 

@@ -1,6 +1,6 @@
-/* kb: sort and filter the papers table; the map's tap card. Vanilla JS, no network;
-   re-initialised on every page load of mkdocs-material's instant navigation through its
-   document$ observable. */
+/* kb: sort and filter the papers table, the map's tap card, and mark the schedule's past and
+   next sessions at view time. Vanilla JS, no network; re-initialised on every page load of
+   mkdocs-material's instant navigation through its document$ observable. */
 (function () {
   "use strict";
 
@@ -129,8 +129,82 @@
     });
   }
 
+  // "Now" in the course's time zone (the schedule's data-kb-timezone), else the reader's:
+  // {date: "YYYY-MM-DD", time: "HH:MM"}.
+  function now(zone) {
+    var options = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+      minute: "2-digit", hourCycle: "h23" };
+    var parts;
+    try {
+      if (zone) { options.timeZone = zone; }
+      parts = new Intl.DateTimeFormat("en-US", options).formatToParts(new Date());
+    } catch (error) {  // a zone this browser does not know: the reader's own
+      delete options.timeZone;
+      parts = new Intl.DateTimeFormat("en-US", options).formatToParts(new Date());
+    }
+    var get = function (type) {
+      var part = parts.filter(function (p) { return p.type === type; })[0];
+      return part ? part.value : "";
+    };
+    var hour = get("hour") === "24" ? "00" : get("hour");
+    return { date: get("year") + "-" + get("month") + "-" + get("day"), time: hour + ":" + get("minute") };
+  }
+
+  function setStatus(row, status) {
+    row.className = row.className.replace(/\bkb-status-[\w-]+/g, "").trim();
+    row.classList.add("kb-status-" + status);
+    var cell = row.querySelector(".kb-col-session");
+    if (!cell) { return; }
+    cell.querySelectorAll(".kb-badge").forEach(function (badge) {
+      var before = badge.previousSibling;
+      if (before && before.nodeType === 3 && /^\s*$/.test(before.nodeValue)) { before.remove(); }
+      badge.remove();
+    });
+    if (status === "next" || status === "today") {
+      var badge = document.createElement("span");
+      badge.className = "kb-badge kb-badge-" + status;
+      badge.textContent = status;
+      var title = cell.querySelector("a");
+      cell.insertBefore(badge, title ? title.nextSibling : cell.firstChild);
+      cell.insertBefore(document.createTextNode(" "), badge);
+    }
+  }
+
+  // The same rule as the build (kb.site.pages.schedule.statuses), on today's date: past, today
+  // (or past once its end: has gone by), the first later one next, the others upcoming.
+  function markSessions(wrap) {
+    var current = now(wrap.getAttribute("data-kb-timezone"));
+    var rows = Array.prototype.filter.call(wrap.querySelectorAll("tbody tr"), function (row) {
+      return row.querySelector("td[data-kb-date]");
+    });
+    var dated = rows.map(function (row, index) {
+      var cell = row.querySelector("td[data-kb-date]");
+      return { row: row, index: index, date: cell.getAttribute("data-kb-date"),
+        end: cell.getAttribute("data-kb-end") || "" };
+    });
+    dated.sort(function (a, b) { return a.date < b.date ? -1 : a.date > b.date ? 1 : a.index - b.index; });
+    var nextSeen = false;
+    dated.forEach(function (item) {
+      var status;
+      if (item.date < current.date || (item.date === current.date && item.end && item.end <= current.time)) {
+        status = "past";
+      } else if (item.date === current.date) {
+        status = "today";
+        nextSeen = true;
+      } else if (!nextSeen) {
+        status = "next";
+        nextSeen = true;
+      } else {
+        status = "upcoming";
+      }
+      setStatus(item.row, status);
+    });
+    wrap.setAttribute("data-kb-marked", current.date + "T" + current.time);
+  }
+
   function init() {
     document.querySelectorAll("[data-kb-map]").forEach(initMap);
+    document.querySelectorAll(".kb-schedule-wrap").forEach(markSessions);
     // the theme's search dialog has no accessible name of its own
     var dialog = document.querySelector(".md-search[role=dialog]");
     if (dialog && !dialog.getAttribute("aria-label")) { dialog.setAttribute("aria-label", "Search"); }

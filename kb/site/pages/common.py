@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from kb.model.entries import Paper, Poster, Project, Session
+from kb.model.reading_time import Estimate, reading_minutes
 from kb.site.render import SafeMarkdown, fragment
 from kb.model.rules import TAG_RE
 
@@ -82,6 +83,10 @@ class SiteData:
     poster_pdfs: frozenset[str] = frozenset()   # slugs of posters with a PDF
     cites: dict[str, list[str]] = field(default_factory=dict)     # key -> course papers it cites
     cited_by: dict[str, list[str]] = field(default_factory=dict)  # key -> course papers citing it
+    #: paper key -> its reading time; the build computes them from the papers before their
+    #: private fields are dropped (an arXiv "N pages" comment counts, only the number shows)
+    times: dict[str, Estimate] = field(default_factory=dict)
+    timezone: str = ""                           # the sessions' IANA time zone, or ''
 
     def __post_init__(self) -> None:
         readers: dict[str, list[tuple[Session, str, str | None]]] = defaultdict(list)
@@ -98,6 +103,12 @@ class SiteData:
     @property
     def papers(self) -> dict[str, Paper]:
         return self.project.papers
+
+    def time(self, key: str) -> Estimate:
+        """The reading time of paper ``key``."""
+        if key not in self.times:
+            self.times[key] = reading_minutes(self.papers[key])
+        return self.times[key]
 
 
 def citation_graph(papers: dict[str, Paper]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -119,9 +130,12 @@ def front_matter(meta: dict[str, Any]) -> str:
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n"
 
 
-def paper_cards(data: SiteData, entries: list[tuple[str, str | None, str | None]], href: Href) -> str:
+def paper_cards(data: SiteData, entries: list[tuple[str, str | None, str | None]], href: Href,
+                *, timed: bool = False) -> str:
+    """Cards of papers (key, kind label, note); ``timed`` shows each one's reading time."""
     cards = [{"paper": data.papers[key], "kind": kind, "note": note, "href": href(paper_src(key)),
-              "tags": tag_chips(data.papers[key].tags, href)}
+              "tags": tag_chips(data.papers[key].tags, href),
+              "time": data.time(key) if timed else None}
              for key, kind, note in entries if key in data.papers]
     return render("cards.html", cards=cards)
 

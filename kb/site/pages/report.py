@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from kb.model.entries import Paper
 from kb.model.plural import plural
-from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, CourseReport
+from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, CourseReport, time_text
 from kb.site.render import md_escape
 
 REPORT_PAGE = "report.md"
@@ -18,8 +18,8 @@ def _cell(text: str) -> str:
     return md_escape(text).replace("|", "\\|")
 
 
-def _nbsp(load: object) -> str:
-    return str(load).replace(" ", "\u00a0")  # '15 p + 230 w' on one line
+def _nbsp(text: str) -> str:
+    return text.replace(" ", "\u00a0")  # '≈ 1 h 30 min' on one line
 
 
 def report_page(report: CourseReport, papers: dict[str, Paper], session_src: dict[int, str],
@@ -39,14 +39,14 @@ def report_page(report: CourseReport, papers: dict[str, Paper], session_src: dic
     out = ["# Course report", "",
            f"{plural(len(report.sessions), 'session')}, {plural(report.papers, 'paper')}. "
            + KINDS_LEGEND, "",
-           "| session | date | req | opt | bg | pres | load req | load all |",
+           "| session | date | req | opt | bg | pres | time req | time all |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in report.sessions:
         k = row.kinds
         out.append(f"| {session(row.session, row.title)} | {row.date or ''} | {k['required']} | "
                    f"{k['optional']} | {k['background']} | {k['presentation']} | "
-                   f"{_nbsp(row.required)} | {_nbsp(row.total)} |")
-    out += ["", LOAD_LEGEND.capitalize() + "."]
+                   f"{_nbsp(_cell(time_text(row.required)))} | {_nbsp(_cell(time_text(row.total)))} |")
+    out += ["", _cell(LOAD_LEGEND) + "."]
 
     def section(title: str, items: list[str]) -> None:
         out.extend(["", f"## {title} ({len(items)})", ""])

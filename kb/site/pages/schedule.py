@@ -1,11 +1,15 @@
 """The course schedule, generated from the session files: a table of the sessions.
 
-A session file is all it takes: its number, date, title, required readings, slides and the
-posters presented in it appear in the schedule page (``sessions/index.md``), in any page
+A session file is all it takes: its number, date and time, place, title, readings by kind
+(required and presented ones named, with presenters; optional and background ones named when
+nothing is required, else counted), their reading time, slides and the posters presented in
+it appear in the schedule page (``sessions/index.md``), in any page
 that holds the marker ``<!-- kb:schedule -->`` (the home page, typically) and in the
 calendar file ``sessions.ics`` that students subscribe to (:mod:`kb.site.pages.calendar`).
-Past and upcoming sessions are told apart by the build date: today, or ``SOURCE_DATE_EPOCH``
-for reproducible builds.
+Past and upcoming sessions are told apart by the build date (today, or ``SOURCE_DATE_EPOCH``
+for reproducible builds), and again in the browser at view time by kb.js, which reads the
+dates and times from the schedule's data attributes; the build's marks stay for readers
+without JavaScript.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from kb.model.entries import Paper, Poster, Session
+from kb.model.entries import Paper, Poster, Reading, Session
+from kb.model.reading_order import KIND_ORDER, reading_order
+from kb.model.reading_time import Estimate, Total, total
 
 SCHEDULE_PAGE = "sessions/index.md"
 MARKER = "<!-- kb:schedule -->"
@@ -54,6 +60,29 @@ def statuses(sessions: Iterable[Session], today: dt.date) -> dict[int, str]:
 
 
 STATUS_LABEL = {"past": "", "today": "today", "next": "next", "upcoming": ""}
+GROUP_LABEL = {"required": "required", "background": "background", "presentation": "presented",
+               "optional": "optional"}
+
+
+@dataclass
+class Item:
+    """One reading as the schedule names it."""
+
+    paper: Paper
+    href: str
+    time: Estimate
+    presenters: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    """A session's readings of one kind: named (``items``), or only counted."""
+
+    kind: str
+    label: str
+    count: int
+    items: list[Item] = field(default_factory=list)
+    presenters: list[str] = field(default_factory=list)  # the session's, for several readings
 
 
 @dataclass
@@ -63,25 +92,67 @@ class Row:
     session: Session
     status: str
     href: str
-    readings: list[tuple[Paper, str]] = field(default_factory=list)   # (paper, page href)
+    groups: list[Group] = field(default_factory=list)   # named, in the suggested kind order
+    counted: list[Group] = field(default_factory=list)  # given as a count ("+ 3 optional")
     posters: list[tuple[Poster, str]] = field(default_factory=list)   # (poster, page href)
+    required_time: Total = field(default_factory=Total)
+    all_time: Total = field(default_factory=Total)
+
+
+def presenters(session: Session, reading: Reading) -> list[str]:
+    """Who presents ``reading``: its own presenters, else the session's when the reading is the
+    session's one presentation."""
+    if reading.presenters:
+        return list(reading.presenters)
+    if reading.kind != "presentation":
+        return []
+    shown = {r.key for r in session.readings if r.kind == "presentation"}
+    return list(session.presenters) if len(shown) == 1 else []
+
+
+def reading_groups(session: Session, papers: dict[str, Paper], paper_href: Callable[[str], str],
+                   time: Callable[[str], Estimate]) -> tuple[list[Group], list[Group]]:
+    """(named groups, counted groups) of a session's readings. Required readings and
+    presentations are always named (a presentation with its presenters, see
+    :func:`presenters`; the session's presenters of several presentations are named once for
+    the group); optional and background readings are named when the session has no required
+    reading, else counted."""
+    ordered = [r for r in reading_order(session.readings, papers, listed=session.order == "listed")
+               if r.key in papers]
+    kinds = {r.kind for r in ordered}
+    named, counted = [], []
+    for kind in KIND_ORDER:
+        readings = [r for r in ordered if r.kind == kind]
+        if not readings:
+            continue
+        group = Group(kind, GROUP_LABEL[kind], len(readings))
+        if kind in ("required", "presentation") or "required" not in kinds:
+            group.items = [Item(papers[r.key], paper_href(r.key), time(r.key), presenters(session, r))
+                           for r in readings]
+            if kind == "presentation" and not any(item.presenters for item in group.items):
+                group.presenters = list(session.presenters)
+            named.append(group)
+        else:
+            counted.append(group)
+    return named, counted
 
 
 def rows(sessions: list[Session], papers: dict[str, Paper], posters: list[Poster],
          session_src: dict[str, str], poster_src: dict[str, str], paper_src: Callable[[str], str],
-         href: Href, today: dt.date) -> list[Row]:
-    """The schedule's rows in session order; readings are the required ones (else all)."""
+         href: Href, today: dt.date, time: Callable[[str], Estimate]) -> list[Row]:
+    """The schedule's rows in session order (see :func:`reading_groups` for the readings)."""
     status = statuses(sessions, today)
     out = []
     for session in sorted(sessions, key=lambda s: s.session):
         if session.slug not in session_src:
             continue
-        kinds = {r.kind for r in session.readings}
-        chosen = [r for r in session.readings if r.kind == "required"] if "required" in kinds \
-            else [r for r in session.readings if r.kind == "presentation"]
-        keys = [k for k in dict.fromkeys(r.key for r in chosen) if k in papers]
+        named, counted = reading_groups(session, papers, lambda k: href(paper_src(k)), time)
+        keys = [k for k in dict.fromkeys(r.key for r in session.readings) if k in papers]
+        required = [k for k in dict.fromkeys(r.key for r in session.readings if r.kind == "required")
+                    if k in papers]
         shown = [(p, href(poster_src[p.slug])) for p in posters
                  if p.session == session.session and p.slug in poster_src]
         out.append(Row(session, status.get(session.session, ""), href(session_src[session.slug]),
-                       [(papers[k], href(paper_src(k))) for k in keys], shown))
+                       named, counted, shown, total(time(k) for k in required),
+                       total(time(k) for k in keys)))
     return out
