@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from big_course import copy_course, make_big_course
+from big_course import copy_course
 from conftest import paper, run, write
 from kb.model.issue_codes import CODES, markdown_table
 
@@ -29,9 +29,10 @@ papers/future3020.md:6: error [year] year 3020 is outside 1600-{NEXT_YEAR} (year
 """
 
 
-@pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_big_course(tmp_path_factory.mktemp("big") / "course")
+@pytest.fixture
+def big(big_course: Path) -> Path:
+    """The 477-paper course with four errors (conftest.py: imported once per session)."""
+    return big_course
 
 
 @pytest.fixture
