@@ -31,20 +31,51 @@ def _cap() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run_capped(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` in ``cwd`` under the memory cap; a hang fails the test at TIMEOUT."""
+# Linux capabilities that let root read any file whatever its mode bits (capability.h).
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, PR_CAPBSET_DROP = 1, 2, 24
+
+
+def _drop_root_reading() -> None:
+    """Take from this process (and what it runs) the two capabilities that let root ignore
+    file modes, so that root is refused a file of mode 000 as any user is (CI runs as root).
+    Dropped from the bounding set, they are gone from the program exec'd next."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def can_drop_root_reading() -> bool:
+    try:
+        probe = subprocess.run(["true"], preexec_fn=_drop_root_reading)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+def run_capped(argv: list[str], cwd: Path, *, as_owner: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``cwd`` under the memory cap; a hang fails the test at TIMEOUT. With
+    ``as_owner``, root runs it without the capabilities to read files whatever their mode."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "NO_MKDOCS_2_WARNING": "1", "COLUMNS": "200"}
     env.pop("KB_ROOT", None)
+
+    def setup() -> None:
+        _cap()
+        if as_owner and os.geteuid() == 0:
+            _drop_root_reading()
+
     try:
         return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT, preexec_fn=_cap, stdin=subprocess.DEVNULL)
+                              timeout=TIMEOUT, preexec_fn=setup, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{' '.join(argv[2:])} did not finish within {TIMEOUT} s")
 
 
-def kb(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_capped([sys.executable, "-c", KB, *args], root)
+def kb(root: Path, *args: str, as_owner: bool = False) -> subprocess.CompletedProcess[str]:
+    return run_capped([sys.executable, "-c", KB, *args], root, as_owner=as_owner)
 
 
 def tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -98,14 +129,16 @@ READERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def read_everything(course: Path, outside: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+def read_everything(course: Path, outside: Path,
+                    as_owner: bool = False) -> dict[str, subprocess.CompletedProcess[str]]:
     """Run every reading command and the site build; nothing outside, nothing in the content
     (only the caches .kb/ and site/) may change."""
     before, before_outside = tree(course, (".kb", "site")), tree(outside)
     results = {}
     for args in READERS:
-        results[args[0]] = kb(course, *args)
-    results["build"] = run_capped([sys.executable, "-m", "mkdocs", "build", "-q"], course)
+        results[args[0]] = kb(course, *args, as_owner=as_owner)
+    results["build"] = run_capped([sys.executable, "-m", "mkdocs", "build", "-q"], course,
+                                  as_owner=as_owner)
     for name, result in results.items():
         assert_clean_exit(result, name)
     assert tree(course, (".kb", "site")) == before
@@ -203,19 +236,73 @@ def test_planted_content_is_a_clear_error_for_every_reader(world: tuple[Path, Pa
     assert case.path.split(":")[0] in results["build"].stderr   # ... and says where
 
 
+LOCKED = "papers/locked2020file.md: error not read: permission denied: kb cannot read the file"
+
+
 def test_permission_denied_is_a_clear_error(world: tuple[Path, Path]) -> None:
+    """A paper file of mode 000, read by every reader as its own process. Root reads any file,
+    so as root (how CI runs) the readers run without the capabilities that allow that: the
+    kernel refuses them the file as it refuses any other user."""
+    if os.geteuid() == 0 and not can_drop_root_reading():
+        pytest.skip("root that cannot drop CAP_DAC_OVERRIDE reads every file; the in-process "
+                    "test_permission_denied_in_process_* cover the refusal")
     course, outside = world
     path = write(course, "papers/locked2020file.md", paper("locked2020file"))
     path.chmod(0)
     try:
-        results = read_everything(course, outside)
+        results = read_everything(course, outside, as_owner=True)
     finally:
         path.chmod(0o644)
-    if os.geteuid() == 0:  # root reads it anyway: then it is simply a paper
-        assert results["check"].returncode in (0, 1)
-        assert "locked2020file" not in results["check"].stdout
-    else:
-        assert "papers/locked2020file.md: error not read: permission denied" in results["check"].stdout
+    check = results["check"]
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert LOCKED + " (unreadable)" in check.stdout
+    assert check.stdout.splitlines()[-1] == "checked 1 paper, 1 session, 1 poster: 1 error, 0 warnings"
+    search, export = results["search"], results["export"]
+    assert search.returncode == 0 and "vaswani2017attention" in search.stdout   # the rest loads
+    assert "1 paper file could not be read and is left out" in search.stdout + search.stderr
+    assert export.returncode == 0 and '"id": "vaswani2017attention"' in export.stdout
+    assert "locked2020file" not in export.stdout
+    assert results["build"].returncode != 0 and "kb: " + LOCKED in results["build"].stderr
+
+
+@pytest.mark.parametrize("refusal", ["access", "open"])
+def test_permission_denied_in_process_whoever_runs_it(
+        world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, refusal: str) -> None:
+    """The same refusal for any user, root included, without changing who runs the test: the
+    system says no to the file, at the mode check (os.access) or, for a file whose mode
+    changed after that check, at the open (os.open raises PermissionError)."""
+    import errno
+
+    from conftest import run
+
+    course, _ = world
+    locked = write(course, "papers/locked2020file.md", paper("locked2020file"))
+    real_access, real_open = os.access, os.open
+
+    def access(path: object, mode: int, *args: object, **kwargs: object) -> bool:
+        if Path(str(path)) == locked:
+            return False
+        return real_access(path, mode, *args, **kwargs)  # type: ignore[arg-type]
+
+    def open_(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if Path(str(path)) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access" if refusal == "access" else "open",
+                        access if refusal == "access" else open_)
+    check = run(course, "check")
+    assert check.exit_code == 1
+    if refusal == "access":  # found by the mode check before any read
+        assert LOCKED + " (unreadable)" in check.output, check.output
+    else:  # refused by the open itself
+        assert ("papers/locked2020file.md: error permission denied: kb cannot read the file "
+                "(unreadable)\n    fix: make it readable (chmod a+r papers/locked2020file.md)\n"
+                ) in check.output, check.output
+    assert check.output.splitlines()[-1] == "checked 1 paper, 1 session, 1 poster: 1 error, 0 warnings"
+    search = run(course, "search", "--mode", "keyword", "attention", "--json")
+    assert search.exit_code == 0 and "vaswani2017attention" in search.output
+    assert "locked2020file" not in search.stdout
 
 
 def test_giant_paper_file_is_refused_by_its_size_never_read_whole(world: tuple[Path, Path]) -> None:
