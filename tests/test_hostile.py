@@ -12,13 +12,14 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from conftest import paper, write
+from forkserver import ForkServer
 from kb.course.scaffold import init_course
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,12 +56,33 @@ def can_drop_root_reading() -> bool:
     return probe.returncode == 0
 
 
-def run_capped(argv: list[str], cwd: Path, *, as_owner: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` in ``cwd`` under the memory cap; a hang fails the test at TIMEOUT. With
-    ``as_owner``, root runs it without the capabilities to read files whatever their mode."""
+def command_env() -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "NO_MKDOCS_2_WARNING": "1", "COLUMNS": "200"}
     env.pop("KB_ROOT", None)
+    return env
+
+
+_FORKS: list[ForkServer] = []  # this module's fork server, while its tests run
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fork_server() -> Iterator[ForkServer]:
+    """Commands start as processes forked from one that has imported kb and mkdocs already
+    (tests/forkserver.py): each still its own process, under its own cap and timeout."""
+    with ForkServer(command_env()) as server:
+        _FORKS.append(server)
+        try:
+            yield server
+        finally:
+            _FORKS.remove(server)
+
+
+def run_capped(argv: list[str], cwd: Path, *, as_owner: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``cwd`` as its own process under the memory cap; a hang fails the test
+    at TIMEOUT. With ``as_owner``, root runs it without the capabilities to read files
+    whatever their mode (a fresh interpreter: capabilities leave a process at exec)."""
+    env = command_env()
 
     def setup() -> None:
         _cap()
@@ -68,6 +90,8 @@ def run_capped(argv: list[str], cwd: Path, *, as_owner: bool = False) -> subproc
             _drop_root_reading()
 
     try:
+        if _FORKS and not as_owner:
+            return _FORKS[-1].run(argv, cwd, env=env, memory_cap=MEMORY_CAP, timeout=TIMEOUT)
         return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=TIMEOUT, preexec_fn=setup, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
@@ -144,6 +168,52 @@ def read_everything(course: Path, outside: Path,
     assert tree(course, (".kb", "site")) == before
     assert tree(outside) == before_outside
     return results
+
+
+# ------------------------------------------------------------------ the fork server
+
+def test_a_forked_command_answers_as_a_fresh_interpreter_does(world: tuple[Path, Path],
+                                                              fork_server: ForkServer) -> None:
+    """Every reader, forked or started fresh, on the same course with an error: the same exit
+    code, output and errors."""
+    course, _ = world
+    write(course, "papers/future3020.md", paper("future3020", year=3020))
+    env = command_env()
+    commands = [[sys.executable, "-c", KB, *args] for args in READERS] + \
+        [[sys.executable, "-m", "mkdocs", "build", "-q"]]
+    for argv in commands:
+        fresh = subprocess.run(argv, cwd=course, env=env, capture_output=True, text=True,
+                               timeout=TIMEOUT, preexec_fn=_cap, stdin=subprocess.DEVNULL)
+        forked = fork_server.run(argv, course, env=env, memory_cap=MEMORY_CAP, timeout=TIMEOUT)
+        assert (forked.returncode, forked.stdout, forked.stderr) == \
+            (fresh.returncode, fresh.stdout, fresh.stderr), argv[2:]
+    assert fresh.returncode == 1 and "papers/future3020.md" in fresh.stderr
+
+
+def test_a_forked_command_has_its_own_cap_timeout_umask_and_signals(tmp_path: Path,
+                                                                    fork_server: ForkServer) -> None:
+    def python(code: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        return fork_server.run([sys.executable, "-c", code, "an", "arg"], tmp_path,
+                               env={**command_env(), "PROBE": "here"}, memory_cap=MEMORY_CAP,
+                               timeout=timeout)
+
+    done = python("import os, sys; print(os.getcwd(), os.environ['PROBE'], sys.argv[1:]); "
+                  "print('to stderr', file=sys.stderr); sys.exit(3)")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        3, f"{tmp_path} here ['an', 'arg']\n", "to stderr\n")
+    too_big = python("x = bytearray(2 << 30)")
+    assert too_big.returncode == 1 and "MemoryError" in too_big.stderr
+    assert python("import os, signal; os.kill(os.getpid(), signal.SIGTERM)").returncode == -15
+    assert python("import sys; sys.exit('no')").stderr == "no\n"
+    old = os.umask(0o077)
+    try:
+        python("open('made', 'w').close()")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(subprocess.TimeoutExpired):
+        python("import time; time.sleep(30)", timeout=1)
+    assert python("print('after a timeout')").stdout == "after a timeout\n"
 
 
 # ------------------------------------------------------------------ planted content
