@@ -122,17 +122,27 @@ def repo_site_url(repo_site: Path) -> Iterator[str]:
         stop_process(server)
 
 
-@pytest.fixture(scope="session")
-def rlhf_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A `kb init` course with the two RLHF papers, a second session and a poster (related
-    papers and the map off). Read-only; ``rlhf_site`` is its site."""
+def _rlhf(root: Path) -> Path:
     from site_helpers import add_rlhf, set_option
 
-    root = tmp_path_factory.mktemp("rlhf") / "course"
-    init_course(root, title="Test Course")
     set_option(root, "related", "0")
     set_option(root, "library_map", "false")
     return add_rlhf(root)
+
+
+@pytest.fixture
+def rlhf(course: Path) -> Path:
+    """A fresh `kb init` course with the two RLHF papers, a second session and a poster
+    (related papers and the map off), for a test that changes it before building."""
+    return _rlhf(course)
+
+
+@pytest.fixture(scope="session")
+def rlhf_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``rlhf`` made once per session, read-only; ``rlhf_site`` is its site."""
+    root = tmp_path_factory.mktemp("rlhf") / "course"
+    init_course(root, title="Test Course")
+    return _rlhf(root)
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,6 @@ from site_helpers import add_rlhf, article, build_site, set_option, text_of
 EVIL = "<script>alert(1)</script>"
 
 
-@pytest.fixture
-def rlhf(course: Path) -> Path:
-    set_option(course, "related", "0")
-    set_option(course, "library_map", "false")
-    return add_rlhf(course)
-
-
 def build_error(root: Path, caplog: pytest.LogCaptureFixture) -> str:
     """Build, expect it to stop with an error, and return what mkdocs logged as the error."""
     caplog.clear()
