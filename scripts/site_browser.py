@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -22,9 +23,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Chromium is started the one way the tests start it (tests/browser_launch.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from browser_launch import launch_persistent
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -74,8 +75,7 @@ def chromium(profile: Path | None = None) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="kb-chromium-") as tmp, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile or tmp), executable_path=CHROMIUM, args=FLAGS, headless=True)
+        context = launch_persistent(p, Path(profile or tmp))
         try:
             yield context
         finally:

@@ -1,12 +1,13 @@
-"""A course imported from a real 488-entry .bib (hundreds of warnings) with a few errors added."""
+"""A course imported from a real 488-entry .bib (hundreds of warnings) with a few errors added.
+
+The import is done once per session (conftest.py: ``d2l_import``, ``big_course``)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from conftest import SHARED, paper, run, write
-from kb.course.scaffold import init_course
+from conftest import SHARED, paper, write
 
 D2L_BIB = SHARED / "bib" / "d2l-ai__d2l-en" / "d2l.bib"
 
@@ -34,12 +35,11 @@ Notes.
 """
 
 
-def make_big_course(root: Path) -> Path:
-    """Import d2l.bib into a fresh course (475 papers without text) and add four errors: a
-    year, a reading and a citation with a typo, a poster naming a session that does not exist."""
-    init_course(root, title="Deep Learning Reading Group")
-    result = run(root, "import", str(D2L_BIB))
-    assert result.exit_code == 0, result.output
+def add_errors(root: Path) -> Path:
+    """Add four errors to a course that imported d2l.bib (475 papers without text): a year,
+    a reading and a citation with a typo, a poster naming a session that does not exist.
+    (The import itself is the session fixture ``d2l_import`` in conftest.py; ``big_course``
+    is its copy with these errors.)"""
     write(root, "papers/future3020.md", paper("future3020", year=3020, tags=["Attention", "nlp"],
                                               abstrct="Typo in the field name."))
     write(root, "docs/sessions/02-attention.md", SESSION_2)

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import html
 import threading
-from collections.abc import Iterator
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
 from urllib.parse import parse_qs, unquote, urlsplit
-
-import pytest
 
 from conftest import SHARED
 
@@ -186,27 +183,3 @@ def start_server() -> NetServer:
     for doi, name in CROSSREF_ROUTES.items():
         server.crossref[doi] = [crossref_file(name)]
     return server
-
-
-@pytest.fixture(name="net")
-def net_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetServer]:
-    """The recorded services on 127.0.0.1, set as kb's endpoints (KB_ARXIV_API,
-    KB_CROSSREF_API); kb's waits are recorded in ``net.sleeps`` on a clock that moves only
-    when kb waits, so no test sleeps for real."""
-    import kb.curate.services
-
-    server = start_server()
-    monkeypatch.setenv("KB_ARXIV_API", server.arxiv_url)
-    monkeypatch.setenv("KB_CROSSREF_API", server.crossref_url)
-    sleeps: list[float] = []
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(kb.curate.services, "CLIENT_OPTIONS", {"sleep": sleep, "clock": lambda: now[0],
-                                                   "backoff": 0.01, "timeout": 2.0})
-    server.sleeps = sleeps  # type: ignore[attr-defined]
-    yield server
-    server.close()

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from conftest import paper, write
+from conftest import ROOT, paper, write
+
+OUTPUT = ROOT / "test-output"  # screenshots and downloads of the browser tests
 
 INSTRUCTGPT = paper(
     "ouyang2022training", type="article",
@@ -95,6 +105,59 @@ def stop_process(process: Any) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """A static HTTP server on 127.0.0.1 for ``folder`` (in this process); yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(url: str) -> str | None:
+    """The page at ``url`` as text, or None while the server does not answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return str(response.read().decode("utf-8"))
+    except OSError:
+        return None
+
+
+def wait_http(url: str, text: str = "", seconds: float = 120) -> str:
+    """Poll ``url`` until it answers with a page containing ``text``; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page = fetch(url)
+        if page is not None and text in page:
+            return page
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not show {text!r} within {seconds} s")
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """A full-page screenshot into test-output/ (for people to look at; the tests assert on
+    the page itself)."""
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
 
 
 def require_chromium(path: Path) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED, paper, run, snapshot, write
-from net_helpers import NetServer, Reply, net_fixture  # noqa: F401 - the net fixture
+from net_helpers import NetServer, Reply
 from kb.course.config import load_config
 from kb.course.load import load_project
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED, run
-from net_helpers import NetServer, net_fixture  # noqa: F401 - the net fixture
+from net_helpers import NetServer
 from kb.bib.read import read_bib
 from kb.course.config import load_config
 from kb.course.load import load_project

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,10 @@ def test_import_kb_loads_no_dependency() -> None:
 def test_the_readme_example_runs_on_this_course(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's Python example, run on a copy of this repository's course (with the small
-    test embedder in place of the model)."""
+    test embedder in place of the model): what it prints and every name it binds hold what the
+    README says they hold, checked against the course's own files."""
+    import re
+
     import kb.search.embed
     from kb.search.embed import HashingEmbedder
 
@@ -50,12 +54,32 @@ def test_the_readme_example_runs_on_this_course(tmp_path: Path,
     monkeypatch.setattr(kb.search.embed, "default_embedder", lambda model: HashingEmbedder(64))
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     example = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    namespace: dict[str, object] = {"print": lambda *args: None}
+    printed: list[tuple[object, ...]] = []
+    namespace: dict[str, Any] = {"print": lambda *args: printed.append(args)}
     exec(compile(example, "README.md", "exec"), namespace)
+
+    project = kb.load_project(kb.load_config(course))
+    papers = project.papers
+    # hits: the five best papers tagged reinforcement-learning from 2017 on, printed one a line
     hits = namespace["hits"]
-    assert isinstance(hits, list) and hits
-    assert all(h.year is not None and h.year >= 2017 for h in hits)
-    assert len(namespace["related"]) == 5  # type: ignore[arg-type]
-    assert namespace["suggested"]
-    assert str(namespace["bib"]).count("\n@") + 1 == len(
-        kb.select_papers(kb.load_project(kb.load_config(course)), kb.Filters(session=4)))
+    allowed = {k for k, p in papers.items()
+               if "reinforcement-learning" in p.tags and p.year is not None and p.year >= 2017}
+    assert len(allowed) >= 5
+    assert len(hits) == 5 and len({h.key for h in hits}) == 5 and {h.key for h in hits} <= allowed
+    assert printed == [(h.key, h.year, h.title) for h in hits]
+    assert all((h.year, h.title) == (papers[h.key].year, papers[h.key].title) for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # related: the five nearest other papers
+    related = namespace["related"]
+    assert len(related) == 5 and "ouyang2022training" not in {h.key for h in related}
+    assert {h.key for h in related} <= set(papers)
+    assert [h.score for h in related] == sorted((h.score for h in related), reverse=True)
+    # suggested: ten papers session 4 does not read yet
+    session = next(s for s in project.sessions if s.session == 4)
+    readings = {r.key for r in session.readings}
+    suggested = namespace["suggested"]
+    assert len(suggested) == min(10, len(papers) - len(readings))
+    assert not {h.key for h in suggested} & readings and {h.key for h in suggested} <= set(papers)
+    # bib: session 4's readings as BibTeX, each once
+    keys = re.findall(r"^@\w+\{([^,]+),", str(namespace["bib"]), re.M)
+    assert sorted(keys) == sorted(readings)

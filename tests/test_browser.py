@@ -1,95 +1,33 @@
 """The repository's own course site, built and served on localhost, in headless Chromium.
 
 Chromium comes from Debian's package (`make chromium`); without it these tests fail, they
-do not skip. The site is built with the real model (related papers), so they are also
-marked ``model``. Screenshots go to test-output/.
+do not skip. The site (conftest.py: ``repo_site``, built once per session) uses the real model
+(related papers), so they are also marked ``model``. Screenshots go to test-output/.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import ROOT, run
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
 from kb.course.scaffold import init_course
-from site_helpers import require_chromium
+from site_helpers import OUTPUT, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
-ROOT = Path(__file__).resolve().parents[1]
-OUTPUT = ROOT / "test-output"
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 INSTRUCTGPT = "Training language models to follow instructions with human feedback"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """This repository's site, built with --strict into a temporary folder and served."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    folder = tmp_path_factory.mktemp("site")
-    config = load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(folder))
-    build(config)
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    require_chromium(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=FLAGS, headless=True,
-            accept_downloads=True, viewport={"width": 1280, "height": 900})
-        try:
-            yield context
-        finally:
-            context.close()
-
-
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    tab = browser.new_page()
-    tab.errors = []  # console errors and uncaught exceptions seen on this tab
-    tab.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
-    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-    yield tab
-    tab.close()
-
-
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-    OUTPUT.mkdir(exist_ok=True)
-    path = OUTPUT / name
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
-    return path
+def site(repo_site_url: str) -> str:
+    """This repository's site (built once per session with --strict), served on localhost."""
+    return repo_site_url
 
 
 def test_home_page_loads_without_console_errors(site: str, page) -> None:  # type: ignore[no-untyped-def]

@@ -1,28 +1,27 @@
 """The course layer in headless Chromium: every page fits a phone, axe finds no serious issue.
 
-Builds this repository's site (with the real model, for the map) and serves it, as
-test_browser.py does. axe-core comes from the npm registry at the version pinned in
+Uses this repository's site (with the real model, for the map), built once per session and
+served (conftest.py: ``repo_site``, ``repo_site_url``), as test_browser.py does. axe-core comes from the npm registry at the version pinned in
 kb/site/vendor.py (sha256-checked, fetched once by scripts/vendor_browser.py or here).
 Screenshots go to test-output/.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
 from kb.fs import cache_home
 from kb.site.vendor import AXE, ensure_package
-import test_browser
-from test_browser import ROOT, screenshot
+from site_helpers import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
-site = test_browser.site          # the same fixtures: this repository's site, served, and Chromium
-browser = test_browser.browser
 
 WIDTHS = (1280, 390)
 # Elements wider than the viewport, outside any box that scrolls or clips them. Off-canvas
@@ -62,18 +61,20 @@ def _pages(folder: Path) -> list[str]:
     return out
 
 
+@pytest.fixture
+def site(repo_site_url: str) -> str:
+    return repo_site_url
+
+
 @pytest.fixture(scope="module")
 def axe_script() -> Path:
     return ensure_package(AXE, cache_home() / "npm") / "axe.min.js"
 
 
 @pytest.fixture
-def tab(browser):  # type: ignore[no-untyped-def]
-    page = browser.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    yield page
-    page.close()
+def tab(page):  # type: ignore[no-untyped-def]
+    """A tab of the session's Chromium (conftest.py: ``page``)."""
+    return page
 
 
 def crawl(site: str) -> list[str]:
@@ -110,6 +111,8 @@ def test_no_element_wider_than_the_viewport_on_any_page(site: str, tab) -> None:
     assert {"sessions/", "posters/", "map/", "tags/", "papers/"} <= set(pages)
     problems = []
     for width in WIDTHS:
+        # a fresh load at each width: a window widened after a load keeps what the theme's
+        # script laid out for the narrow one (the search box stays off to the right)
         tab.set_viewport_size({"width": width, "height": 800})
         for rel in pages:
             tab.goto(site + rel, wait_until="load")
@@ -137,7 +140,7 @@ def _set_scheme(tab, scheme: str) -> None:  # type: ignore[no-untyped-def]
 def test_axe_finds_no_serious_or_critical_violation(site: str, tab, axe_script: Path, scheme: str) -> None:  # type: ignore[no-untyped-def]
     found = []
     for name, rel in AXE_PAGES.items():
-        tab.goto(site + rel, wait_until="networkidle")
+        tab.goto(site + rel, wait_until="load")
         _set_scheme(tab, scheme)
         tab.add_script_tag(path=str(axe_script))
         violations = tab.evaluate("""async () => {
@@ -151,33 +154,108 @@ def test_axe_finds_no_serious_or_critical_violation(site: str, tab, axe_script: 
     assert tab.errors == []
 
 
+# What a screenshot would show, measured: boxes of the header, the primary navigation, the
+# article and its heading, the colours of the page and its text.
+LAYOUT_JS = """() => {
+  const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect();
+    return {x: r.x, y: r.y, w: r.width, h: r.height}; };
+  const article = document.querySelector("article.md-content__inner");
+  const h1 = article.querySelector("h1");
+  return {scrollWidth: document.documentElement.scrollWidth,
+          header: box(document.querySelector(".md-header")),
+          nav: box(document.querySelector(".md-sidebar--primary")),
+          article: box(article), h1: box(h1), title: h1 ? h1.innerText.replace("\u00b6", "").trim() : "",
+          text: article.innerText.length,
+          background: getComputedStyle(document.body).backgroundColor,
+          color: getComputedStyle(article).color};
+}"""
+
+
+def _rgba(css: str) -> tuple[float, float, float, float]:
+    values = [float(v) for v in re.findall(r"[\d.]+", css)]
+    return values[0], values[1], values[2], values[3] if len(values) > 3 else 1.0
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG relative luminance of an sRGB colour (0-255 channels)."""
+    def channel(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(color: str, background: str) -> float:
+    """WCAG contrast ratio of text ``color`` (its alpha blended over the page) on ``background``."""
+    *fg, alpha = _rgba(color)
+    bg = _rgba(background)[:3]
+    blended = tuple(alpha * f + (1 - alpha) * b for f, b in zip(fg, bg, strict=True))
+    light, dark = sorted((_luminance(blended), _luminance(bg)), reverse=True)  # type: ignore[arg-type]
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _heading(repo_site: Path, rel: str) -> str:
+    """The page's first heading as the build wrote it."""
+    html = (repo_site / rel / "index.html").read_text(encoding="utf-8")
+    found = re.search(r'<article class="md-content__inner md-typeset">.*?<h1[^>]*>(.*?)</h1>', html, re.S)
+    assert found, rel
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", found.group(1))).replace("¶", "").strip()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("scheme", list(SCHEMES))
-def test_screenshots_of_the_course_pages(site: str, tab, width: int, scheme: str) -> None:  # type: ignore[no-untyped-def]
+def test_course_pages_in_both_schemes_lay_out_and_read(site: str, repo_site: Path, tab,
+                                                       width: int) -> None:  # type: ignore[no-untyped-def]
+    """Each course page, light and dark, at a desktop's and a phone's width: the header across
+    the top, the navigation beside the article on a desktop and off-canvas on a phone, the
+    article filling its column with its heading below the header, nothing sideways, the page
+    light or dark as chosen and its text readable on it (WCAG AA). A screenshot of each goes
+    to test-output/."""
     tab.set_viewport_size({"width": width, "height": 900})
+    problems = []
     for name, rel in AXE_PAGES.items():
-        tab.goto(site + rel, wait_until="networkidle")
-        _set_scheme(tab, scheme)
-        screenshot(tab, f"course-{name}-{width}-{scheme}.png")
+        tab.goto(site + rel, wait_until="load")
+        title = _heading(repo_site, rel)
+        for scheme in SCHEMES:
+            _set_scheme(tab, scheme)
+            got = tab.evaluate(LAYOUT_JS)
+            header, nav, article, h1 = got["header"], got["nav"], got["article"], got["h1"]
+            where = f"{name} at {width} px, {scheme}"
+            checks = {
+                "scrolls sideways": got["scrollWidth"] <= width,
+                "header not across the top": header["y"] == 0 and header["w"] == width and header["h"] >= 40,
+                "navigation misplaced": (nav["x"] >= 0 and nav["x"] + nav["w"] <= article["x"]) if width >= 1220
+                else nav["x"] + nav["w"] <= 0,
+                "article outside the window": article["x"] >= 0 and article["x"] + article["w"] <= width,
+                "article too narrow": article["w"] >= (600 if width >= 1220 else width - 40),
+                "heading hidden": h1 is not None and h1["y"] >= header["h"] and h1["h"] > 0,
+                "heading not the page's": got["title"] == title,
+                "little text": got["text"] > 200,
+                "wrong background": (_luminance(_rgba(got["background"])[:3]) > 0.9) if scheme == "light"
+                else (_luminance(_rgba(got["background"])[:3]) < 0.05),
+                "text hard to read": _contrast(got["color"], got["background"]) >= 4.5,
+            }
+            problems += [f"{where}: {what} ({got})" for what, ok in checks.items() if not ok]
+            screenshot(tab, f"course-{name}-{width}-{scheme}.png")
+    assert not problems, "\n".join(problems)
     assert tab.errors == []
 
 
 def test_phone_papers_table_is_cards_and_venues_are_short(site: str, tab) -> None:  # type: ignore[no-untyped-def]
     tab.set_viewport_size({"width": 390, "height": 900})
-    tab.goto(site + "papers/", wait_until="networkidle")
+    tab.goto(site + "papers/", wait_until="load")
     title = tab.locator("table.kb-papers tbody tr td:first-child").first
     assert title.bounding_box()["width"] > 300  # a card, not a 50 px column
     assert tab.locator("table.kb-papers thead").bounding_box()["height"] <= 1
     venues = tab.locator("table.kb-papers tbody td[data-label=Venue]").all_inner_texts()
     assert "arXiv" in venues and not any("arXiv:" in v for v in venues)
-    tab.goto(site + "papers/ouyang2022training/", wait_until="networkidle")
+    tab.goto(site + "papers/ouyang2022training/", wait_until="load")
     block = tab.locator("#bibtex ~ .highlight pre").first
     assert block.bounding_box()["width"] <= 390
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_map_points_open_the_paper(site: str, tab) -> None:  # type: ignore[no-untyped-def]
-    tab.goto(site + "map/", wait_until="networkidle")
+    tab.goto(site + "map/", wait_until="load")
     points = tab.locator("svg.kb-map-svg a")  # SVG links: xlink:href, which the theme leaves alone
     assert points.count() == len(load_project(load_kb(ROOT)).papers)
     label = points.first.get_attribute("aria-label")

@@ -6,18 +6,14 @@ URL attribute holds a javascript: or data: URL or that carries an event handler 
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kb.course.scaffold import init_course
 from planted import plant_site_payloads
-from site_helpers import build_site, require_chromium, set_option
-from test_browser import CHROMIUM, FLAGS, _Quiet
+from site_helpers import build_site, serve_folder, set_option
 
 pytestmark = pytest.mark.browser
 
@@ -44,41 +40,26 @@ def planted_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     plant_site_payloads(root)
     site = build_site(root, strict=False)
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("index.html"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", pages
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(site) as base:
+        yield base, pages
 
 
-def test_no_planted_payload_runs_on_any_page(planted_site: tuple[str, list[str]],
-                                             tmp_path: Path) -> None:
+def test_no_planted_payload_runs_on_any_page(planted_site: tuple[str, list[str]], page: Any) -> None:
     base, pages = planted_site
     assert "papers/evil2024notes/index.html" in pages and "posters/evil-poster/index.html" in pages
-    require_chromium(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
+    tab = page
     dialogs: list[str] = []
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        try:
-            tab = context.new_page()
-            tab.on("dialog", lambda d: (dialogs.append(f"{tab.url}: {d.message}"), d.dismiss()))
-            for rel in pages:
-                tab.goto(base + rel.removesuffix("index.html"), wait_until="load")
-                tab.wait_for_timeout(50)
-                for link in tab.locator("article a, article img, article details").all()[:80]:
-                    link.hover(timeout=2000, force=True)   # mouseover / focus payloads
-                live = tab.evaluate(FIND_LIVE)
-                assert live == [], f"{rel}: {live}"
-            tab.goto(base + "posters/evil-poster/", wait_until="load")
-            tab.keyboard.press("Tab")                        # autofocus / onfocus payloads
-            tab.locator("input[name=query]").first.fill("alert")  # search results render text
-            tab.wait_for_timeout(800)
-            assert tab.evaluate(FIND_LIVE) == []
-        finally:
-            context.close()
+    tab.on("dialog", lambda d: (dialogs.append(f"{tab.url}: {d.message}"), d.dismiss()))
+    for rel in pages:
+        tab.goto(base + rel.removesuffix("index.html"), wait_until="load")
+        tab.wait_for_timeout(50)
+        for link in tab.locator("article a, article img, article details").all()[:80]:
+            link.hover(timeout=2000, force=True)   # mouseover / focus payloads
+        live = tab.evaluate(FIND_LIVE)
+        assert live == [], f"{rel}: {live}"
+    tab.goto(base + "posters/evil-poster/", wait_until="load")
+    tab.keyboard.press("Tab")                        # autofocus / onfocus payloads
+    tab.locator("input[name=query]").first.fill("alert")  # search results render text
+    tab.wait_for_timeout(800)
+    assert tab.evaluate(FIND_LIVE) == []
     assert dialogs == []

@@ -1,42 +1,36 @@
 """Search by meaning in the built site, in headless Debian Chromium, with no server but files.
 
-This repository's site is built once with ``site_url`` under a sub-path and served by a plain
-``python -m http.server`` from the folder above it, so every page lives below /course/. Every
-request to another host is blocked and recorded, and each test checks that there was none.
-Screenshots of the search page go to test-output/.
+This repository's site, built once per session with ``site_url`` under a sub-path and served
+by a plain ``python -m http.server`` from the folder above it (conftest.py: ``repo_site``,
+``repo_site_url``), so every page lives below /course/. Every request is recorded, and each
+test fails if one went to another host (conftest.py: ``page``). Screenshots of the search page
+go to test-output/.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
 
 import numpy as np
 import pytest
 
-from conftest import paper, write
+from conftest import ROOT, paper, write
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import build_site, require_chromium, set_option, stop_process
-from test_browser import CHROMIUM, FLAGS, OUTPUT, _Quiet
+from site_helpers import OUTPUT, build_site, free_port, serve_folder, set_option, stop_process, wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
-ROOT = Path(__file__).resolve().parents[1]
 DONE_QUERY = "teaching a chatbot to follow instructions from people's rankings"
 QUERIES = [DONE_QUERY, "efficient attention for long sequences",
            "when the proxy reward stops tracking what people want",
@@ -44,100 +38,26 @@ QUERIES = [DONE_QUERY, "efficient attention for long sequences",
            "exploration driven by curiosity", "rotary position embedding"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"{url} did not answer within {seconds} s")
+@pytest.fixture
+def site(repo_site_url: str) -> str:
+    """This repository's site for https://host/course/, served below /course/."""
+    return repo_site_url
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """This repository's site for https://host/course/, served by `python -m http.server`."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+def shared_context(browser):  # type: ignore[no-untyped-def]
+    """One browser context for this module's tests on the site: its HTTP cache and compiled
+    WebAssembly are kept, so the query encoder loads in full once, as on a revisit."""
+    from browser_launch import VIEWPORT
 
-    www = tmp_path_factory.mktemp("www")
-    config = load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(www / "course"),
-                         site_url="https://host.example/course/")
-    build(config)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
-                               "127.0.0.1", "--directory", str(www)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/course/"
-    try:
-        wait_http(base)
-        yield base
-    finally:
-        stop_process(server)
-
-
-def launch(p, profile: Path, extra: list[str] | None = None):  # type: ignore[no-untyped-def]
-    return p.chromium.launch_persistent_context(
-        str(profile), executable_path=str(CHROMIUM), args=FLAGS + (extra or []), headless=True,
-        viewport={"width": 1280, "height": 900})
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[object]:
-    require_chromium(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = launch(playwright, tmp_path_factory.mktemp("profile"))
-    try:
-        yield context
-    finally:
-        context.close()
-
-
-def guard(context, origin: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Block and record every request that is not to ``origin`` (blob: and data: stay local)."""
-    blocked: list[str] = []
-
-    def route(r):  # type: ignore[no-untyped-def]
-        url = r.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("http", "https", "ws", "wss") and \
-                f"{parsed.scheme}://{parsed.netloc}" != origin:
-            blocked.append(url)
-            r.abort()
-        else:
-            r.continue_()
-
-    context.route("**/*", route)
-    return blocked
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context
+    context.close()
 
 
 @pytest.fixture
-def page(chromium, site: str):  # type: ignore[no-untyped-def]
-    blocked = guard(chromium, site.split("/course/")[0])
-    tab = chromium.new_page()
-    tab.errors = []
-    tab.requests = []
-    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-    tab.on("request", lambda r: tab.requests.append(r.url))
-    yield tab
-    tab.close()
-    chromium.unroute("**/*")
-    assert blocked == [], f"requests to other hosts: {blocked}"
+def page(new_page, shared_context):  # type: ignore[no-untyped-def]
+    return new_page(context=shared_context)
 
 
 def search(tab, query: str, **options: object) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -149,7 +69,7 @@ def keys(hits: list[dict]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cli():  # type: ignore[no-untyped-def]
+def cli() -> Iterator[Any]:
     from kb.search.engine import open_kb
 
     kb = open_kb(load_kb(ROOT))
@@ -277,62 +197,46 @@ def test_search_page_shows_results_with_progress_and_screenshots(page, site: str
     assert page.errors == []
 
 
-def test_keyword_fallback_without_webassembly(site: str, playwright, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    context = launch(playwright, tmp_path / "profile")
+def test_keyword_fallback_without_webassembly(site: str, new_page) -> None:  # type: ignore[no-untyped-def]
     # a browser with WebAssembly switched off (V8's --no-expose-wasm is ignored by this build)
-    context.add_init_script("delete globalThis.WebAssembly;")
-    blocked = guard(context, site.split("/course/")[0])
-    try:
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
-        tab.goto(site + "search/?query=reward+model")
-        assert tab.evaluate("typeof WebAssembly") == "undefined"
-        tab.locator(".kb-search__result").first.wait_for(timeout=20_000)
-        tab.wait_for_function("document.querySelector('.kb-search__status').textContent"
-                              ".includes('not available')", timeout=20_000)
-        status = tab.locator(".kb-search__status").inner_text()
-        assert "WebAssembly" in status and "match your words" in status
-        hits = tab.evaluate("async () => { const r = await window.kb.search('reward model');"
-                            " return {keys: r.map(h => h.key), note: r.note}; }")
-        assert hits["keys"] and "WebAssembly" in hits["note"]
-        assert tab.evaluate("window.kb.status().model") == "unavailable"
-        assert errors == []
-    finally:
-        context.close()
-    assert blocked == []
+    tab = new_page(init_script="delete globalThis.WebAssembly;")
+    tab.goto(site + "search/?query=reward+model")
+    assert tab.evaluate("typeof WebAssembly") == "undefined"
+    tab.locator(".kb-search__result").first.wait_for(timeout=20_000)
+    tab.wait_for_function("document.querySelector('.kb-search__status').textContent"
+                          ".includes('not available')", timeout=20_000)
+    status = tab.locator(".kb-search__status").inner_text()
+    assert "WebAssembly" in status and "match your words" in status
+    hits = tab.evaluate("async () => { const r = await window.kb.search('reward model');"
+                        " return {keys: r.map(h => h.key), note: r.note}; }")
+    assert hits["keys"] and "WebAssembly" in hits["note"]
+    assert tab.evaluate("window.kb.status().model") == "unavailable"
+    assert tab.errors == []
 
 
-def test_results_are_escaped(course: Path, chromium) -> None:  # type: ignore[no-untyped-def]
+def test_results_are_escaped(course: Path, page) -> None:  # type: ignore[no-untyped-def]
     evil = "<img src=x onerror=alert(1)>"
     set_option(course, "related", "0")
     write(course, "papers/evil2024title.md",
           paper("evil2024title", title=evil, authors=["<b>Mallory</b>, Eve"], tags=["rlhf"],
                 summary="A reward model paper with a hostile title."))
     folder = build_site(course, strict=False, embedder=HashingEmbedder())  # kb check warns
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    tab = chromium.new_page()
     dialogs: list[str] = []
-    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    try:
-        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/search/?query=hostile+reward")
-        result = tab.locator(".kb-search__result[data-key=evil2024title]")
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    with serve_folder(folder) as base:
+        page.goto(base + "search/?query=hostile+reward")
+        result = page.locator(".kb-search__result[data-key=evil2024title]")
         result.wait_for(timeout=20_000)
-        assert tab.locator(".kb-search__title", has_text=evil).count() == 1
+        assert page.locator(".kb-search__title", has_text=evil).count() == 1
         assert result.locator("img, b").count() == 0
         assert "Eve <b>Mallory</b>" in result.inner_text()
         # this site's embedder has no browser model: keyword results and a note, no failure
-        tab.wait_for_function("document.querySelector('.kb-search__status').textContent"
-                              ".includes('not available')", timeout=20_000)
-        assert dialogs == []
-    finally:
-        tab.close()
-        server.shutdown()
-        server.server_close()
+        page.wait_for_function("document.querySelector('.kb-search__status').textContent"
+                               ".includes('not available')", timeout=20_000)
+    assert dialogs == []
 
 
-def test_works_under_mkdocs_serve_with_a_sub_path(tmp_path: Path, chromium) -> None:  # type: ignore[no-untyped-def]
+def test_works_under_mkdocs_serve_with_a_sub_path(tmp_path: Path, page) -> None:  # type: ignore[no-untyped-def]
     import os
 
     course = tmp_path / "course"
@@ -346,18 +250,13 @@ def test_works_under_mkdocs_serve_with_a_sub_path(tmp_path: Path, chromium) -> N
                                "--dev-addr", f"127.0.0.1:{port}"], cwd=course, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/sub/"
-    blocked = guard(chromium, f"http://127.0.0.1:{port}")
-    tab = chromium.new_page()
     try:
         wait_http(base + "search/")
-        tab.goto(base + "search/")
-        hits = tab.evaluate("window.kb.search('how transformers replace recurrence', "
-                            "{k: 2, mode: 'semantic'})")
+        page.goto(base + "search/")
+        hits = page.evaluate("window.kb.search('how transformers replace recurrence', "
+                             "{k: 2, mode: 'semantic'})")
         assert hits and all(h["url"].startswith(base + "papers/") for h in hits)
         index = json.loads(urllib.request.urlopen(base + "assets/kb/search/index.json").read())
         assert index["model"] and index["vectors"]["count"] == len(index["papers"])
     finally:
-        tab.close()
-        chromium.unroute("**/*")
         stop_process(server)
-    assert blocked == []

@@ -3,14 +3,15 @@ grouped by code, filters by code, the checks: setting, and the registry of codes
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from big_course import copy_course, make_big_course
+from big_course import copy_course
 from conftest import paper, run, write
 from kb.model.issue_codes import CODES, markdown_table
 
@@ -29,9 +30,10 @@ papers/future3020.md:6: error [year] year 3020 is outside 1600-{NEXT_YEAR} (year
 """
 
 
-@pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_big_course(tmp_path_factory.mktemp("big") / "course")
+@pytest.fixture
+def big(big_course: Path) -> Path:
+    """The 477-paper course with four errors (conftest.py: imported once per session)."""
+    return big_course
 
 
 @pytest.fixture
@@ -133,32 +135,117 @@ def test_the_readme_lists_every_code() -> None:
     assert markdown_table() in readme, "regenerate the README's table with kb.model.issue_codes.markdown_table()"
 
 
-def _codes_in_source() -> set[str]:
-    """Every code a check can emit: issue(code, ...), code= keywords, and the code arguments of
-    validate.py's helpers."""
-    found: set[str] = set()
-    for path in (ROOT / "kb").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Call):
-                continue
-            for kw in node.keywords:
-                if kw.arg == "code" and isinstance(kw.value, ast.Constant):
-                    found.add(kw.value.value)
-            name = getattr(node.func, "id", "")
-            if name == "issue" and node.args and isinstance(node.args[0], ast.Constant):
-                found.add(node.args[0].value)
-            if name == "_paper_issue" and isinstance(node.args[2], ast.Constant):
-                found.add(node.args[2].value)
-            if name == "pairs" and isinstance(node.args[2], ast.Constant):
-                found.add(node.args[2].value)
-    return found
+# ------------------------------------------------------------------ every code, by example
+
+# A planted example of every registered code: each writes into a fresh `kb init` course and
+# returns the file kb check must then name with that code.
+INIT_SESSION = "docs/sessions/01-introduction.md"
+INIT_POSTER = "docs/posters/transformer-basics.md"
 
 
-def test_every_code_the_checks_emit_is_registered() -> None:
-    emitted = _codes_in_source()
-    assert len(emitted) > 25
-    assert emitted - set(CODES) == set(), "add these codes to kb/model/issue_codes.py"
-    assert set(CODES) - emitted == set(), "these registered codes are never emitted"
+def _paper(name: str, **fields: object) -> Callable[[Path], str]:
+    def plant(course: Path) -> str:
+        write(course, f"papers/{name}.md", paper(name, **fields))
+        return f"papers/{name}.md"
+    return plant
+
+
+def _text(rel: str, text: str) -> Callable[[Path], str]:
+    def plant(course: Path) -> str:
+        write(course, rel, text)
+        return rel
+    return plant
+
+
+def _edit(rel: str, old: str, new: str) -> Callable[[Path], str]:
+    def plant(course: Path) -> str:
+        text = (course / rel).read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        write(course, rel, text.replace(old, new, 1))
+        return rel
+    return plant
+
+
+def _bytes(rel: str, data: bytes) -> Callable[[Path], str]:
+    def plant(course: Path) -> str:
+        (course / rel).write_bytes(data)
+        return rel
+    return plant
+
+
+def _no_papers(course: Path) -> str:
+    shutil.rmtree(course / "papers")
+    return "papers"
+
+
+def _not_duplicates(course: Path) -> str:
+    _edit("mkdocs.yml", "      related: 5\n",
+          "      related: 5\n      not_duplicates:\n      - [vaswani2017attention, nobody2020gone]\n")(course)
+    return "mkdocs.yml"
+
+
+def _two(first: Callable[[Path], str], second: Callable[[Path], str]) -> Callable[[Path], str]:
+    def plant(course: Path) -> str:
+        first(course)
+        return second(course)
+    return plant
+
+
+EXAMPLES: dict[str, Callable[[Path], str]] = {
+    "unreadable": _bytes("papers/latin2020.md", "---\ntitle: Café\n---\n".encode("latin-1")),
+    "schema": _paper("typed2020year", year="soon"),
+    "duplicate-field": _text("papers/twice2020.md", "---\ntitle: One\ntitle: Two\nauthors: [A, B]\nyear: 2020\nsummary: S.\n---\n"),
+    "unknown-field": _paper("typo2020field", abstrct="A typo."),
+    "invalid-key": _paper("bad..key"),
+    "key-mismatch": _paper("mine2020key", key="other2020key"),
+    "stray-file": _text("papers/notes.txt", "not a paper\n"),
+    "no-papers": _no_papers,
+    "year-range": _paper("future3020", year=3020),
+    "arxiv-syntax": _paper("badarxiv2020", arxiv="not-an-id"),
+    "arxiv-version": _paper("versioned2020", arxiv="arXiv:2203.02155v2"),
+    "doi-syntax": _paper("baddoi2020", doi="11.0/x"),
+    "doi-prefix": _paper("prefixed2020", doi="https://doi.org/10.1000/xyz123"),
+    "url-scheme": _paper("ftp2020link", url="ftp://example.org/paper.pdf"),
+    "latex": _paper("latex2020title", title=r"A {\em Study} of Things"),
+    "html": _paper("html2020title", title="A <b>Bold</b> Study"),
+    "author-format": _paper("joined2020authors", authors=["Smith, Jane and Doe, John"]),
+    "no-text": _paper("silent2020", summary=None),
+    "no-authors": _paper("anonymous2020", authors=None),
+    "no-year": _paper("undated", year=None),
+    "tag-format": _paper("shouting2020", tags=["RLHF"]),
+    "unknown-tag": _paper("offlist2020", tags=["astronomy"]),
+    "too-many-tags": _paper("tagged2020many", tags=[f"t{i}" for i in range(51)]),
+    "duplicate-doi": _two(_paper("a2020same", doi="10.1000/same"), _paper("b2020same", doi="10.1000/same")),
+    "duplicate-arxiv": _paper("vaswani2017copy", arxiv="1706.03762"),
+    "duplicate-title": _paper("vaswani2017twice", title="Attention is all you need!", year=2017,
+                              authors=["Vaswani, Ashish"]),
+    "dangling-allow": _not_duplicates,
+    "dangling-reference": _edit(INIT_SESSION, "- key: vaswani2017attention", "- key: vaswani2017atention"),
+    "unknown-citation": _edit(INIT_POSTER, "[@vaswani2017attention]", "[@nobody2020]"),
+    "duplicate-reading": _edit(INIT_SESSION, "  note: Read sections 1-3 before the session.\n",
+                               "  note: Read sections 1-3 before the session.\n"
+                               "- key: vaswani2017attention\n  kind: optional\n"),
+    "duplicate-session": _text("docs/sessions/01-second.md", "---\nsession: 1\ntitle: Again\n---\n"),
+    "session-filename": _text("docs/sessions/03-misnamed.md", "---\nsession: 2\ntitle: Misnamed\n---\n"),
+    "session-order": _text("docs/sessions/02-earlier.md", "---\nsession: 2\ndate: 2025-10-01\ntitle: Earlier\n---\n"),
+    "dangling-session": _edit(INIT_POSTER, "session: 1\n", "session: 7\n"),
+}
+
+
+def test_every_registered_code_has_an_example(course: Path) -> None:
+    assert set(EXAMPLES) == set(CODES), "add a planted example for each new code (and only for those)"
+    assert run(course, "check").output.endswith(": no problems\n")  # the examples start clean
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_kb_check_reports_each_code_for_its_example(course: Path, code: str) -> None:
+    """kb check reports the code, at the registry's severity, on the planted file; every code
+    it reports on the way is registered."""
+    path = EXAMPLES[code](course)
+    result = run(course, "check", "--format", "json")
+    found = [(i["code"], i["path"], i["severity"]) for i in json.loads(result.output)["issues"]]
+    assert (code, path, CODES[code].severity) in found, found
+    assert {c for c, _, _ in found} <= set(CODES), found
 
 
 def test_a_session_that_fails_to_load_is_reported_once(course: Path) -> None:

@@ -10,9 +10,9 @@ from mkdocs.exceptions import Abort
 
 from conftest import write
 from kb.search.embed import HashingEmbedder
-from kb.site.pages.libmap import project_2d
 from kb.site.pages.calendar import _fold
-from site_helpers import add_rlhf, article, build_site, set_option, text_of
+from kb.site.pages.libmap import project_2d
+from site_helpers import article, build_site, set_option, text_of
 
 SESSION_3 = """---
 session: 3
@@ -32,12 +32,10 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082")
 
 
-@pytest.fixture
-def rlhf(course: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    set_option(course, "related", "0")
-    set_option(course, "library_map", "false")
+@pytest.fixture(autouse=True)
+def build_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build of this module happens on BUILD_DAY."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY)
-    return add_rlhf(course)
 
 
 def read(site: Path, rel: str) -> str:

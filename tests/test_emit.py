@@ -11,7 +11,7 @@ from kb.bib.mapping import EntryError, entry_to_paper
 from kb.bib.read import read_bib
 from kb.course.load import _Dumper, paper_front_matter
 from kb.course.yaml_emit import WIDTH, emit
-from tests.conftest import SHARED
+from conftest import SHARED
 
 
 def _yaml(data: dict) -> str:

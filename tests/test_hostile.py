@@ -12,13 +12,14 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from conftest import paper, write
+from forkserver import ForkServer
 from kb.course.scaffold import init_course
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,20 +32,74 @@ def _cap() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run_capped(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` in ``cwd`` under the memory cap; a hang fails the test at TIMEOUT."""
+# Linux capabilities that let root read any file whatever its mode bits (capability.h).
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, PR_CAPBSET_DROP = 1, 2, 24
+
+
+def _drop_root_reading() -> None:
+    """Take from this process (and what it runs) the two capabilities that let root ignore
+    file modes, so that root is refused a file of mode 000 as any user is (CI runs as root).
+    Dropped from the bounding set, they are gone from the program exec'd next."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def can_drop_root_reading() -> bool:
+    try:
+        probe = subprocess.run(["true"], preexec_fn=_drop_root_reading)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+def command_env() -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "NO_MKDOCS_2_WARNING": "1", "COLUMNS": "200"}
     env.pop("KB_ROOT", None)
+    return env
+
+
+_FORKS: list[ForkServer] = []  # this module's fork server, while its tests run
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fork_server() -> Iterator[ForkServer]:
+    """Commands start as processes forked from one that has imported kb and mkdocs already
+    (tests/forkserver.py): each still its own process, under its own cap and timeout."""
+    with ForkServer(command_env()) as server:
+        _FORKS.append(server)
+        try:
+            yield server
+        finally:
+            _FORKS.remove(server)
+
+
+def run_capped(argv: list[str], cwd: Path, *, as_owner: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` in ``cwd`` as its own process under the memory cap; a hang fails the test
+    at TIMEOUT. With ``as_owner``, root runs it without the capabilities to read files
+    whatever their mode (a fresh interpreter: capabilities leave a process at exec)."""
+    env = command_env()
+
+    def setup() -> None:
+        _cap()
+        if as_owner and os.geteuid() == 0:
+            _drop_root_reading()
+
     try:
+        if _FORKS and not as_owner:
+            return _FORKS[-1].run(argv, cwd, env=env, memory_cap=MEMORY_CAP, timeout=TIMEOUT)
         return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT, preexec_fn=_cap, stdin=subprocess.DEVNULL)
+                              timeout=TIMEOUT, preexec_fn=setup, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{' '.join(argv[2:])} did not finish within {TIMEOUT} s")
 
 
-def kb(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_capped([sys.executable, "-c", KB, *args], root)
+def kb(root: Path, *args: str, as_owner: bool = False) -> subprocess.CompletedProcess[str]:
+    return run_capped([sys.executable, "-c", KB, *args], root, as_owner=as_owner)
 
 
 def tree(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -98,19 +153,67 @@ READERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def read_everything(course: Path, outside: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+def read_everything(course: Path, outside: Path,
+                    as_owner: bool = False) -> dict[str, subprocess.CompletedProcess[str]]:
     """Run every reading command and the site build; nothing outside, nothing in the content
     (only the caches .kb/ and site/) may change."""
     before, before_outside = tree(course, (".kb", "site")), tree(outside)
     results = {}
     for args in READERS:
-        results[args[0]] = kb(course, *args)
-    results["build"] = run_capped([sys.executable, "-m", "mkdocs", "build", "-q"], course)
+        results[args[0]] = kb(course, *args, as_owner=as_owner)
+    results["build"] = run_capped([sys.executable, "-m", "mkdocs", "build", "-q"], course,
+                                  as_owner=as_owner)
     for name, result in results.items():
         assert_clean_exit(result, name)
     assert tree(course, (".kb", "site")) == before
     assert tree(outside) == before_outside
     return results
+
+
+# ------------------------------------------------------------------ the fork server
+
+def test_a_forked_command_answers_as_a_fresh_interpreter_does(world: tuple[Path, Path],
+                                                              fork_server: ForkServer) -> None:
+    """Every reader, forked or started fresh, on the same course with an error: the same exit
+    code, output and errors."""
+    course, _ = world
+    write(course, "papers/future3020.md", paper("future3020", year=3020))
+    env = command_env()
+    commands = [[sys.executable, "-c", KB, *args] for args in READERS] + \
+        [[sys.executable, "-m", "mkdocs", "build", "-q"]]
+    for argv in commands:
+        fresh = subprocess.run(argv, cwd=course, env=env, capture_output=True, text=True,
+                               timeout=TIMEOUT, preexec_fn=_cap, stdin=subprocess.DEVNULL)
+        forked = fork_server.run(argv, course, env=env, memory_cap=MEMORY_CAP, timeout=TIMEOUT)
+        assert (forked.returncode, forked.stdout, forked.stderr) == \
+            (fresh.returncode, fresh.stdout, fresh.stderr), argv[2:]
+    assert fresh.returncode == 1 and "papers/future3020.md" in fresh.stderr
+
+
+def test_a_forked_command_has_its_own_cap_timeout_umask_and_signals(tmp_path: Path,
+                                                                    fork_server: ForkServer) -> None:
+    def python(code: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        return fork_server.run([sys.executable, "-c", code, "an", "arg"], tmp_path,
+                               env={**command_env(), "PROBE": "here"}, memory_cap=MEMORY_CAP,
+                               timeout=timeout)
+
+    done = python("import os, sys; print(os.getcwd(), os.environ['PROBE'], sys.argv[1:]); "
+                  "print('to stderr', file=sys.stderr); sys.exit(3)")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        3, f"{tmp_path} here ['an', 'arg']\n", "to stderr\n")
+    too_big = python("x = bytearray(2 << 30)")
+    assert too_big.returncode == 1 and "MemoryError" in too_big.stderr
+    assert python("import os, signal; os.kill(os.getpid(), signal.SIGTERM)").returncode == -15
+    assert python("import sys; sys.exit('no')").stderr == "no\n"
+    old = os.umask(0o077)
+    try:
+        python("open('made', 'w').close()")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(subprocess.TimeoutExpired):
+        python("import time; time.sleep(30)", timeout=1)
+    assert python("print('after a timeout')").stdout == "after a timeout\n"
 
 
 # ------------------------------------------------------------------ planted content
@@ -204,19 +307,73 @@ def test_planted_content_is_a_clear_error_for_every_reader(world: tuple[Path, Pa
     assert case.path.split(":")[0] in results["build"].stderr   # ... and says where
 
 
+LOCKED = "papers/locked2020file.md: error not read: permission denied: kb cannot read the file"
+
+
 def test_permission_denied_is_a_clear_error(world: tuple[Path, Path]) -> None:
+    """A paper file of mode 000, read by every reader as its own process. Root reads any file,
+    so as root (how CI runs) the readers run without the capabilities that allow that: the
+    kernel refuses them the file as it refuses any other user."""
+    if os.geteuid() == 0 and not can_drop_root_reading():
+        pytest.skip("root that cannot drop CAP_DAC_OVERRIDE reads every file; the in-process "
+                    "test_permission_denied_in_process_* cover the refusal")
     course, outside = world
     path = write(course, "papers/locked2020file.md", paper("locked2020file"))
     path.chmod(0)
     try:
-        results = read_everything(course, outside)
+        results = read_everything(course, outside, as_owner=True)
     finally:
         path.chmod(0o644)
-    if os.geteuid() == 0:  # root reads it anyway: then it is simply a paper
-        assert results["check"].returncode in (0, 1)
-        assert "locked2020file" not in results["check"].stdout
-    else:
-        assert "papers/locked2020file.md: error not read: permission denied" in results["check"].stdout
+    check = results["check"]
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert LOCKED + " (unreadable)" in check.stdout
+    assert check.stdout.splitlines()[-1] == "checked 1 paper, 1 session, 1 poster: 1 error, 0 warnings"
+    search, export = results["search"], results["export"]
+    assert search.returncode == 0 and "vaswani2017attention" in search.stdout   # the rest loads
+    assert "1 paper file could not be read and is left out" in search.stdout + search.stderr
+    assert export.returncode == 0 and '"id": "vaswani2017attention"' in export.stdout
+    assert "locked2020file" not in export.stdout
+    assert results["build"].returncode != 0 and "kb: " + LOCKED in results["build"].stderr
+
+
+@pytest.mark.parametrize("refusal", ["access", "open"])
+def test_permission_denied_in_process_whoever_runs_it(
+        world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, refusal: str) -> None:
+    """The same refusal for any user, root included, without changing who runs the test: the
+    system says no to the file, at the mode check (os.access) or, for a file whose mode
+    changed after that check, at the open (os.open raises PermissionError)."""
+    import errno
+
+    from conftest import run
+
+    course, _ = world
+    locked = write(course, "papers/locked2020file.md", paper("locked2020file"))
+    real_access, real_open = os.access, os.open
+
+    def access(path: object, mode: int, *args: object, **kwargs: object) -> bool:
+        if Path(str(path)) == locked:
+            return False
+        return real_access(path, mode, *args, **kwargs)  # type: ignore[arg-type]
+
+    def open_(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if Path(str(path)) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access" if refusal == "access" else "open",
+                        access if refusal == "access" else open_)
+    check = run(course, "check")
+    assert check.exit_code == 1
+    if refusal == "access":  # found by the mode check before any read
+        assert LOCKED + " (unreadable)" in check.output, check.output
+    else:  # refused by the open itself
+        assert ("papers/locked2020file.md: error permission denied: kb cannot read the file "
+                "(unreadable)\n    fix: make it readable (chmod a+r papers/locked2020file.md)\n"
+                ) in check.output, check.output
+    assert check.output.splitlines()[-1] == "checked 1 paper, 1 session, 1 poster: 1 error, 0 warnings"
+    search = run(course, "search", "--mode", "keyword", "attention", "--json")
+    assert search.exit_code == 0 and "vaswani2017attention" in search.output
+    assert "locked2020file" not in search.stdout
 
 
 def test_giant_paper_file_is_refused_by_its_size_never_read_whole(world: tuple[Path, Path]) -> None:

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from kb.bib.latex import latex_to_text
 from kb.bib.read import read_bib
 from kb.model.ids import DuplicateIndex, TitleIndex, similar_title_pairs, title_key
-from tests.conftest import SHARED
+from conftest import SHARED
 
 
 @pytest.fixture(scope="module")

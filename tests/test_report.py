@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from big_course import copy_course, make_big_course
+from big_course import SESSION_2, copy_course
 from conftest import paper, run, write
 
 SESSION_3 = """---
@@ -41,13 +41,13 @@ readings:
 
 
 @pytest.fixture(scope="module")
-def weeks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def weeks(big_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 477-paper course without its errors, and two more sessions."""
-    root = make_big_course(tmp_path_factory.mktemp("weeks") / "course")
+    root = copy_course(big_course, tmp_path_factory.mktemp("weeks") / "course")
     for rel in ("docs/sessions/02-attention.md", "docs/posters/attention.md"):
         (root / rel).unlink()
-    write(root, "docs/sessions/02-attention.md", (Path(__file__).parent / "big_course.py").read_text()
-          .split('SESSION_2 = """')[1].split('"""')[0].replace("Devlin.Chang.Lee.2018", "Devlin.Chang.Lee.ea.2018")
+    write(root, "docs/sessions/02-attention.md", SESSION_2
+          .replace("Devlin.Chang.Lee.2018", "Devlin.Chang.Lee.ea.2018")
           .replace(", then [@Bahdanau.Cho.Bengio.2015]", ""))
     write(root, "docs/sessions/03-neural-lms.md", SESSION_3)
     write(root, "docs/sessions/04-reading-week.md", SESSION_4)

@@ -1,8 +1,5 @@
-"""kb.search and the search commands with a small deterministic embedder (no model).
-
-The library below holds real papers; titles, authors and ids are facts, the summaries are
-written here in our own words.
-"""
+"""kb.search and the search commands with a small deterministic embedder (no model), on the
+library of real papers in search_library.py."""
 
 from __future__ import annotations
 
@@ -21,86 +18,7 @@ from kb.search.embed import HashingEmbedder
 from kb.errors import FilterError, KbError, NotFoundError
 from kb.search.engine import Filters, Hit, open_kb
 from kb.search.fusion import rrf
-
-LIBRARY: dict[str, dict[str, object]] = {
-    "ouyang2022training": dict(
-        title="Training language models to follow instructions with human feedback",
-        authors=["Ouyang, Long", "Wu, Jeff", "Jiang, Xu"], year=2022, arxiv="2203.02155",
-        tags=["rlhf", "alignment"],
-        summary="Labelers write demonstrations and rank sampled outputs of GPT-3; a reward "
-                "model fitted to the rankings guides PPO fine-tuning, and people prefer the "
-                "resulting InstructGPT models over far larger base models."),
-    "christiano2017deep": dict(
-        title="Deep reinforcement learning from human preferences",
-        authors=["Christiano, Paul F.", "Leike, Jan", "Brown, Tom B."], year=2017,
-        arxiv="1706.03741", tags=["rlhf"], type="inproceedings",
-        summary="Agents master Atari games and simulated robot locomotion when a person "
-                "merely compares pairs of short video clips of their behaviour; no "
-                "hand-written reward function is needed."),
-    "rafailov2023direct": dict(
-        title="Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
-        authors=["Rafailov, Rafael", "Sharma, Archit", "Mitchell, Eric"], year=2023,
-        arxiv="2305.18290", tags=["rlhf", "alignment"], type="inproceedings",
-        summary="Rewrites the preference objective in terms of the policy itself, so no "
-                "separate reward model and no reinforcement learning loop are needed: a "
-                "classification loss on chosen versus rejected answers suffices."),
-    "schulman2017proximal": dict(
-        title="Proximal Policy Optimization Algorithms",
-        authors=["Schulman, John", "Wolski, Filip", "Dhariwal, Prafulla"], year=2017,
-        arxiv="1707.06347", tags=["rl"], type="misc",
-        summary="A policy-gradient method that clips the probability ratio between the new "
-                "and the old policy, so several epochs of minibatch updates can reuse one "
-                "batch of sampled experience without destructively large steps."),
-    "devlin2019bert": dict(
-        title="BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
-        authors=["Devlin, Jacob", "Chang, Ming-Wei", "Lee, Kenton", "Toutanova, Kristina"],
-        year=2019, arxiv="1810.04805", tags=["architecture", "pretraining"], type="inproceedings",
-        summary="An encoder pretrained to fill in masked words from context on both sides and "
-                "to tell whether two sentences follow each other; fine-tuned, it set new "
-                "results on many understanding benchmarks."),
-    "wei2022chain": dict(
-        title="Chain-of-Thought Prompting Elicits Reasoning in Large Language Models",
-        authors=["Wei, Jason", "Wang, Xuezhi", "Schuurmans, Dale"], year=2022,
-        arxiv="2201.11903", tags=["prompting", "reasoning"],
-        summary="Putting worked examples with intermediate steps into the prompt makes large "
-                "models far better at arithmetic word problems, commonsense and symbolic tasks."),
-    "mnih2015human": dict(
-        title="Human-level control through deep reinforcement learning",
-        authors=["Mnih, Volodymyr", "Kavukcuoglu, Koray", "Silver, David"], year=2015,
-        venue="Nature", doi="10.1038/nature14236", tags=["rl"],
-        summary="A convolutional network trained by Q-learning with experience replay and a "
-                "target network plays dozens of Atari games from raw screen pixels about as "
-                "well as a professional human tester."),
-    "bai2022constitutional": dict(
-        title="Constitutional AI: Harmlessness from AI Feedback",
-        authors=["Bai, Yuntao", "Kadavath, Saurav", "Kundu, Sandipan"], year=2022,
-        arxiv="2212.08073", tags=["alignment"],
-        summary="A short list of written principles replaces human labels of harm: the model "
-                "critiques and revises its own answers, and preference labels produced by a "
-                "model train the reward model."),
-}
-
-SESSION_2 = """---
-session: 2
-date: 2025-10-22
-title: Learning from human preferences
-readings:
-- key: christiano2017deep
-  kind: required
-- key: ouyang2022training
-  kind: optional
----
-How a reward learned from human comparisons steers a policy.
-"""
-
-
-def make_library(root: Path) -> Path:
-    """Write LIBRARY and a second session into the course at ``root``."""
-    for key, fields in LIBRARY.items():
-        write(root, f"papers/{key}.md", paper(key, **fields))
-    write(root, "docs/sessions/02-preferences.md", SESSION_2)
-    return root
-
+from search_library import LIBRARY, make_library
 
 @pytest.fixture
 def library(course: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -117,13 +35,39 @@ def keys(hits: list[Hit]) -> list[str]:
     return [h.key for h in hits]
 
 
+def by_cosine(base: kb.search.engine.KnowledgeBase, vector: np.ndarray,
+              exclude: tuple[str, ...] = ()) -> list[tuple[str, float]]:
+    """Every other paper of ``base`` with its cosine to ``vector``, worked out here from the
+    stored unit vectors (not by the index), best first."""
+    scored = [(key, float(vector @ base.index.vector(key))) for key in base.keys
+              if key not in exclude]
+    return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+
+
+def hashed(text: str) -> np.ndarray:
+    """``text`` embedded as the library's embedder does, without the engine."""
+    return HashingEmbedder(256).embed([text])[0]
+
+
+def session_2_topic(base: kb.search.engine.KnowledgeBase) -> np.ndarray:
+    """What kb suggest aims at for session 2: the mean of its title-and-page vector and its
+    readings' centroid (each a unit vector), from the session file in search_library.py."""
+    from kb.search.embed import normalize
+
+    page = "Learning from human preferences\n\nHow a reward learned from human comparisons steers a policy."
+    readings = normalize(np.mean([base.index.vector(k) for k in ("christiano2017deep",
+                                                                 "ouyang2022training")],
+                                 axis=0, keepdims=True))[0]
+    return normalize(np.mean([hashed(page), readings], axis=0, keepdims=True))[0]
+
+
 # ---------------------------------------------------------------- library
 
 def test_keyword_search_ranks_by_bm25(library: Path) -> None:
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
     hits = base.search("Atari games", mode="keyword")
-    assert set(keys(hits)) == {"christiano2017deep", "mnih2015human"}
-    assert hits[0].score >= hits[1].score > 0
+    assert keys(hits) == ATARI  # both name Atari once: the shorter text ranks first
+    assert hits[0].score > hits[1].score > 0
 
 
 def test_keyword_query_with_fts_syntax_is_taken_literally(library: Path) -> None:
@@ -137,10 +81,11 @@ def test_keyword_query_with_fts_syntax_is_taken_literally(library: Path) -> None
 
 def test_semantic_search_returns_cosine_scores(library: Path) -> None:
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
-    hits = base.search("proximal policy optimization algorithms", mode="semantic", k=3)
-    assert hits[0].key == "schulman2017proximal"
-    assert 0 < hits[0].score <= 1.0 + 1e-6
-    assert len(hits) == 3
+    query = "proximal policy optimization algorithms"
+    hits = base.search(query, mode="semantic", k=3)
+    expected = by_cosine(base, hashed(query))[:3]
+    assert [(h.key, h.score) for h in hits] == [(k, pytest.approx(v, abs=1e-6)) for k, v in expected]
+    assert hits[0].key == "schulman2017proximal" and hits[0].score > hits[1].score > 0
 
 
 def test_hybrid_fuses_both_rankings(library: Path) -> None:
@@ -196,8 +141,9 @@ def test_filter_nobody_passes_gives_nothing_or_names_the_unknown_value(library: 
 def test_related_excludes_the_paper_itself(library: Path) -> None:
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
     hits = base.related("ouyang2022training", k=4)
-    assert len(hits) == 4 and "ouyang2022training" not in keys(hits)
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    expected = by_cosine(base, base.index.vector("ouyang2022training"), exclude=("ouyang2022training",))
+    assert [(h.key, h.score) for h in hits] == [(k, pytest.approx(v, abs=1e-6)) for k, v in expected[:4]]
+    assert "ouyang2022training" not in keys(hits) and hits[0].score > hits[-1].score
 
 
 def test_related_many_equals_related_one_by_one(library: Path) -> None:
@@ -223,8 +169,10 @@ def test_related_unknown_key_suggests_close_keys(library: Path) -> None:
 def test_suggest_leaves_out_the_reading_list(library: Path) -> None:
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
     hits = base.suggest(2, k=20)
-    assert len(hits) == len(LIBRARY) + 1 - 2  # every paper but the two listed ones
-    assert not {"christiano2017deep", "ouyang2022training"} & set(keys(hits))
+    listed = ("christiano2017deep", "ouyang2022training")
+    expected = by_cosine(base, session_2_topic(base), exclude=listed)  # all but the two listed
+    assert len(expected) == len(LIBRARY) + 1 - 2
+    assert [(h.key, h.score) for h in hits] == [(k, pytest.approx(v, abs=1e-6)) for k, v in expected]
     message = "[session] no session number 7\n  fix: use one of the session numbers: 1, 2"
     with pytest.raises(FilterError) as target:
         base.suggest(7)
@@ -354,13 +302,20 @@ def test_cli_filters_narrow_related_and_suggest(library: Path) -> None:
 def test_cli_related_and_suggest(library: Path) -> None:
     result = run(library, "related", "rafailov2023direct", "-k", "3", "--json")
     data = json.loads(result.stdout)
-    assert len(data) == 3 and "rafailov2023direct" not in [h["key"] for h in data]
+    base = open_kb(load_config(library), embedder=HashingEmbedder(256))  # the CLI's cache
+    expected = by_cosine(base, base.index.vector("rafailov2023direct"), exclude=("rafailov2023direct",))
+    assert [(h["key"], h["score"]) for h in data] == [(k, pytest.approx(v, abs=1e-6))
+                                                      for k, v in expected[:3]]
     result = run(library, "related", "nobody2020")
     assert result.exit_code == 2
     assert result.output.startswith(
         "Error: papers/nobody2020.md: [key] no paper with the key 'nobody2020'")
     result = run(library, "suggest", "--session", "2", "--json", "-k", "3")
-    assert len(json.loads(result.stdout)) == 3
+    data = json.loads(result.stdout)
+    listed = ("christiano2017deep", "ouyang2022training")
+    expected = by_cosine(base, session_2_topic(base), exclude=listed)
+    assert [(h["key"], h["score"]) for h in data] == [(k, pytest.approx(v, abs=1e-6))
+                                                      for k, v in expected[:3]]
 
 
 def test_cli_empty_knowledge_base(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:

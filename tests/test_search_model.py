@@ -12,7 +12,7 @@ from kb.course.config import load_config
 from kb.course.load import load_project
 from kb.course.scaffold import init_course
 from kb.search.engine import Filters, KnowledgeBase, open_kb
-from test_search import LIBRARY, make_library
+from search_library import LIBRARY, make_library
 
 pytestmark = pytest.mark.model
 

@@ -15,13 +15,6 @@ from site_helpers import add_rlhf, article, build_site, set_option, text_of
 EVIL = "<script>alert(1)</script>"
 
 
-@pytest.fixture
-def rlhf(course: Path) -> Path:
-    set_option(course, "related", "0")
-    set_option(course, "library_map", "false")
-    return add_rlhf(course)
-
-
 def build_error(root: Path, caplog: pytest.LogCaptureFixture) -> str:
     """Build, expect it to stop with an error, and return what mkdocs logged as the error."""
     caplog.clear()
@@ -34,8 +27,8 @@ def read(site: Path, rel: str) -> str:
     return (site / rel).read_text(encoding="utf-8")
 
 
-def test_paper_page_shows_metadata_links_summary_notes_and_uses(rlhf: Path) -> None:
-    site = build_site(rlhf)
+def test_paper_page_shows_metadata_links_summary_notes_and_uses(rlhf_site: Path) -> None:
+    site = rlhf_site
     page = article(read(site, "papers/ouyang2022training/index.html"))
     text = text_of(page)
     assert "<h1>Training language models to follow instructions with human feedback</h1>" in page
@@ -52,8 +45,8 @@ def test_paper_page_shows_metadata_links_summary_notes_and_uses(rlhf: Path) -> N
     assert "Related papers" not in text  # related: 0
 
 
-def test_session_page_groups_readings_by_kind_and_lists_posters(rlhf: Path) -> None:
-    site = build_site(rlhf)
+def test_session_page_groups_readings_by_kind_and_lists_posters(rlhf_site: Path) -> None:
+    site = rlhf_site
     page = article(read(site, "sessions/02-human-feedback/index.html"))
     text = text_of(page)
     assert text.index("Session 2 · Wed 22 Oct 2025") < text.index("We read how preference data")
@@ -70,8 +63,8 @@ def test_session_page_groups_readings_by_kind_and_lists_posters(rlhf: Path) -> N
     assert '<a href="../../papers/christiano2017deep/">Christiano &amp; Leike 2017</a>' in page
 
 
-def test_poster_page_links_its_session_and_papers(rlhf: Path) -> None:
-    site = build_site(rlhf)
+def test_poster_page_links_its_session_and_papers(rlhf_site: Path) -> None:
+    site = rlhf_site
     page = article(read(site, "posters/reward-models/index.html"))
     assert ('<a href="../../papers/ouyang2022training/">Ouyang et al. 2022</a>; '
             '<a href="../../papers/christiano2017deep/">Christiano &amp; Leike 2017</a>') in page
@@ -84,8 +77,8 @@ def test_poster_page_links_its_session_and_papers(rlhf: Path) -> None:
     assert overview.index("Transformer basics") < overview.index("Reward models in practice")
 
 
-def test_papers_index_table_and_tags_page(rlhf: Path) -> None:
-    site = build_site(rlhf)
+def test_papers_index_table_and_tags_page(rlhf_site: Path) -> None:
+    site = rlhf_site
     page = article(read(site, "papers/index.html"))
     rows = re.findall(r'<tr data-tags="([^"]*)">\s*<td><a href="([^"]+)">([^<]+)</a>', page)
     assert [(tags, href) for tags, href, _ in rows] == [
@@ -106,8 +99,8 @@ def test_papers_index_table_and_tags_page(rlhf: Path) -> None:
     assert 'href="../../posters/reward-models/"' in rlhf_page
 
 
-def test_navigation_sessions_in_order_and_no_paper_pages(rlhf: Path) -> None:
-    site = build_site(rlhf)
+def test_navigation_sessions_in_order_and_no_paper_pages(rlhf_site: Path) -> None:
+    site = rlhf_site
     home = read(site, "index.html")
     links = re.findall(r'href="([^"#]*)" class="md-nav__link', home)
     assert links == [".", "sessions/", "sessions/01-introduction/", "sessions/02-human-feedback/",
@@ -118,11 +111,17 @@ def test_navigation_sessions_in_order_and_no_paper_pages(rlhf: Path) -> None:
     assert 'href="assets/kb/kb.css"' in home
 
 
-def test_nothing_is_written_into_docs(rlhf: Path) -> None:
-    before = sorted(p.relative_to(rlhf).as_posix() for p in (rlhf / "docs").rglob("*"))
-    build_site(rlhf)
-    after = sorted(p.relative_to(rlhf).as_posix() for p in (rlhf / "docs").rglob("*"))
-    assert before == after
+def test_nothing_is_written_into_docs(rlhf_course: Path, rlhf_site: Path, tmp_path: Path) -> None:
+    """After the build, docs/ holds what it held before: the same files as an unbuilt copy of
+    the course, byte for byte."""
+    from conftest import tree_digest
+    from kb.course.scaffold import init_course
+
+    assert (rlhf_site / "papers/ouyang2022training/index.html").is_file()  # built
+    fresh = tmp_path / "course"
+    init_course(fresh, title="Test Course")
+    add_rlhf(fresh)
+    assert tree_digest(rlhf_course / "docs") == tree_digest(fresh / "docs")
 
 
 def test_values_from_paper_files_are_escaped(rlhf: Path) -> None:
@@ -234,16 +233,16 @@ def test_serve_watches_the_papers_folder(rlhf: Path) -> None:
     assert server.watched == [str(rlhf / "papers")]
 
 
-def test_paper_page_bibtex_block_with_copy_button(rlhf: Path) -> None:
+def test_paper_page_bibtex_block_with_copy_button(rlhf_course: Path, rlhf_site: Path) -> None:
     from kb.bib.mapping import export_bibtex
     from kb.course.config import load_config as load_kb
     from kb.course.load import load_project
 
-    site = build_site(rlhf)
+    site = rlhf_site
     page = article(read(site, "papers/ouyang2022training/index.html"))
     assert '<h2 id="bibtex">BibTeX' in page
     assert '<h2 id="bibtex">BibTeX<a class="headerlink" href="#bibtex" title="Permanent link">¶</a></h2>\n<div class="highlight"><pre><span></span><code><span class="nc">@article</span>' in page
-    paper = load_project(load_kb(rlhf)).papers["ouyang2022training"]
+    paper = load_project(load_kb(rlhf_course)).papers["ouyang2022training"]
     code = re.search(r'<code>(.*?)</code>', page[page.index('id="bibtex"'):], re.S).group(1)  # type: ignore[union-attr]
     import html
 
@@ -253,11 +252,11 @@ def test_paper_page_bibtex_block_with_copy_button(rlhf: Path) -> None:
     assert '"content.code.copy"' in read(site, "papers/ouyang2022training/index.html")
 
 
-def test_session_and_whole_bibliography_downloads_import_back(rlhf: Path, tmp_path: Path) -> None:
+def test_session_and_whole_bibliography_downloads_import_back(rlhf_site: Path, tmp_path: Path) -> None:
     from conftest import run
     from kb.course.scaffold import init_course
 
-    site = build_site(rlhf)
+    site = rlhf_site
     page = article(read(site, "sessions/02-human-feedback/index.html"))
     assert ('<a class="md-button" href="../../bib/02-human-feedback.bib" '
             'download="02-human-feedback.bib">Download the readings as BibTeX</a>') in page
@@ -374,8 +373,8 @@ def test_links_follow_use_directory_urls_false(rlhf: Path) -> None:
     assert '<a href="../tags/rlhf.html">rlhf</a>' in index
 
 
-def test_papers_index_is_left_out_of_search(rlhf: Path) -> None:
-    site = build_site(rlhf)
+def test_papers_index_is_left_out_of_search(rlhf_site: Path) -> None:
+    site = rlhf_site
     index = json.loads(read(site, "search/search_index.json"))
     locations = {d["location"].split("#")[0] for d in index["docs"]}
     assert "papers/" not in locations

@@ -58,10 +58,17 @@ def test_safe_markdown_shows_raw_html_as_text_and_shifts_headings() -> None:
 
 
 def test_safe_markdown_does_not_include_files_through_snippets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import markdown
+
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET")
-    md = SafeMarkdown(["pymdownx.snippets"], {"pymdownx.snippets": {"base_path": [str(tmp_path)]}})
-    assert "TOP SECRET" not in md.convert('--8<-- "secret.txt"')
+    configs = {"pymdownx.snippets": {"base_path": [str(tmp_path)]}}
+    # the same text and settings in plain Markdown do include the file ...
+    plain = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs=configs)
+    assert plain.convert('--8<-- "secret.txt"') == "<p>TOP SECRET</p>"
+    # ... the safe one shows the line as text
+    md = SafeMarkdown(["pymdownx.snippets"], configs)
+    assert md.convert('--8<-- "secret.txt"') == '<p>--8&lt;-- "secret.txt"</p>'
 
 
 def test_names_read_first_name_first() -> None:

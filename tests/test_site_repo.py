@@ -1,4 +1,7 @@
-"""This repository's own course site: `mkdocs build --strict` passes and shows every part."""
+"""This repository's own course site: `mkdocs build --strict` passes and shows every part.
+
+The site is built once per session (conftest.py: ``repo_site``) and shared with the browser
+tests."""
 
 from __future__ import annotations
 
@@ -7,21 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
 from site_helpers import article, text_of
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    folder = tmp_path_factory.mktemp("repo-site")
-    build(load_config(str(ROOT / "mkdocs.yml"), strict=True, site_dir=str(folder)))
-    return folder
+@pytest.fixture
+def site(repo_site: Path) -> Path:
+    return repo_site
 
 
 @pytest.mark.model
