@@ -184,6 +184,14 @@ def _not_duplicates(course: Path) -> str:
     return "mkdocs.yml"
 
 
+def _key_case(course: Path) -> str:
+    """A second file whose key differs from the example paper's only in case: kb check names
+    the later of the two in sorted order."""
+    text = (course / "papers/vaswani2017attention.md").read_text(encoding="utf-8")
+    write(course, "papers/Vaswani2017Attention.md", text.replace("Attention Is", "Attention Was"))
+    return "papers/vaswani2017attention.md"
+
+
 def _two(first: Callable[[Path], str], second: Callable[[Path], str]) -> Callable[[Path], str]:
     def plant(course: Path) -> str:
         first(course)
@@ -229,6 +237,19 @@ EXAMPLES: dict[str, Callable[[Path], str]] = {
     "session-filename": _text("docs/sessions/03-misnamed.md", "---\nsession: 2\ntitle: Misnamed\n---\n"),
     "session-order": _text("docs/sessions/02-earlier.md", "---\nsession: 2\ndate: 2025-10-01\ntitle: Earlier\n---\n"),
     "dangling-session": _edit(INIT_POSTER, "session: 1\n", "session: 7\n"),
+    "bibtex-braces": _paper("braces2020", bibtex={"note": "a {b"}),
+    "control-char": _paper("bell2020", title="A bell\x07 in the title"),
+    "dangling-cites": _paper("citing2020", cites=["nobody2020gone"]),
+    "self-cites": _paper("selfish2020", cites=["selfish2020"]),
+    "key-case": _key_case,
+    "venue-arxiv": _paper("preprint2020", venue="ArXiv:2004.05150"),
+    "year-suffix": _paper("lettered2020", bibtex={"year": "2020a"}),
+    "no-date": _text("docs/sessions/02-undated.md", "---\nsession: 2\ntitle: Undated\n---\n"),
+    "page-clash": _text("docs/map.md", "# My own map\n"),
+    "media-missing": _edit(INIT_POSTER, "session: 1\n", "session: 1\nimage: media/missing.png\n"),
+    "media-path": _edit(INIT_POSTER, "session: 1\n", "session: 1\nimage: /etc/poster.png\n"),
+    "media-type": _two(_text("docs/posters/media/diagram.svg", "<svg/>\n"),
+                       _edit(INIT_POSTER, "session: 1\n", "session: 1\nimage: media/diagram.svg\n")),
 }
 
 
