@@ -239,14 +239,24 @@ def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
     return issues
 
 
+#: What becomes of a field kb does not know, by the kind of file (see kb.site.build's
+#: Site.meta: a paper's and a poster's page metadata are made from kb's fields alone).
+UNKNOWN_FIELD = {
+    "paper": "ignored: not shown on the site, not exported; kb keeps it in the file",
+    "page": "ignored: not shown on the site",
+    # a session page in docs/ is the instructor's: the theme gets its front matter as it is
+    "theme": "kb ignores it; the theme reads it as page metadata",
+}
+
+
 def _unknown_field_issues(data: dict[str, Any], model: type[BaseModel], source: Source,
-                          hint: str) -> list[Issue]:
+                          hint: str, fate: str) -> list[Issue]:
     known = [n for n, f in model.model_fields.items() if not f.exclude]
     issues = []
     for name in data:
         if name in known:
             continue
-        issues.append(issue("unknown-field", source.path, f"unknown field {name!r} (kept, but unused)",
+        issues.append(issue("unknown-field", source.path, f"unknown field {name!r} ({fate})",
                             fix=suggest(str(name), known, hint), field=str(name),
                             line=source.line(str(name))))
     return issues
@@ -256,8 +266,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _load(model: type[M], data: dict[str, Any], extra: dict[str, Any], source: Source,
-          hint: str, project: Project) -> M | None:
-    project.issues.extend(_unknown_field_issues(data, model, source, hint))
+          hint: str, project: Project, fate: str) -> M | None:
+    project.issues.extend(_unknown_field_issues(data, model, source, hint, fate))
     try:
         return model(**{**data, **extra})
     except ValidationError as exc:
@@ -313,7 +323,8 @@ def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
                                     fix=f"rename the file to {declared}.md or remove the key field",
                                     field="key", line=source.line("key")))
     paper = _load(Paper, data, {"key": key, "notes": body}, source,
-                  "remove it, or move it under 'bibtex:' to keep it for export", project)
+                  "remove it, or move it under 'bibtex:' to keep it for export", project,
+                  UNKNOWN_FIELD["paper"])
     if paper is None:
         project.broken.add(key)
     return paper
@@ -342,7 +353,11 @@ def load_project(config: Config) -> Project:
             if read is not None:
                 data, body, source = read
                 project.sources[(kind, path.stem)] = source
-                page = _load(model, data, {"slug": path.stem, "body": body}, source, hint, project)
+                themed = kind == "session" and config.options.trust_html and \
+                    folder.resolve().is_relative_to(config.docs_dir.resolve())
+                fate = UNKNOWN_FIELD["theme" if themed else "page"]
+                page = _load(model, data, {"slug": path.stem, "body": body}, source, hint,
+                             project, fate)
             if page is not None:
                 loaded.append(page)
             elif kind == "session":  # its error is reported; posters naming it are not, again
