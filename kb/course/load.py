@@ -19,9 +19,10 @@ from kb.course.config import Config
 from kb.course.yaml_emit import WIDTH, emit
 from kb.errors import ContentError
 from kb.model.issue_codes import issue
+from kb.model.media import MEDIA_KINDS, is_medium
 from kb.model.rules import KEY_RULE, check_key, key_problem
 from kb.model.suggest import suggest
-from kb.course.files import INDEX_PAGES, NOT_READ_FIX, file_problem, scan_folder
+from kb.course.files import INDEX_PAGES, NOT_READ_FIX, file_problem, nested_files, scan_folder
 from kb.fs import NotRegularFile, atomic_write, atomic_write_all, read_limited
 from kb.model.entries import Issue, Paper, Poster, Project, Session, Source
 
@@ -346,6 +347,14 @@ def load_project(config: Config) -> Project:
         ("poster", Poster, config.posters_dir,
          "remove it; posters use title, authors, session, papers, tags", project.posters),
     )
+    posters_hold_docs = config.docs_dir.resolve().is_relative_to(config.posters_dir.resolve())
+    for path in [] if posters_hold_docs else nested_files(config.posters_dir):
+        # a sub-folder (media/) holds what posters show; the site publishes nothing else there
+        if not is_medium(path.name):
+            project.issues.append(issue(
+                "stray-file", config.relative(path), f"in a sub-folder of the posters but not a "
+                f"{MEDIA_KINDS} file: the site does not publish it",
+                fix=f"remove it, or give the poster a {MEDIA_KINDS} file under file: or image:"))
     for kind, model, folder, hint, loaded in pages:
         for path in _markdown_files(folder, config, project, INDEX_PAGES):
             read = _read(path, config, project)

@@ -59,7 +59,7 @@ from kb.site.related import related_papers
 from kb.site.render import SafeMarkdown, SiteError
 from kb.site.sanitize import clean, clean_text
 from kb.site.standalone import sanitised
-from kb.site.urls import page_url, relative_url
+from kb.site.urls import is_page, page_url, relative_url
 
 __all__ = ["ASSET_DIR", "SCRIPTS", "STYLESHEETS", "Settings", "Site", "SiteError", "SiteFile"]
 
@@ -159,6 +159,12 @@ class Site:
         self._map: libmap.LibraryMap | None = None
         self._added: set[str] = set()
         self._known: set[str] = set()  # every source path of the site
+        #: Files in docs/ the site leaves out: in the posters folder, all but the poster pages
+        #: and the PDFs and images posters show (see :meth:`_withheld`).
+        self.withheld: frozenset[str] = frozenset()
+        #: Pages in docs/ kept out of the navigation: the posters (the overview lists them),
+        #: or every page would list every poster and the site grow with their square.
+        self.unlisted: frozenset[str] = frozenset()
 
     @classmethod
     def open(cls, root: Path, options: Mapping[str, Any], settings: Settings, *,
@@ -195,6 +201,7 @@ class Site:
     def files(self, existing: Iterable[str]) -> list[SiteFile]:
         """Every page and file kb adds to a site whose docs/ holds ``existing`` (source paths)."""
         out: list[SiteFile] = []
+        existing = list(existing)
         have = set(existing)
         project, kb = self.public, self.kb
         docs = self.settings.docs_dir.resolve()
@@ -255,9 +262,29 @@ class Site:
             put(src, content)
         for src, path in found.copies.items():
             put(src, path=path)
+        self.withheld = frozenset(self._withheld(existing, docs))
+        self.unlisted = frozenset(src for src in poster_src.values() if src in existing)
         self._added = {f.src for f in out}
-        self._known = have
+        self._known = have - self.withheld
         return out
+
+    def _withheld(self, existing: list[str], docs: Path) -> set[str]:
+        """The files in the posters folder (when it lies in docs/) the site does not publish:
+        everything but its pages at the top (the posters, its index) and the PDFs and images
+        posters show, under ``file:``/``image:`` or linked from their notes. A student's
+        Markdown, HTML or SVG in ``media/`` would otherwise be served from the site's origin
+        (``kb check`` reports them as ``stray-file``)."""
+        folder = self.kb.posters_dir.resolve()
+        if not folder.is_relative_to(docs) or folder == docs:
+            return set()
+        prefix = folder.relative_to(docs).as_posix() + "/"
+        shown = {m.site_src for items in self._media.values() for m in items}
+        for poster in self.public.posters:
+            src = self.data.poster_src.get(poster.slug) if self.data else None
+            if src is not None:
+                shown.update(_linked_media(poster.body, posixpath.dirname(src)))
+        return {src for src in existing if src.startswith(prefix) and src not in shown
+                and not ("/" not in src[len(prefix):] and is_page(src))}
 
     def _content_pages(self, out: list[SiteFile], have: set[str], docs: Path, folder: Path,
                        role: str, bodies: dict[str, str], titles: dict[str, str]) -> dict[str, str]:

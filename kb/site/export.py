@@ -109,6 +109,7 @@ def export_site(config: Config, out: Path, *, warn: Callable[[str], Any] | None 
         meta = dict(site.meta(src, meta))
         write(src, (front_matter(meta) if meta else "") + markdown)
 
+    existing = [src for src in existing if src not in site.withheld]
     for src in existing:
         if is_page(src):
             page(src, (docs / src).read_text(encoding="utf-8"), docs / src)
