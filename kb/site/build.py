@@ -295,7 +295,8 @@ class Site:
         for slug, body in bodies.items():
             src = f"{prefix}/{slug}.md"
             if not inside:
-                out.append(SiteFile(src, P.front_matter({"title": titles[slug]}) + body, page=True))
+                out.append(SiteFile(src, P.front_matter({"title": titles[slug]}) + body, page=True,
+                                    in_nav=role != "poster"))
                 have.add(src)
             if src in have:
                 found[slug] = src
@@ -493,10 +494,7 @@ class Site:
                     for s in self.project.sessions if s.slug in session_src]
         if sessions:
             nav.append({"Sessions": [{"Schedule": schedule.SCHEDULE_PAGE}, *sessions]})
-        posters = [{html_lib.escape(p.title): poster_src[p.slug]}
-                   for p in sorted(self.project.posters, key=lambda p: (p.session or 0, p.title))
-                   if p.slug in poster_src]
-        nav.append({"Posters": [{"Overview": P.POSTERS_INDEX}, *posters]})
+        nav.append({"Posters": P.POSTERS_INDEX})  # each poster only there: see Site.unlisted
         nav.append({"Papers": P.PAPERS_INDEX})
         nav.append({"Search": SEARCH_PAGE})
         nav.append({"Tags": P.TAGS_PAGE})
