@@ -15,9 +15,12 @@ from pathlib import Path, PurePosixPath
 from kb.course.config import Config
 from kb.errors import ContentError
 from kb.model.entries import Poster, Project
+from kb.model.issue_codes import CODES
+from kb.model.markup import control_problem
+from kb.model.media import POSTER_MEDIA
 from kb.site.pages.common import Href, SiteData, paper_cards, render, tag_chips
 
-KINDS = {"file": {".pdf"}, "image": {".png", ".jpg", ".jpeg", ".gif", ".webp"}}
+KINDS = POSTER_MEDIA
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ def poster_media(config: Config, project: Project, poster: Poster, site_folder: 
         if not value:
             continue
         line = source.line(name)
+        found = control_problem(value)
+        if found:  # a NUL is no path at all: as kb check's control-char says it
+            raise ContentError(f"{name} holds an invisible character ({found[1]}) at position "
+                               f"{found[0] + 1}", path=source.path, line=line, field=name,
+                               fix=CODES["control-char"].fix)
         target = (where.parent / value).resolve()
         if not target.is_relative_to(config.root):
             raise ContentError(f"{value!r} lies outside the course repository", path=source.path,
