@@ -48,7 +48,7 @@ def test_a_long_report_leads_with_errors_and_groups_warnings(big: Path) -> None:
 478 warnings by code (kb check --code CODE lists one code's in full, --ignore CODE hides it):
   475 no-text: a paper with no abstract and no summary: papers/Abadi.Barham.Chen.ea.2016.md, papers/Abdel-Hamid.Mohamed.Jiang.ea.2014.md, papers/Ahmed.Aly.Gonzalez.ea.2012.md and 472 more
     1 tag-format: a tag that is not lowercase-with-hyphens: papers/future3020.md
-    1 unknown-field: a front-matter field kb does not know (kept, unused): papers/future3020.md
+    1 unknown-field: a front-matter field kb does not know (not shown on the site): papers/future3020.md
     1 unknown-tag: a tag outside the tag vocabulary: papers/future3020.md
 checked 477 papers, 2 sessions, 2 posters: 4 errors, 478 warnings
 """

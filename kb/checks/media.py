@@ -27,10 +27,11 @@ from kb.course.config import Config
 from kb.model.entries import Issue, Poster, Project
 from kb.model.issue_codes import issue
 from kb.model.markup import control_problem
+from kb.model.media import POSTER_MEDIA
 from kb.model.suggest import suggest
 
-KINDS: dict[str, tuple[str, ...]] = {"file": (".pdf",),
-                                     "image": (".png", ".jpg", ".jpeg", ".gif", ".webp")}
+#: the suffixes each field takes: kb.model.media's, the site's publishing rule too
+KINDS: dict[str, tuple[str, ...]] = {name: tuple(sorted(s)) for name, s in POSTER_MEDIA.items()}
 #: Files looked at for a "did you mean" when the named folder does not exist.
 MAX_CANDIDATES = 2000
 

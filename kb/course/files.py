@@ -121,6 +121,19 @@ def scan_folder(folder: Path, skip: tuple[str, ...] = (), *, inside: tuple[Path,
     return pages, strays, refused
 
 
+def nested_files(folder: Path) -> list[Path]:
+    """Every file in the sub-folders of ``folder``, at any depth, sorted (hidden files and
+    folders left out, as the generator leaves them out; links to folders not followed)."""
+    out: list[Path] = []
+    if not folder.is_dir():
+        return out
+    for path, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if Path(path) != folder:
+            out.extend(Path(path) / n for n in sorted(names) if not n.startswith("."))
+    return out
+
+
 def page_states(folder: Path, *, inside: tuple[Path, ...] = ()) -> dict[str, tuple[int, int]]:
     """The pages of :func:`scan_folder` (the same rule, the same ``inside``) as name without
     ".md" -> (mtime_ns, size), in one pass in the folder's own order: the stat that decided

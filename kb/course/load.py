@@ -21,9 +21,10 @@ from kb.errors import ContentError
 from kb.model.dates import date_problem
 from kb.model.clock import FIX_ERROR
 from kb.model.issue_codes import issue
+from kb.model.media import MEDIA_KINDS, is_medium
 from kb.model.rules import KEY_RULE, check_key, key_problem
 from kb.model.suggest import suggest
-from kb.course.files import INDEX_PAGES, NOT_READ_FIX, file_problem, scan_folder
+from kb.course.files import INDEX_PAGES, NOT_READ_FIX, file_problem, nested_files, scan_folder
 from kb.fs import NotRegularFile, atomic_write, atomic_write_all, read_limited
 from kb.model.entries import (YEAR_SUFFIX_RULE, Issue, Paper, Poster, Project, Session, Source,
                               year_of)
@@ -258,14 +259,24 @@ def _validation_issues(exc: ValidationError, source: Source) -> list[Issue]:
     return issues
 
 
+#: What becomes of a field kb does not know, by the kind of file (see kb.site.build's
+#: Site.meta: a paper's and a poster's page metadata are made from kb's fields alone).
+UNKNOWN_FIELD = {
+    "paper": "ignored: not shown on the site, not exported; kb keeps it in the file",
+    "page": "ignored: not shown on the site",
+    # a session page in docs/ is the instructor's: the theme gets its front matter as it is
+    "theme": "kb ignores it; the theme reads it as page metadata",
+}
+
+
 def _unknown_field_issues(data: dict[str, Any], model: type[BaseModel], source: Source,
-                          hint: str) -> list[Issue]:
+                          hint: str, fate: str) -> list[Issue]:
     known = [n for n, f in model.model_fields.items() if not f.exclude]
     issues = []
     for name in data:
         if name in known:
             continue
-        issues.append(issue("unknown-field", source.path, f"unknown field {name!r} (kept, but unused)",
+        issues.append(issue("unknown-field", source.path, f"unknown field {name!r} ({fate})",
                             fix=suggest(str(name), known, hint), field=str(name),
                             line=source.line(str(name))))
     return issues
@@ -275,8 +286,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _load(model: type[M], data: dict[str, Any], extra: dict[str, Any], source: Source,
-          hint: str, project: Project) -> M | None:
-    project.issues.extend(_unknown_field_issues(data, model, source, hint))
+          hint: str, project: Project, fate: str) -> M | None:
+    project.issues.extend(_unknown_field_issues(data, model, source, hint, fate))
     try:
         return model(**{**data, **extra})
     except ValidationError as exc:
@@ -340,7 +351,8 @@ def load_paper(path: Path, config: Config, project: Project) -> Paper | None:
                                     fix=f"rename the file to {declared}.md or remove the key field",
                                     field="key", line=source.line("key")))
     paper = _load(Paper, data, {"key": key, "notes": body}, source,
-                  "remove it, or move it under 'bibtex:' to keep it for export", project)
+                  "remove it, or move it under 'bibtex:' to keep it for export", project,
+                  UNKNOWN_FIELD["paper"])
     if paper is None:
         project.broken.add(key)
         _unloaded(project, "paper", source.path)
@@ -364,6 +376,14 @@ def load_project(config: Config) -> Project:
         ("poster", Poster, config.posters_dir,
          "remove it; posters use title, authors, session, papers, tags", project.posters),
     )
+    posters_hold_docs = config.docs_dir.resolve().is_relative_to(config.posters_dir.resolve())
+    for path in [] if posters_hold_docs else nested_files(config.posters_dir):
+        # a sub-folder (media/) holds what posters show; the site publishes nothing else there
+        if not is_medium(path.name):
+            project.issues.append(issue(
+                "stray-file", config.relative(path), f"in a sub-folder of the posters but not a "
+                f"{MEDIA_KINDS} file: the site does not publish it",
+                fix=f"remove it, or give the poster a {MEDIA_KINDS} file under file: or image:"))
     for kind, model, folder, hint, loaded in pages:
         for path in _markdown_files(folder, config, project, kind, INDEX_PAGES):
             read = _read(path, config, project)
@@ -371,7 +391,11 @@ def load_project(config: Config) -> Project:
             if read is not None:
                 data, body, source = read
                 project.sources[(kind, path.stem)] = source
-                page = _load(model, data, {"slug": path.stem, "body": body}, source, hint, project)
+                themed = kind == "session" and config.options.trust_html and \
+                    folder.resolve().is_relative_to(config.docs_dir.resolve())
+                fate = UNKNOWN_FIELD["theme" if themed else "page"]
+                page = _load(model, data, {"slug": path.stem, "body": body}, source, hint,
+                             project, fate)
             if page is not None:
                 loaded.append(page)
                 continue

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
+import posixpath
+import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
+from urllib.parse import unquote, urlsplit
 
 from kb.checks.build import build_stop, log_line
 from kb.checks.report import course_report
@@ -59,7 +61,7 @@ from kb.site.related import related_papers
 from kb.site.render import SafeMarkdown, SiteError
 from kb.site.sanitize import clean, clean_text
 from kb.site.standalone import sanitised
-from kb.site.urls import page_url, relative_url
+from kb.site.urls import is_page, page_url, relative_url
 
 __all__ = ["ASSET_DIR", "SCRIPTS", "STYLESHEETS", "Settings", "Site", "SiteError", "SiteFile"]
 
@@ -73,6 +75,8 @@ SCRIPTS = ((f"{ASSET_DIR}/kb.js", False), (f"{ASSET_DIR}/kb-search.js", True),
            (f"{ASSET_DIR}/kb-search-page.js", True))
 UNTRUSTED = frozenset({"paper", "poster"})  # pages whose text comes from papers/ and posters
 GENERATED = frozenset({"map"})  # kb's own pages made only of escaped template output (SVG)
+#: What ``hide:`` may hide on an untrusted page (:func:`_theme_meta`; see :meth:`Site.meta`).
+THEME_HIDE = frozenset({"navigation", "toc", "footer", "path", "tags", "feedback"})
 # What MkDocs always adds to the site's Markdown extensions.
 BUILTIN_EXTENSIONS = ("toc", "tables", "fenced_code")
 log = logging.getLogger("mkdocs.plugins.kb")
@@ -157,6 +161,12 @@ class Site:
         self._map: libmap.LibraryMap | None = None
         self._added: set[str] = set()
         self._known: set[str] = set()  # every source path of the site
+        #: Files in docs/ the site leaves out: in the posters folder, all but the poster pages
+        #: and the PDFs and images posters show (see :meth:`_withheld`).
+        self.withheld: frozenset[str] = frozenset()
+        #: Pages in docs/ kept out of the navigation: the posters (the overview lists them),
+        #: or every page would list every poster and the site grow with their square.
+        self.unlisted: frozenset[str] = frozenset()
 
     @classmethod
     def open(cls, root: Path, options: Mapping[str, Any], settings: Settings, *,
@@ -192,6 +202,7 @@ class Site:
     def files(self, existing: Iterable[str]) -> list[SiteFile]:
         """Every page and file kb adds to a site whose docs/ holds ``existing`` (source paths)."""
         out: list[SiteFile] = []
+        existing = list(existing)
         have = set(existing)
         project, kb = self.public, self.kb
         docs = self.settings.docs_dir.resolve()
@@ -237,7 +248,9 @@ class Site:
             add(P.POSTERS_INDEX, "---\ntitle: Posters\n---\n", ("posters-index", ""))
         else:
             self._roles[P.POSTERS_INDEX] = ("posters-index", "")
-        add(SEARCH_PAGE, search_page(relative_url(P.PAPERS_INDEX, SEARCH_PAGE)), ("search", ""))
+        # the page's HTML links by URL: no generator rewrites a .md link inside raw HTML
+        add(SEARCH_PAGE, search_page(relative_url(self.url(P.PAPERS_INDEX), self.url(SEARCH_PAGE))),
+            ("search", ""))
         if "index.md" not in have:
             add("index.md", home_page(self.settings.site_name, self.settings.site_description),
                 ("home", ""))
@@ -252,9 +265,29 @@ class Site:
             put(src, content)
         for src, path in found.copies.items():
             put(src, path=path)
+        self.withheld = frozenset(self._withheld(existing, docs))
+        self.unlisted = frozenset(src for src in poster_src.values() if src in existing)
         self._added = {f.src for f in out}
-        self._known = have
+        self._known = have - self.withheld
         return out
+
+    def _withheld(self, existing: list[str], docs: Path) -> set[str]:
+        """The files in the posters folder (when it lies in docs/) the site does not publish:
+        everything but its pages at the top (the posters, its index) and the PDFs and images
+        posters show, under ``file:``/``image:`` or linked from their notes. A student's
+        Markdown, HTML or SVG in ``media/`` would otherwise be served from the site's origin
+        (``kb check`` reports them as ``stray-file``)."""
+        folder = self.kb.posters_dir.resolve()
+        if not folder.is_relative_to(docs) or folder == docs:
+            return set()
+        prefix = folder.relative_to(docs).as_posix() + "/"
+        shown = {m.site_src for items in self._media.values() for m in items}
+        for poster in self.public.posters:
+            src = self.data.poster_src.get(poster.slug) if self.data else None
+            if src is not None:
+                shown.update(_linked_media(poster.body, posixpath.dirname(src)))
+        return {src for src in existing if src.startswith(prefix) and src not in shown
+                and not ("/" not in src[len(prefix):] and is_page(src))}
 
     def _content_pages(self, out: list[SiteFile], have: set[str], docs: Path, folder: Path,
                        role: str, bodies: dict[str, str], titles: dict[str, str]) -> dict[str, str]:
@@ -265,7 +298,8 @@ class Site:
         for slug, body in bodies.items():
             src = f"{prefix}/{slug}.md"
             if not inside:
-                out.append(SiteFile(src, P.front_matter({"title": titles[slug]}) + body, page=True))
+                out.append(SiteFile(src, P.front_matter({"title": titles[slug]}) + body, page=True,
+                                    in_nav=role != "poster"))
                 have.add(src)
             if src in have:
                 found[slug] = src
@@ -316,15 +350,37 @@ class Site:
         return self._roles.get(src, ("page", ""))[0]
 
     def meta(self, src: str, meta: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        """A page's metadata as the theme may print it (changed in place, and returned)."""
-        role = self.role(src)
-        if role in ("session", "poster"):  # the theme prints the title and tags as HTML
-            if "title" in meta:
-                meta["title"] = html_lib.escape(str(meta["title"]))
-            if isinstance(meta.get("tags"), list):
-                meta["tags"] = [t for t in meta["tags"] if isinstance(t, str) and TAG_RE.match(t)]
-        if role == "poster":
-            meta.pop("tags", None)  # shown as kb's chips, which link to the tag pages
+        """A page's metadata as the theme may print it (changed in place, and returned).
+
+        The theme prints much of a page's metadata as HTML (``title``, ``subtitle``,
+        ``status``, ``description``, ...) and picks its template by it (``template``). So the
+        metadata of an untrusted page (a paper's, a poster's, and every page's with
+        ``trust_html: false``) is made anew, never passed through: a paper's and a poster's
+        from the model (the title, escaped), any other page's by :func:`_theme_meta`'s
+        allow-list (title, hide, search, tags). Nothing else (template, subtitle, status,
+        description, ...) reaches the theme.
+        """
+        role, name = self._roles.get(src, ("page", ""))
+        if self._trusted(role):
+            if role == "session":  # the theme prints the title and tags as HTML
+                if "title" in meta:
+                    meta["title"] = html_lib.escape(str(meta["title"]))
+                if isinstance(meta.get("tags"), list):
+                    meta["tags"] = _tags(meta["tags"])
+            return meta
+        if role == "paper":
+            kept: dict[str, Any] = {"title": html_lib.escape(self.public.papers[name].title),
+                                    "search": {"exclude": True}}  # kb's search page finds papers
+        elif role == "poster":  # tags show as kb's chips, which link to the tag pages
+            poster = next(p for p in self.public.posters if p.slug == name)
+            kept = {"title": html_lib.escape(poster.title)}
+        else:
+            kept = _theme_meta(meta)
+            if role == "session":
+                session = next(s for s in self.public.sessions if s.slug == name)
+                kept["title"] = html_lib.escape(session.title)
+        meta.clear()
+        meta.update(kept)
         return meta
 
     def markdown(self, src: str, markdown: str, *, source: str | Path | None = None) -> str:
@@ -443,10 +499,7 @@ class Site:
                     for s in self.project.sessions if s.slug in session_src]
         if sessions:
             nav.append({"Sessions": [{"Schedule": schedule.SCHEDULE_PAGE}, *sessions]})
-        posters = [{html_lib.escape(p.title): poster_src[p.slug]}
-                   for p in sorted(self.project.posters, key=lambda p: (p.session or 0, p.title))
-                   if p.slug in poster_src]
-        nav.append({"Posters": [{"Overview": P.POSTERS_INDEX}, *posters]})
+        nav.append({"Posters": P.POSTERS_INDEX})  # each poster only there: see Site.unlisted
         nav.append({"Papers": P.PAPERS_INDEX})
         nav.append({"Search": SEARCH_PAGE})
         nav.append({"Tags": P.TAGS_PAGE})
@@ -466,6 +519,44 @@ class Site:
         docs = self.settings.docs_dir.resolve()
         return [folder for folder in (self.kb.papers_dir, self.kb.sessions_dir, self.kb.posters_dir)
                 if folder.is_dir() and not folder.resolve().is_relative_to(docs)]
+
+
+_MEDIA_LINK_RE = re.compile(r"[^\s\"'()<>\[\]]+\.(?:pdf|png|jpe?g|gif|webp)(?=[\s\"'()<>\[\]#?]|$)",
+                            re.I)
+
+
+def _linked_media(body: str, folder: str) -> set[str]:
+    """The site paths of the PDFs and images a poster's notes may link to (relative paths
+    that end in a medium's suffix, in any Markdown or HTML syntax), from the page's folder."""
+    out = set()
+    for found in _MEDIA_LINK_RE.finditer(body):
+        path = unquote(found.group(0))
+        if urlsplit(path).scheme or path.startswith(("/", "\\")):
+            continue
+        target = posixpath.normpath(posixpath.join(folder, path))
+        if not target.startswith("../"):
+            out.add(target)
+    return out
+
+
+def _tags(tags: list[Any]) -> list[str]:
+    return [t for t in tags if isinstance(t, str) and TAG_RE.match(t)]
+
+
+def _theme_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What an untrusted page's own metadata may tell the theme, and nothing else: its title
+    (escaped), which parts to hide, whether search leaves it out, its tags."""
+    kept: dict[str, Any] = {}
+    if isinstance(meta.get("title"), str | int | float):
+        kept["title"] = html_lib.escape(str(meta["title"]))
+    if isinstance(meta.get("hide"), list):
+        kept["hide"] = [h for h in meta["hide"] if isinstance(h, str) and h in THEME_HIDE]
+    search = meta.get("search")
+    if isinstance(search, dict) and search.get("exclude") is True:
+        kept["search"] = {"exclude": True}
+    if isinstance(meta.get("tags"), list):
+        kept["tags"] = _tags(meta["tags"])
+    return kept
 
 
 def _cleaned(convert: Callable[..., str]) -> Callable[..., str]:

@@ -18,6 +18,7 @@ generator can render it unsafely; its top-level headings stay Markdown headings.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -109,6 +110,7 @@ def export_site(config: Config, out: Path, *, warn: Callable[[str], Any] | None 
         meta = dict(site.meta(src, meta))
         write(src, (front_matter(meta) if meta else "") + markdown)
 
+    existing = [src for src in existing if src not in site.withheld]
     for src in existing:
         if is_page(src):
             page(src, (docs / src).read_text(encoding="utf-8"), docs / src)
@@ -119,11 +121,14 @@ def export_site(config: Config, out: Path, *, warn: Callable[[str], Any] | None 
             page(item.src, str(item.content or ""))
         else:
             write(item.src, item.content, item.path)
-    in_nav = [src for src in existing if is_page(src)] + [f.src for f in added if f.page and f.in_nav]
+    in_nav = [src for src in existing if is_page(src) and src not in site.unlisted] + \
+        [f.src for f in added if f.page and f.in_nav]
     config_path = out / "mkdocs.yml"
     own = read_mkdocs_yml(config.root / "mkdocs.yml")
-    config_path.write_text(mkdocs_yml(own, site.nav(in_nav) if not settings.nav else None),
-                           encoding="utf-8")
+    unlisted = [src for src in existing if src in site.unlisted] + \
+        [f.src for f in added if f.page and not f.in_nav]
+    config_path.write_text(mkdocs_yml(own, site.nav(in_nav) if not settings.nav else None,
+                                      not_in_nav(unlisted)), encoding="utf-8")
     written.append(config_path)
     return written
 
@@ -157,7 +162,16 @@ def read_mkdocs_yml(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def mkdocs_yml(site: dict[str, Any], nav: list[Any] | None) -> str:
+def not_in_nav(pages: list[str]) -> str:
+    """MkDocs' ``not_in_nav`` patterns for ``pages`` (site source paths): their folders' pages
+    but the folders' index pages, so that a library's or a course's size does not show."""
+    folders = sorted({posixpath.dirname(src) for src in pages if "/" in src})
+    lines = [line for folder in folders for line in (f"/{folder}/*.md", f"!/{folder}/index.md")]
+    lines += sorted(f"/{src}" for src in pages if "/" not in src)
+    return "\n".join(lines) + "\n"
+
+
+def mkdocs_yml(site: dict[str, Any], nav: list[Any] | None, unlisted: str | None = None) -> str:
     """The course's mkdocs.yml for the export: no kb plugin, kb's navigation, CSS and JS."""
     data = {k: v for k, v in site.items() if k not in ("docs_dir", "site_dir")}
     data["docs_dir"] = "docs"
@@ -175,7 +189,7 @@ def mkdocs_yml(site: dict[str, Any], nav: list[Any] | None) -> str:
     for path, module in SCRIPTS:
         scripts.append({"path": path, "type": "module"} if module else path)
     data["extra_javascript"] = scripts
-    data.setdefault("not_in_nav", "\n".join(NOT_IN_NAV) + "\n")
+    data.setdefault("not_in_nav", unlisted or "\n".join(NOT_IN_NAV) + "\n")
     theme = data.get("theme")
     if isinstance(theme, dict) and theme.get("name") == "material":
         theme.setdefault("variant", "classic")  # Zensical: Material's look (others ignore it)

@@ -93,6 +93,11 @@ class KbPlugin(BasePlugin):  # its config class is KbPluginConfig, made from KbO
             added = self.site.files(f.src_uri for f in files)
         except KbError as exc:
             raise PluginError(str(exc)) from None
+        for file in [f for f in files if f.src_uri in self.site.withheld]:
+            files.remove(file)  # not published: a student's HTML, SVG or Markdown in media/
+        for file in files:
+            if file.src_uri in self.site.unlisted:
+                file.inclusion = InclusionLevel.NOT_IN_NAV
         for item in added:
             inclusion = InclusionLevel.UNDEFINED if item.in_nav else InclusionLevel.NOT_IN_NAV
             if item.path is not None:

@@ -2,8 +2,8 @@
 
 Paper files are untrusted text. Whatever lands in HTML goes through a Jinja environment
 with autoescape (or :func:`html.escape`); whatever lands in Markdown goes through
-:func:`md_escape`; the curator's notes are rendered by :class:`SafeMarkdown`, a Markdown
-instance with raw HTML switched off.
+:func:`md_escape` (text) or :func:`md_code` (a code span); the curator's notes are
+rendered by :class:`SafeMarkdown`, a Markdown instance with raw HTML switched off.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class SiteError(KbError):
 FILE_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include", "mdx_include"})
 _HEADING_RE = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_BREAK_RE = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +66,24 @@ def safe_url(value: str | None) -> bool:
 
 
 def md_escape(text: str) -> str:
-    """``text`` made safe for a Markdown inline context: HTML escaped, Markdown syntax quoted."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """``text`` made safe for a Markdown inline context: HTML escaped, Markdown syntax quoted,
+    line breaks made spaces (a line of its own could start a heading, a list or a table row)."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(_one_line(text), quote=False))
+
+
+def md_code(text: str) -> str:
+    """``text`` as a Markdown code span (shown as it is, HTML escaped by Markdown) that no
+    backtick inside it can end early: the fence is one backtick longer than its longest run."""
+    text = _one_line(text)
+    if not text.strip():
+        return ""
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _one_line(text: str) -> str:
+    return _BREAK_RE.sub(" ", text) if "\n" in text or "\r" in text else text
 
 
 def cite_label(paper: Paper) -> str:

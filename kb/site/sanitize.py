@@ -17,11 +17,20 @@ tables, code highlighting, admonitions, details, task lists, images) and drops
   ``data:``, ``vbscript:`` in any spelling); relative links stay;
 - ids and names starting with ``__`` and classes starting with ``md-``, which the theme's
   own script and styles look up (no planted element can stand in for them).
+
+Images stay only when they are the site's own: an image whose address is not relative
+(``https://``, ``//host/``, any scheme) would be fetched from elsewhere by every reader's
+browser, which tells that server who reads what (a tracking pixel). Such an image becomes a
+link to its address, showing its alt text (:func:`_remote_images`); nothing loads unless a
+reader clicks it.
 """
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from functools import lru_cache
+from html.parser import HTMLParser
 
 import nh3
 
@@ -72,7 +81,66 @@ def _cleaner() -> nh3.Cleaner:
 
 def clean(html: str) -> str:
     """``html`` with the untrusted-content policy applied (see the module docstring)."""
-    return _cleaner().clean(html)
+    out = _cleaner().clean(html)
+    return _remote_images(out) if "<img" in out else out
+
+
+def is_remote(url: str) -> bool:
+    """Whether a browser fetches ``url`` from another site: it has a scheme or starts with
+    ``//``, read as a browser reads it (tabs and line breaks dropped, ``\\`` as ``/``)."""
+    value = re.sub(r"[\t\n\r]", "", url).strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b"
+                                                   "\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16"
+                                                   "\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+    value = value.replace("\\", "/")
+    return value.startswith("//") or bool(_SCHEME_RE.match(value))
+
+
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+class _Images(HTMLParser):
+    """The ``<img>`` tags of clean HTML whose ``src`` is remote: (offset, length, src, alt,
+    inside a link)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, int, str, str, bool]] = []
+        self.links = 0
+        self._lines = [0]
+
+    def feed_all(self, html: str) -> None:
+        self._lines = [0, *(m.end() for m in re.finditer("\n", html))]
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links += 1
+        if tag != "img":
+            return
+        values = {name: value or "" for name, value in attrs}
+        if is_remote(values.get("src", "")):
+            line, column = self.getpos()
+            raw = self.get_starttag_text() or ""
+            self.found.append((self._lines[line - 1] + column, len(raw), values["src"],
+                               values.get("alt", ""), self.links > 0))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.links = max(0, self.links - 1)
+
+
+def _remote_images(html: str) -> str:
+    """``html`` (clean) with each remote image made a link to it showing its alt text (just
+    the alt text inside a link, which cannot hold another)."""
+    parser = _Images()
+    parser.feed_all(html)
+    for at, length, src, alt, in_link in reversed(parser.found):
+        label = html_lib.escape(alt.strip() or ("image" if in_link else src))
+        shown = label if in_link else \
+            f'<a class="kb-remote-image" href="{html_lib.escape(src)}">{label}</a>'
+        html = html[:at] + shown + html[at + length:]
+    return html
 
 
 def clean_text(html: str) -> str:

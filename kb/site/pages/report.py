@@ -8,14 +8,14 @@ from collections.abc import Callable
 from kb.model.entries import Paper
 from kb.model.plural import plural
 from kb.checks.report import KINDS_LEGEND, LOAD_LEGEND, CourseReport, time_text
-from kb.site.render import md_escape
+from kb.site.render import md_code, md_escape
 
 REPORT_PAGE = "report.md"
 REPORT_META = "---\ntitle: Course report\nhide: [navigation]\nsearch:\n  exclude: true\n---\n"
 
 
 def _cell(text: str) -> str:
-    return md_escape(text).replace("|", "\\|")
+    return md_escape(text)  # quotes | too, so a table cell holds it
 
 
 def _nbsp(text: str) -> str:
@@ -29,7 +29,7 @@ def report_page(report: CourseReport, papers: dict[str, Paper], session_src: dic
 
     def paper(key: str) -> str:
         title = papers[key].title if key in papers else key
-        return f"[{_cell(title)}]({link(f'papers/{key}.md')}) (`{key}`)"
+        return f"[{_cell(title)}]({link(f'papers/{key}.md')}) ({md_code(key)})"
 
     def session(number: int, title: str | None = None) -> str:
         text = _cell(f"{number}. {title}" if title else str(number))
@@ -54,12 +54,12 @@ def report_page(report: CourseReport, papers: dict[str, Paper], session_src: dic
 
     out.extend(["", "## Tags each session covers", ""])
     out.extend(f"- {session(row.session, row.title)}: "
-               + (", ".join(f"`{tag}`" for tag in row.tags) or "none") for row in report.sessions)
+               + (", ".join(md_code(tag) for tag in row.tags) or "none") for row in report.sessions)
     section("Sessions without a required reading",
             [session(n, titles.get(n)) for n in report.no_required])
     section("Papers read in several sessions",
             [paper(key) + ": " + ", ".join(session(n) for n in numbers)
              for key, numbers in report.repeated.items()])
     section("Papers no session or poster uses", [paper(key) for key in report.unused])
-    section("Vocabulary tags no session covers", [f"`{tag}`" for tag in report.uncovered_tags])
+    section("Vocabulary tags no session covers", [md_code(tag) for tag in report.uncovered_tags])
     return "\n".join(out) + "\n"

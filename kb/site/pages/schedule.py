@@ -23,20 +23,31 @@ from dataclasses import dataclass, field
 from kb.model.entries import Paper, Poster, Reading, Session
 from kb.model.reading_order import KIND_ORDER, reading_order
 from kb.model.reading_time import Estimate, Total, total
+from kb.site.render import SiteError
 
 SCHEDULE_PAGE = "sessions/index.md"
 MARKER = "<!-- kb:schedule -->"
 MARKER_RE = re.compile(r"^[ \t]*<!--\s*kb:schedule\s*-->[ \t]*$", re.M)
 
 Href = Callable[[str], str]
+LATEST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a date can hold
 
 
 def build_date() -> dt.date:
-    """The day the site is built: ``SOURCE_DATE_EPOCH`` (seconds, UTC) when set, else today."""
+    """The day the site is built: ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC) when
+    set, else today. A value that is not such a number, or lies past the year 9999, is an
+    error naming the variable and the value (never ignored, never an overflow)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
+    if not epoch:
+        return dt.date.today()
+    shown = repr(epoch if len(epoch) <= 40 else epoch[:40] + "...")
+    fix = "set it to a whole number of seconds, e.g. $(git log -1 --format=%ct), or unset it"
+    if not re.fullmatch(r"[0-9]+", epoch):
+        raise SiteError(f"kb: SOURCE_DATE_EPOCH={shown} is not a whole number of seconds since "
+                        "1970-01-01 UTC", fix=fix)
+    if len(epoch) > 12 or int(epoch) > LATEST_EPOCH:
+        raise SiteError(f"kb: SOURCE_DATE_EPOCH={shown} lies past the year 9999", fix=fix)
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
 
 
 def statuses(sessions: Iterable[Session], today: dt.date) -> dict[int, str]:
