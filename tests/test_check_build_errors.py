@@ -38,6 +38,7 @@ RAISES: dict[tuple[str, str], tuple[int, str]] = {
     ("plugin.py", "on_page_markdown"): (1, "the adapter: Site.markdown's error for mkdocs"),
     ("export.py", "_target"): (2, "command: kb site export's output folder, not the course"),
     ("generate.py", "choose"): (2, "machine: the site generator asked for is unknown or missing"),
+    ("pages/schedule.py", "build_date"): (2, "machine: a SOURCE_DATE_EPOCH that is no time"),
     ("vendor.py", "_download"): (2, "machine: downloading the pinned browser files"),
     ("vendor.py", "ensure_package"): (2, "machine: the pinned browser files' contents"),
     ("vendor.py", "vendored_files"): (3, "machine: the browser files shipped in the package"),
@@ -182,6 +183,7 @@ def test_a_strict_build_stops_on_a_warning_right_after_the_checks(
         course: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     import kb.site.build
 
+    (course / "docs/posters/media/diagram.svg").unlink()  # a stray-file warning of its own
     write(course, "papers/lonely.md", paper("lonely", summary=None))
     assert run(course, "check", "--strict").exit_code == 1
     slow: list[str] = []
