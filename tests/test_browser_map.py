@@ -18,8 +18,7 @@ import pytest
 from conftest import paper, write
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import add_rlhf, build_site, require_chromium
-from test_browser import CHROMIUM, FLAGS, OUTPUT, _Quiet
+from site_helpers import OUTPUT, _Quiet, add_rlhf, build_site
 
 pytestmark = pytest.mark.browser
 
@@ -60,17 +59,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    require_chromium(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+@pytest.fixture
+def chromium(browser: object) -> object:
+    """The session's one Chromium (tests/conftest.py)."""
+    return browser
 
 
 def open_tab(chromium, width: int, scheme: str = "light"):  # type: ignore[no-untyped-def]

@@ -10,21 +10,17 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import ThreadingHTTPServer
 
 import pytest
 
 from conftest import write
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import add_rlhf, build_site, require_chromium, set_option
+from site_helpers import _Quiet, add_rlhf, build_site, set_option
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # The build's day: 2025-10-01 12:00 UTC, before every session, so the build marks session 1 next.
 BUILD_DAY = "1759320000"
 SESSIONS = {
@@ -32,11 +28,6 @@ SESSIONS = {
     4: ("2025-11-12", None, None),
     5: ("2025-11-19", '"12:30"', '"14:00"'),
 }
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -65,17 +56,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    require_chromium(CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+@pytest.fixture
+def chromium(browser: object) -> object:
+    """The session's one Chromium (tests/conftest.py)."""
+    return browser
 
 
 def _open(chromium, site: str, when: str | None, *, width: int = 1280,  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from click.testing import Result
 
 import kb.curate.services
 from conftest import run, snapshot
-from net_helpers import NetServer, Reply, crossref_file, net_fixture, start_server  # noqa: F401
+from net_helpers import NetServer, Reply, crossref_file
 from kb.net import arxiv, crossref
 from kb.net.cache import DAY
 from kb.net.client import PoliteClient
