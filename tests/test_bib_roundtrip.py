@@ -67,3 +67,14 @@ def test_an_unbalanced_brace_is_warned_about_and_exported_readably(course: Path)
     exported = run(course, "export", "bib", "--key", "k2020").output
     assert "  note    = {a \\{b},\n" in exported
     assert bibtexparser.parse_string(exported).failed_blocks == []
+
+
+def test_control_characters_never_reach_the_bib_file(tmp_path: Path) -> None:
+    paper = Paper(key="k", type="misc", title="A\rTitle\x0bwith\u2028breaks", authors=["Doe, Jo"],
+                  year=2020, bibtex={"note": "bell\x07 and NUL\x00 and \u202eoverride"})
+    text = export_bibtex([paper])
+    assert not any(c in text for c in "\r\x0b\x07\x00\u2028\u202e")
+    assert "  title  = {A\nTitle\nwith\nbreaks},\n" in text  # line breaks are BibTeX white space
+    assert _read_back(text, tmp_path)["k"]["note"] == "bell and NUL and override"
+    (back,) = read_bib([tmp_path / "out.bib"])
+    assert entry_to_paper(back.entries[0]).title == "A Title with breaks"

@@ -225,7 +225,10 @@ def _braced(value: str) -> str:
     ``value`` back: a value ending in a backslash gets a space (kb's reader drops it, and to
     BibTeX it is the same value), which keeps the backslash from escaping the closing brace.
     A value with unbalanced braces cannot be read back as it is: its braces are escaped so the
-    entry stays readable (kb check warns about such a value, ``bibtex-braces``)."""
+    entry stays readable (kb check warns about such a value, ``bibtex-braces``). Control,
+    bidi and zero-width characters never reach the file (kb check reports them, control-char):
+    a line feed in a value stays, every other one is dropped or becomes a space."""
+    value = strip_controls(value, multiline=True)
     if brace_problem(value):
         value = re.sub(r"(?<!\\)([{}])", r"\\\1", value)
     if value.endswith("\\"):
