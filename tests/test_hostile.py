@@ -327,7 +327,7 @@ def test_permission_denied_is_a_clear_error(world: tuple[Path, Path]) -> None:
     check = results["check"]
     assert check.returncode == 1, check.stdout + check.stderr
     assert LOCKED + " (unreadable)" in check.stdout
-    assert check.stdout.splitlines()[-1] == "checked 1 paper, 1 session, 1 poster: 1 error, 0 warnings"
+    assert check.stdout.splitlines()[-1] == "checked 2 papers (1 broken), 1 session, 1 poster: 1 error, 0 warnings"
     search, export = results["search"], results["export"]
     assert search.returncode == 0 and "vaswani2017attention" in search.stdout   # the rest loads
     assert "1 paper file could not be read and is left out" in search.stdout + search.stderr
@@ -370,7 +370,7 @@ def test_permission_denied_in_process_whoever_runs_it(
         assert ("papers/locked2020file.md: error permission denied: kb cannot read the file "
                 "(unreadable)\n    fix: make it readable (chmod a+r papers/locked2020file.md)\n"
                 ) in check.output, check.output
-    assert check.output.splitlines()[-1] == "checked 1 paper, 1 session, 1 poster: 1 error, 0 warnings"
+    assert check.output.splitlines()[-1] == "checked 2 papers (1 broken), 1 session, 1 poster: 1 error, 0 warnings"
     search = run(course, "search", "--mode", "keyword", "attention", "--json")
     assert search.exit_code == 0 and "vaswani2017attention" in search.output
     assert "locked2020file" not in search.stdout

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+from typing import Any
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -145,31 +146,9 @@ def served(built: dict[str, object]) -> Iterator[str]:
 
 
 @pytest.mark.browser
-def test_the_search_page_answers_by_meaning_in_chromium(served: str, tmp_path: Path) -> None:
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.is_file():
-        pytest.fail(f"{chromium} is missing: run `make chromium` (Debian package chromium)")
-    from playwright.sync_api import sync_playwright
-
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(chromium), args=flags, headless=True)
-        elsewhere: list[str] = []
-
-        def route(r):  # type: ignore[no-untyped-def]
-            if not r.request.url.startswith((served, "data:", "blob:")):
-                elsewhere.append(r.request.url)
-                return r.abort()
-            return r.continue_()
-
-        context.route("**/*", route)
-        try:
-            page = context.new_page()
-            page.goto(served + "search/")
-            hits = page.evaluate("([q]) => window.kb.search(q, {mode: 'semantic', k: 3})", [QUERY])
-        finally:
-            context.close()
+def test_the_search_page_answers_by_meaning_in_chromium(served: str, page: Any) -> None:
+    """The session's Chromium (its tab fails the test on any request off 127.0.0.1): the
+    built course answers by meaning from its own files alone."""
+    page.goto(served + "search/")
+    hits = page.evaluate("([q]) => window.kb.search(q, {mode: 'semantic', k: 3})", [QUERY])
     assert hits[0]["key"] == "ouyang2022training"
-    assert elsewhere == []
