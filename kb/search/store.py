@@ -15,12 +15,15 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.search.keyword import bm25_top
 from kb.search.schema import HIT_COLUMNS
 
 from kb.course.filters import Filters, Known
+
+if TYPE_CHECKING:
+    from kb.model.entries import Paper
 
 
 # The table classes (SQLModel) are imported where the tables are created, checked or turned
@@ -136,6 +139,13 @@ class Store:
         columns = [c.name for c in next(t for t in TABLES if t.name == "paper").columns]
         return {key: embed_text(paper_of(values))
                 for key, values in self.rows(keys, columns).items()}
+
+    def papers(self, keys: Iterable[str]) -> dict[str, Paper]:
+        """The given papers rebuilt from their stored fields (unknown keys are left out)."""
+        from kb.search.tables import TABLES, paper_of
+
+        columns = [c.name for c in next(t for t in TABLES if t.name == "paper").columns]
+        return {key: paper_of(values) for key, values in self.rows(keys, columns).items()}
 
     def session_row(self, number: int) -> tuple[dict[str, Any], list[str]] | None:
         """A session's row (number, slug, title, date, body) and its reading keys in order."""
