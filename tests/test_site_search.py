@@ -26,9 +26,8 @@ from site_helpers import add_rlhf, build_site, set_option
 
 def test_rules_are_the_engines_constants() -> None:
     rules = semantic.rules()
-    assert (rules["rrf_k"], rules["keyword_weight"], rules["semantic_weight"],
-            rules["fusion_depth"]) == (fusion.RRF_K, fusion.KEYWORD_WEIGHT,
-                                        fusion.SEMANTIC_WEIGHT, fusion.FUSION_DEPTH)
+    assert (rules["coverage_weight"], rules["fusion_depth"]) == (fusion.COVERAGE_WEIGHT,
+                                                                fusion.FUSION_DEPTH)
     assert rules["modes"] == list(engine.MODES)
     assert "the" in rules["stop_words"] and rules["bm25"]["column_weights"]["title"] == 2.0
 

@@ -8,8 +8,9 @@
     kb.suggest(3)                             # papers close to session 3, not yet listed
 
 :class:`KnowledgeBase` answers the queries; the papers' vectors and the query's come from
-:class:`~kb.search.paper_vectors.PaperVectors`, and hybrid ranking follows the one rule of
-:mod:`kb.search.fusion`.
+:class:`~kb.search.paper_vectors.PaperVectors`, hybrid ranking follows the one rule of
+:mod:`kb.search.fusion` (cosine plus the idf-weighted share of the query's words the paper
+holds).
 
 Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
 similarity, hybrid hits the fused score; they order hits within one result list and are not
@@ -29,7 +30,8 @@ from kb.errors import KbError, NotFoundError
 from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
-from kb.search.fusion import FUSION_DEPTH, KEYWORD_WEIGHT, SEMANTIC_WEIGHT, rrf
+from kb.search.fusion import FUSION_DEPTH, coverage, fused, term_weights
+from kb.search.keyword import query_terms
 from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
 from kb.search.store import Filter, Store, filter_sql
@@ -41,8 +43,7 @@ if TYPE_CHECKING:
     from kb.search.embed import Embedder
     from kb.search.index import VectorIndex
 
-__all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "Suggestion", "open_kb",
-           "rrf"]
+__all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "Suggestion", "open_kb"]
 
 MODES = ("hybrid", "semantic", "keyword")
 
@@ -117,9 +118,6 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------ rankings
 
-    def _keyword(self, query: str, depth: int, filt: Filter | None) -> list[tuple[str, float]]:
-        return self.store.keyword(query, depth, filt)
-
     def _semantic(self, vector: np.ndarray, depth: int, filt: Filter | None,
                   exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
         allowed = self.store.filter_keys(filt) if filt is not None else None
@@ -143,8 +141,9 @@ class KnowledgeBase:
         if not query or k <= 0 or not len(self):
             return []
         filt = filter_sql(filters)
+        terms = query_terms(query)
         if mode == "keyword":
-            return self._hits(self._keyword(query, k, filt))
+            return self._hits(self.store.keyword(query, k, filt))
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         if mode == "semantic":
             return self._hits(self._semantic(self.embed_query(query), k, filt))
@@ -154,16 +153,30 @@ class KnowledgeBase:
         # one embeds the query and scans the vectors (both release the GIL), so a query costs
         # the longer of the two on two cores, not their sum. The worker has the store's
         # connection to itself until its result is in.
-        ranking = _worker().submit(self._keyword, query, depth, filt)
+        ranking = _worker().submit(self._words, query, terms, depth, filt)
         try:
             vector = self.embed_query(query)
             with one_blas_thread():  # the other core is the keyword ranking's
-                semantic = [key for key, _ in self.index.search(vector, depth, allowed=allowed)]
+                semantic = self.index.search(vector, depth, allowed=allowed)
         finally:
             wait([ranking])
-        keyword = [key for key, _ in ranking.result()]
-        fused = rrf([keyword, semantic], [KEYWORD_WEIGHT, SEMANTIC_WEIGHT])
-        return self._hits(fused[:k])
+        keyword, counts = ranking.result()
+        cosines = dict(semantic)
+        for key, _ in keyword:
+            if key not in cosines:
+                row = self.index.vector(key)
+                cosines[key] = float(row @ vector) if row is not None else 0.0
+        weights = term_weights(counts, len(self))
+        held = self.store.holding({t: n for t, n in counts.items() if weights.get(t)}, cosines)
+        scored = sorted(((key, fused(cos, coverage(held.get(key, ()), weights)))
+                         for key, cos in cosines.items()), key=lambda item: (-item[1], item[0]))
+        return self._hits(scored[:k])
+
+    def _words(self, query: str, terms: list[str], depth: int, filt: Filter | None
+               ) -> tuple[list[tuple[str, float]], dict[str, int]]:
+        """The keyword ranking and how many papers hold each of the query's words."""
+        counts = self.store.term_hits(terms)
+        return self.store.keyword(query, depth, filt, hits=counts), counts
 
     def related(self, key: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The ``k`` papers nearest to paper ``key`` by meaning (``key`` itself excluded)."""

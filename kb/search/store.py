@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.search.keyword import bm25_top
+from kb.search.keyword import bm25_top, holding, term_hits
 from kb.search.schema import HIT_COLUMNS
 
 from kb.course.filters import Filters, Known
@@ -171,6 +171,23 @@ class Store:
     def filter_keys(self, filt: Filter) -> set[str]:
         return {key for (key,) in self.conn.execute(*filt)}
 
-    def keyword(self, query: str, k: int, filt: Filter | None = None) -> list[tuple[str, float]]:
-        """Top ``k`` (key, score) for ``query`` by FTS5 bm25 (higher score is better)."""
-        return bm25_top(self.conn, query, k, filt, total=self.count())
+    def keyword(self, query: str, k: int, filt: Filter | None = None, *,
+                hits: dict[str, int] | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` (key, score) for ``query`` by FTS5 bm25 (higher score is better);
+        ``hits``: :meth:`term_hits` of its words, when already counted."""
+        return bm25_top(self.conn, query, k, filt, total=self.count(), hits=hits)
+
+    def term_hits(self, terms: list[str]) -> dict[str, int]:
+        """How many papers hold each of the query words ``terms``."""
+        return term_hits(self.conn, terms)
+
+    def holding(self, hits: dict[str, int], keys: Iterable[str]) -> dict[str, set[str]]:
+        """key -> which of the words of ``hits`` (word -> papers holding it) each paper holds."""
+        rowid: dict[int, str] = {}
+        wanted = list(dict.fromkeys(keys))
+        for chunk in chunks(wanted):
+            rowid.update(self.conn.execute(
+                f"SELECT rowid, key FROM paper WHERE key IN ({','.join('?' * len(chunk))})",
+                list(chunk)).fetchall())
+        held = holding(self.conn, hits, sorted(rowid))
+        return {rowid[r]: terms for r, terms in held.items()}

@@ -5,8 +5,8 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
 :mod:`kb.search.engine` (the constants travel in the payload, so there is one rule):
 
 ``assets/kb/search/index.json``
-    ``rules``: the fusion constants (RRF_K, weights, FUSION_DEPTH), the query's stop words, the
-    bm25 parameters and column weights of the keyword index; ``papers``: what a result shows
+    ``rules``: the fusion constants (COVERAGE_WEIGHT, FUSION_DEPTH), the query's stop words,
+    the bm25 parameters and column weights of the keyword index; ``papers``: what a result shows
     (key, title, authors, year, venue, type, tags, sessions, url); ``sessions``; ``keyword``:
     the postings of SQLite's FTS5 index of the same papers (porter-stemmed terms, per paper the
     column-weighted term count and the token count), which is what FTS5's bm25 reads, so the
@@ -78,8 +78,7 @@ class SearchFiles:
 def rules() -> dict[str, Any]:
     """The ranking rule the page applies, taken from the library (one rule, two readers)."""
     columns = dict(zip(("key", *FTS_COLUMNS), FTS_WEIGHTS))
-    return {"rrf_k": fusion.RRF_K, "keyword_weight": fusion.KEYWORD_WEIGHT,
-            "semantic_weight": fusion.SEMANTIC_WEIGHT, "fusion_depth": fusion.FUSION_DEPTH,
+    return {"coverage_weight": fusion.COVERAGE_WEIGHT, "fusion_depth": fusion.FUSION_DEPTH,
             "modes": list(engine.MODES), "stop_words": sorted(STOP_WORDS),
             "bm25": {"k1": BM25_K1, "b": BM25_B, "column_weights": columns}}
 

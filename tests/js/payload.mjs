@@ -14,7 +14,7 @@ export function payload(overrides = {}) {
   return {
     format: 1,
     rules: {
-      rrf_k: 1, keyword_weight: 1.0, semantic_weight: 1.0, fusion_depth: 100,
+      coverage_weight: 0.5, fusion_depth: 100,
       modes: ["hybrid", "semantic", "keyword"], stop_words: STOP_WORDS.slice(),
       bm25: { k1: 1.2, b: 0.75, column_weights: { key: 0, title: 2.0 } },
       ...(overrides.rules || {})

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  allowed, filterFor, fuse, hasFilters, hits, keywordIndex, keywordRanking, semanticRanking,
-  vectorIndex
+  allowed, cosines, coverage, filterFor, fuse, hasFilters, hits, keywordIndex, keywordRanking,
+  semanticRanking, vectorIndex
 } from "../../kb/site/assets/rank.js";
 import { payload, vectorsBuffer } from "./payload.mjs";
 
@@ -132,42 +132,60 @@ test("cosine ranking: ties by key, depth, filter", () => {
   assert.deepEqual(semanticRanking(vectors(), [1, 0, 0], 0, null), []);
 });
 
-test("fusion: sum of weight / (rrf_k + rank), ranks from 1", () => {
+test("coverage: each word's share of the query's idf, and the words each paper holds", () => {
+  // "agents": 1 paper of 3, idf ln(2.5 / 1.5); "reward": 2 of 3, ln(1.5 / 2.5) < 0 -> 0
+  const got = coverage(index(), "the reward agents");
+  assert.deepEqual(Array.from(got.weights), [["reward", 0], ["agents", 1]]);
+  assert.deepEqual(Array.from(got.held.get(ZETA)), ["reward"]);
+  assert.deepEqual(Array.from(got.held.get(ALPHA)), ["reward", "agents"]);
+  assert.equal(got.held.has(MID), false);
+  // a word no paper holds counts in the whole: "quokka", idf ln(3.5 / 0.5)
+  const rare = coverage(index(), "agents quokka").weights;
+  close(rare.get("agents"), IDF1 / (IDF1 + Math.log(7)), "agents");
+  close(rare.get("quokka"), Math.log(7) / (IDF1 + Math.log(7)), "quokka");
+  // only words every paper holds: nothing weighs anything
+  assert.deepEqual(Array.from(coverage(index(), "reward").weights), [["reward", 0]]);
+});
+
+test("fusion: cosine + weight x coverage over the papers of either ranking", () => {
   const papers = payload().papers;
-  const words = [[ZETA, 9], [MID, 8]], meaning = [[MID, 0.9], [ALPHA, 0.8]];
-  // rrf_k 1: zeta 1/2; mid 1/3 + 1/2; alpha 1/3
-  const even = fuse([words, meaning], [1, 1], 1, papers);
-  assert.deepEqual(even.map((x) => x[0]), [MID, ZETA, ALPHA]);
-  close(even[0][1], 1 / 3 + 1 / 2, "mid");
-  close(even[1][1], 1 / 2, "zeta");
-  close(even[2][1], 1 / 3, "alpha");
-  // weights 1 and 3: zeta 1/2; mid 1/3 + 3/2; alpha 3/3
-  const meaningful = fuse([words, meaning], [1, 3], 1, papers);
-  assert.deepEqual(meaningful.map((x) => x[0]), [MID, ALPHA, ZETA]);
-  close(meaningful[1][1], 1, "alpha");
-  // rrf_k 60 (the customary constant): zeta 1/61; mid 1/62 + 1/61; alpha 1/62
-  close(fuse([words, meaning], [1, 1], 60, papers)[0][1], 1 / 62 + 1 / 61, "k 60");
-  assert.deepEqual(fuse([], [], 1, papers), []);
+  const words = [[ZETA, 9], [MID, 8]], meaning = [[MID, 0.9]];
+  const cover = { weights: new Map([["reward", 0.75], ["agents", 0.25]]),
+    held: new Map([[ZETA, new Set(["reward"])], [ALPHA, new Set(["reward", "agents"])]]) };
+  const cos = [0.2, 0.8, 0.9];
+  // zeta 0.2 + 0.5 * 0.75; mid 0.9 + 0; alpha is in neither ranking
+  const got = fuse(words, meaning, cos, cover, 0.5, papers);
+  assert.deepEqual(got.map((x) => x[0]), [MID, ZETA]);
+  close(got[0][1], 0.9, "mid");
+  close(got[1][1], 0.2 + 0.375, "zeta");
+  // in a ranking, alpha: 0.8 + 0.5 * (0.75 + 0.25)
+  const all = fuse(words, [[MID, 0.9], [ALPHA, 0.8]], cos, cover, 0.5, papers);
+  assert.deepEqual(all.map((x) => x[0]), [ALPHA, MID, ZETA]);
+  close(all[0][1], 1.3, "alpha");
+  assert.deepEqual(fuse([], [], cos, cover, 0.5, papers), []);
 });
 
 test("fusion: ties go to the smaller key", () => {
-  const papers = payload().papers;
-  const got = fuse([[[ZETA, 1]], [[ALPHA, 1]]], [1, 1], 1, papers);
+  const papers = payload().papers, cover = { weights: new Map(), held: new Map() };
+  const got = fuse([[ZETA, 1]], [[ALPHA, 1]], [0.5, 0.5, 0], cover, 0.5, papers);
   assert.deepEqual(got.map((x) => papers[x[0]].key), ["alpha2021", "zeta2020"]);
   assert.equal(got[0][1], got[1][1]);
 });
 
-test("fusion reads each ranking to the depth it was cut at", () => {
-  // Keyword "reward agents": alpha2021, zeta2020; meaning [1, 0.25, 0]: zeta2020, mid, alpha2021.
+test("fusion over the payload: the cosine of every paper, the coverage of the words", () => {
+  // "reward agents": keyword alpha2021, zeta2020; meaning [1, 0.25, 0]: zeta2020, mid, alpha2021
   const data = payload(), kw = keywordIndex(data), vec = vectorIndex(data, vectorsBuffer());
-  const hybrid = (depth) => fuse([keywordRanking(kw, "reward agents", depth, null),
-    semanticRanking(vec, [1, 0.25, 0], depth, null)], [1, 1], 1, data.papers).map((x) => x[0]);
-  assert.deepEqual(keywordRanking(kw, "reward agents", 3, null).map((x) => x[0]), [ALPHA, ZETA]);
-  assert.deepEqual(semanticRanking(vec, [1, 0.25, 0], 3, null).map((x) => x[0]), [ZETA, MID, ALPHA]);
-  // deep: zeta 1/3 + 1/2, alpha 1/2 + 1/4, mid 1/3
-  assert.deepEqual(hybrid(3), [ZETA, ALPHA, MID]);
-  // depth 1: alpha 1/2, zeta 1/2 (a tie: alpha2021 first); mid is in neither list
-  assert.deepEqual(hybrid(1), [ALPHA, ZETA]);
+  const q = [1, 0.25, 0], cos = cosines(vec, q);
+  close(cos[ZETA], 127 / 128, "zeta");
+  close(cos[ALPHA], 0.25 * 127 / 128, "alpha");
+  close(cos[MID], 1.25 * 90 / 128, "mid");
+  const hybrid = (depth) => fuse(keywordRanking(kw, "reward agents", depth, null),
+    semanticRanking(vec, q, depth, null, cos), cos, coverage(kw, "reward agents"), 0.5, data.papers);
+  // zeta 0.992 + 0, mid 0.879 + 0, alpha 0.248 + 0.5 * 1
+  assert.deepEqual(hybrid(3).map((x) => x[0]), [ZETA, MID, ALPHA]);
+  close(hybrid(3)[2][1], 0.25 * 127 / 128 + 0.5, "alpha");
+  // depth 1: alpha (keyword) and zeta (meaning) only
+  assert.deepEqual(hybrid(1).map((x) => x[0]), [ZETA, ALPHA]);
 });
 
 const P = payload().papers;

@@ -23,16 +23,19 @@
    assets/kb/vendor/): the papers' metadata, their vectors (computed by kb, the CLI's own),
    FTS5's keyword postings, the int8 query encoder run by transformers.js. Ranking follows
    kb.search.engine: keyword scores are FTS5's bm25 over the same postings, meaning scores
-   the cosine of the query's vector with each paper's, and hybrid fuses the two rankings by
-   weighted reciprocal rank fusion with the constants the build copied from the library. The
-   model loads on the first query by meaning, never on a page that does not search.
+   the cosine of the query's vector with each paper's, and hybrid scores the cosine plus the
+   weighted share of the query's words a paper holds (kb.search.fusion), with the constants
+   the build copied from the library. The model loads on the first query by meaning, never on
+   a page that does not search.
 
    An ES module (the pages load it with <script type="module">), beside the modules it wires:
    tokens.js (FTS5's tokens), rank.js (the ranking, pure functions), model.js (the encoder).
    This one holds the page's state: the index once loaded, the model, their status. */
 
 import { ftsTokens, queryTerms } from "./tokens.js";
-import { filterFor, fuse, hits, keywordIndex, keywordRanking, semanticRanking, vectorIndex } from "./rank.js";
+import {
+  cosines, coverage, filterFor, fuse, hits, keywordIndex, keywordRanking, semanticRanking, vectorIndex
+} from "./rank.js";
 import { embedWith, loadEncoder } from "./model.js";
 
 var ROOT = new URL("../../", import.meta.url).href;  // this file is assets/kb/kb-search.js
@@ -152,11 +155,12 @@ function search(query, options) {
     return loadModel().then(function () {
       return embed(query);
     }).then(function (vector) {
+      var cos = cosines(state.vectors, vector);
       if (mode === "semantic") {
-        return hits(papers, semanticRanking(state.vectors, vector, k, ok), k, matched, ROOT);
+        return hits(papers, semanticRanking(state.vectors, vector, k, ok, cos), k, matched, ROOT);
       }
-      var fused = fuse([words, semanticRanking(state.vectors, vector, depth, ok)],
-        [rules.keyword_weight, rules.semantic_weight], rules.rrf_k, papers);
+      var fused = fuse(words, semanticRanking(state.vectors, vector, depth, ok, cos), cos,
+        coverage(state.keyword, query), rules.coverage_weight, papers);
       return hits(papers, fused, k, matched, ROOT);
     }, function (error) {
       if (mode === "semantic") { throw error; }

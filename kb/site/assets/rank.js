@@ -7,9 +7,14 @@
      vectorIndex(data, buffer)               vectors.bin: N float32 scales, then N x dim int8
      keywordRanking(index, query, depth, ok, matched)
                                              FTS5's bm25 over the postings: [[paper, score]]
+     cosines(index, vector)                  the cosine of the query's vector with each paper's
      semanticRanking(index, vector, depth, ok)
-                                             cosine of the query's vector with each paper's
-     fuse(rankings, weights, rrfK, papers)   weighted reciprocal rank fusion, ties by key
+                                             the papers by cosine: [[paper, cosine]]
+     coverage(index, query)                  {weights, held}: each query word's idf share, and
+                                             per paper the words it holds
+     fuse(words, meaning, cos, cover, weight, papers)
+                                             kb.search.fusion: cosine + weight x coverage over
+                                             the papers of either ranking, ties by key
      filterFor(papers, options)              the filters as a test of a paper's position, or null
      hits(papers, ranked, k, matched, root)  the results as window.kb.search gives them
 
@@ -46,22 +51,30 @@ export function byScoreThenKey(papers) {
   };
 }
 
+// The papers holding a query word, with its count in each: a word of several tokens (one
+// FTS5 splits) is held where all its tokens occur, its count the smallest of theirs.
+function holders(index, word) {
+  var tokens = ftsTokens(word);
+  if (!tokens.length) { return null; }
+  var freq = null;
+  tokens.forEach(function (t) {
+    var list = index.postings.get(t) || [], here = new Map();
+    for (var i = 0; i < list.length; i += 2) {
+      if (!freq || freq.has(list[i])) { here.set(list[i], freq ? Math.min(freq.get(list[i]), list[i + 1]) : list[i + 1]); }
+    }
+    freq = here;
+  });
+  return freq;
+}
+
 // FTS5's bm25 (fts5_aux.c) over the shipped postings: each query word is a quoted phrase;
 // a phrase of several tokens (a word FTS5 splits) counts where all its tokens occur.
 export function keywordRanking(index, query, depth, ok, matched) {
   var rules = index.bm25, n = index.rows, lengths = index.lengths;
   var scores = new Map();
   queryTerms(query, index.stopWords).forEach(function (word) {
-    var tokens = ftsTokens(word);
-    if (!tokens.length) { return; }
-    var freq = null;
-    tokens.forEach(function (t) {
-      var list = index.postings.get(t) || [], here = new Map();
-      for (var i = 0; i < list.length; i += 2) {
-        if (!freq || freq.has(list[i])) { here.set(list[i], freq ? Math.min(freq.get(list[i]), list[i + 1]) : list[i + 1]); }
-      }
-      freq = here;
-    });
+    var freq = holders(index, word);
+    if (!freq) { return; }
     var idf = Math.log((0.5 + n - freq.size) / (0.5 + freq.size));
     if (idf <= 0) { idf = 1e-6; }
     freq.forEach(function (f, doc) {
@@ -79,17 +92,27 @@ export function keywordRanking(index, query, depth, ok, matched) {
   return ranked.slice(0, depth);
 }
 
-// The papers' vectors are unit vectors kept as int8 times one scale each, the query's a unit
-// vector: the cosine is the dot product.
-export function semanticRanking(index, vector, depth, ok) {
-  var n = index.count, dim = index.dim, v = index.vectors, scales = index.scales;
-  var q = Float32Array.from(vector), scores = new Float64Array(n), order = [];
-  for (var i = 0; i < n; i++) {
-    if (ok && !ok(i)) { continue; }
+// Rows kept as int8 times one scale each, the query a unit vector: the cosine is the dot
+// product (rows `from` .. `to` of an index; every paper's by default).
+function dots(index, vector, from, to) {
+  var dim = index.dim, v = index.vectors, scales = index.scales;
+  var q = Float32Array.from(vector), out = new Float64Array(to - from);
+  for (var i = from; i < to; i++) {
     var dot = 0, at = i * dim;
     for (var j = 0; j < dim; j++) { dot += v[at + j] * q[j]; }
-    scores[i] = dot * scales[i];
-    order.push(i);
+    out[i - from] = dot * scales[i];
+  }
+  return out;
+}
+
+export function cosines(index, vector) {
+  return dots(index, vector, 0, index.count);
+}
+
+export function semanticRanking(index, vector, depth, ok, all) {
+  var scores = all || cosines(index, vector), order = [];
+  for (var i = 0; i < index.count; i++) {
+    if (!ok || ok(i)) { order.push(i); }
   }
   var papers = index.papers;
   order.sort(function (a, b) {
@@ -98,16 +121,47 @@ export function semanticRanking(index, vector, depth, ok) {
   return order.slice(0, depth).map(function (i) { return [i, scores[i]]; });
 }
 
-// kb.search.fusion.rrf: score(d) = sum_i w_i / (rrfK + rank_i(d)), ranks from 1, ties by key.
-// Each ranking counts as deep as it is: the caller cuts it (at max(k, FUSION_DEPTH)).
-export function fuse(rankings, weights, rrfK, papers) {
-  var scores = new Map();
-  rankings.forEach(function (ranking, r) {
-    ranking.forEach(function (item, rank) {
-      scores.set(item[0], (scores.get(item[0]) || 0) + weights[r] / (rrfK + rank + 1));
+// kb.search.fusion.idf: bm25's idf, 0 where it is not above 0.
+function idf(hits, total) {
+  return total > 0 ? Math.max(0, Math.log((total - hits + 0.5) / (hits + 0.5))) : 0;
+}
+
+// kb.search.fusion.term_weights and the words each paper holds: {weights: Map(word -> share),
+// held: Map(paper -> Set of words)}. A word no paper holds still counts in the shares.
+export function coverage(index, query) {
+  var raw = new Map(), held = new Map(), whole = 0;
+  queryTerms(query, index.stopWords).forEach(function (word) {
+    var freq = holders(index, word);
+    if (!freq) { return; }
+    var w = idf(freq.size, index.rows);
+    raw.set(word, w);
+    whole += w;
+    freq.forEach(function (f, doc) {
+      if (!held.has(doc)) { held.set(doc, new Set()); }
+      held.get(doc).add(word);
     });
   });
-  var fused = Array.from(scores.entries());
+  var weights = new Map();
+  raw.forEach(function (w, word) { weights.set(word, whole > 0 ? w / whole : 0); });
+  return { weights: weights, held: held };
+}
+
+function covered(words, weights) {
+  var sum = 0;
+  if (words) { words.forEach(function (w) { sum += weights.get(w) || 0; }); }
+  return sum;
+}
+
+// kb.search.fusion: score = cosine + weight x coverage, over the papers of either ranking
+// (each cut by the caller at max(k, FUSION_DEPTH)); ties go to the smaller key.
+export function fuse(words, meaning, cos, cover, weight, papers) {
+  var seen = new Set(), fused = [];
+  words.concat(meaning).forEach(function (item) {
+    var doc = item[0];
+    if (seen.has(doc)) { return; }
+    seen.add(doc);
+    fused.push([doc, cos[doc] + weight * covered(cover.held.get(doc), cover.weights)]);
+  });
   fused.sort(byScoreThenKey(papers));
   return fused;
 }
