@@ -59,7 +59,7 @@ from kb.bib.mapping import entry_to_paper  # noqa: E402
 from kb.bib.read import read_bib  # noqa: E402
 from kb.model.ids import DuplicateIndex  # noqa: E402
 from kb.search.embed import embed_text  # noqa: E402
-from kb.search.fusion import COVERAGE_WEIGHT, FUSION_DEPTH  # noqa: E402
+from kb.search.fusion import COVERAGE_WEIGHT, FUSION_DEPTH, STRONG  # noqa: E402
 # ---
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -70,6 +70,7 @@ KB_MODES = ("keyword", "semantic", "hybrid")
 BASELINES = ("BM25", "MiniLM", "RRF60")
 BEFORE = "kb RRF1 (rule before)"  # reciprocal rank fusion, k = 1, of kb keyword and semantic
 RANKERS = (*(f"kb {m}" for m in KB_MODES), BEFORE, *BASELINES)
+FLAG_SHARE = 0.10  # the flag's threshold: at most this share of answerable questions flagged
 DEPTH = 100  # ranks looked at per question (metrics use the top 10)
 
 # Distractor selection. Sources in two pools: "near" files are machine learning / NLP
@@ -336,7 +337,7 @@ def run_setting(name: str, config: kb.Config, questions: list[Question], minilm:
             t = time.perf_counter()
             runs = []
             for question in questions:
-                hits = base.search(question.q, mode=mode, k=DEPTH)
+                hits = base.search(question.q, mode=mode, k=DEPTH, explain=False)
                 runs.append(Run([h.key for h in hits], hits[0].score if hits else None))
             setting.runs[f"kb {mode}"] = runs
             setting.seconds[f"kb {mode}, {len(questions)} queries"] = time.perf_counter() - t
@@ -449,6 +450,19 @@ def none_report(setting: Setting, questions: list[Question]) -> dict[str, dict[s
             "none": {"n": len(none), "no hit": len(none) - len(z), "median": _quantile(z, 0.5),
                      "min": min(z) if z else float("nan"), "max": max(z) if z else float("nan")},
             "separability": auc, "thresholds": thresholds}
+        mode = ranker[3:] if ranker.startswith("kb ") else None
+        if mode in STRONG:
+            t = STRONG[mode]
+            out[ranker]["kb's threshold"] = {
+                "threshold": t,
+                "none flagged": sum(1 for s in none if s is None or s < t) / max(len(none), 1),
+                "answerable flagged": sum(1 for s in answer if s is None or s < t)
+                / max(len(answer), 1)}
+            # how the threshold is chosen: the highest top-1 score at which at most
+            # FLAG_SHARE of the answerable questions would be flagged
+            ordered = sorted(a)
+            out[ranker]["chosen by the rule"] = ordered[int(FLAG_SHARE * len(answer))] \
+                if ordered else float("nan")
     return out
 
 
@@ -509,6 +523,20 @@ def print_tables(settings: list[Setting], results: dict[str, dict], nones: dict[
                   f"{_f(r['answerable, top-1 right']['median'], 3)} | {_f(z['median'], 3)} "
                   f"[{_f(z['min'], 3)}, {_f(z['max'], 3)}]{nohit} | {_f(r['separability'])} | "
                   + " | ".join(cells) + " |")
+
+    print(f"\n\"No strong match\": kb's thresholds (kb/search/fusion.py STRONG), chosen as the "
+          f"highest top-1 score at which at most {FLAG_SHARE:.0%} of the answerable questions "
+          "of the course alone are flagged; share of questions whose top result is flagged")
+    print("| mode | threshold | the rule's choice here | " + " | ".join(
+        f"{n}: none / answerable" for n in names) + " |")
+    print("| --- | --- | --- |" + " --- |" * len(names))
+    for mode in STRONG:
+        ranker = f"kb {mode}"
+        first = nones[names[0]][ranker]
+        flags = [nones[n][ranker]["kb's threshold"] for n in names]
+        cells = [f"{f['none flagged']:.0%} / {f['answerable flagged']:.0%}" for f in flags]
+        print(f"| {mode} | {STRONG[mode]:.2f} | {_f(first['chosen by the rule'], 3)} | "
+              + " | ".join(cells) + " |")
 
 
 def print_misses(setting: Setting, questions: list[Question], ranker: str = "kb hybrid",

@@ -219,9 +219,11 @@ def scifact(args: argparse.Namespace) -> None:
     depth: dict[str, dict[str, list[str]]] = {"keyword": {}, "semantic": {}}
     for qid, text in queries.items():
         for mode in ("keyword", "semantic"):
-            depth[mode][qid] = [h.key for h in base.search(text, mode=mode, k=FUSION_DEPTH)]
+            depth[mode][qid] = [h.key for h in base.search(text, mode=mode, k=FUSION_DEPTH,
+                                                           explain=False)]
             runs[mode][qid] = depth[mode][qid][:K]
-        runs["hybrid"][qid] = [h.key for h in base.search(text, mode="hybrid", k=K)]
+        runs["hybrid"][qid] = [h.key for h in base.search(text, mode="hybrid", k=K,
+                                                          explain=False)]
     runs["RRF k=1 (the rule before)"] = {
         q: [d for d, _ in rrf([depth["keyword"][q], depth["semantic"][q]], k=1)[:K]]
         for q in queries}
@@ -244,7 +246,8 @@ def scifact(args: argparse.Namespace) -> None:
     for weight in (0.0, 0.2, 0.3, 0.5, 0.7, 1.0):
         fusion.COVERAGE_WEIGHT = weight
         try:
-            fused = {q: [h.key for h in base.search(queries[q], k=K)] for q in queries}
+            fused = {q: [h.key for h in base.search(queries[q], k=K, explain=False)]
+                     for q in queries}
         finally:
             fusion.COVERAGE_WEIGHT = COVERAGE_WEIGHT
         (n, r), (tn, _) = scores(fused, train), scores(fused, test)

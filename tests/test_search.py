@@ -20,7 +20,7 @@ from kb.course.config import load_config
 from kb.search.embed import HashingEmbedder
 from kb.errors import FilterError, KbError, NotFoundError
 from kb.search.engine import Filters, Hit, open_kb
-from kb.search.fusion import coverage, fused, idf, term_weights
+from kb.search.fusion import coverage, fused, idf, strong, term_weights
 from kb.search.keyword import query_terms
 
 LIBRARY: dict[str, dict[str, object]] = {
@@ -266,6 +266,8 @@ def test_fusion_weighs_words_by_rarity() -> None:
     assert term_weights({"common": 2}, 3) == {"common": 0.0}
     assert coverage(["rare", "rare", "other"], weights) == pytest.approx(weights["rare"])
     assert fused(0.25, 0.5) == pytest.approx(0.25 + kb.search.fusion.COVERAGE_WEIGHT * 0.5)
+    assert strong("hybrid", 0.5) is True and strong("hybrid", 0.4999) is False
+    assert strong("semantic", 0.39) is True and strong("keyword", 99.0) is None
 
 
 # ---------------------------------------------------------------- CLI
@@ -275,7 +277,8 @@ def test_cli_json_has_the_documented_shape(library: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert len(data) == 1
-    assert set(data[0]) == {"key", "title", "authors", "year", "venue", "arxiv", "doi", "score"}
+    assert list(data[0]) == ["key", "title", "authors", "year", "venue", "arxiv", "doi", "score",
+                             "matched", "why", "strong", "excerpt"]
     hit = data[0]
     assert hit["key"] == ATARI[0]
     assert hit["authors"] == LIBRARY[hit["key"]]["authors"]

@@ -98,7 +98,8 @@ def test_cli_json_shape_with_the_real_model(root: Path, base: KnowledgeBase) -> 
     assert len(data) == 2
     papers = load_project(load_config(root)).papers
     for hit in data:
-        assert list(hit) == ["key", "title", "authors", "year", "venue", "arxiv", "doi", "score"]
+        assert list(hit) == ["key", "title", "authors", "year", "venue", "arxiv", "doi", "score",
+                             "matched", "why", "strong", "excerpt"]
         assert isinstance(hit["authors"], list) and isinstance(hit["score"], float)
         p = papers[hit["key"]]
         assert (hit["title"], hit["authors"], hit["year"], hit["venue"], hit["arxiv"],

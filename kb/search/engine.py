@@ -10,11 +10,14 @@
 :class:`KnowledgeBase` answers the queries; the papers' vectors and the query's come from
 :class:`~kb.search.paper_vectors.PaperVectors`, hybrid ranking follows the one rule of
 :mod:`kb.search.fusion` (cosine plus the idf-weighted share of the query's words the paper
-holds).
+holds), and each search result explains itself (:mod:`kb.search.explain`: the content words it
+holds, why it was found, the sentence that shows it, and whether it is a strong match).
 
 Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
 similarity, hybrid hits the fused score; they order hits within one result list and are not
-comparable across modes.
+comparable across modes. A semantic or hybrid hit is ``strong`` when its score reaches the
+mode's threshold (:data:`kb.search.fusion.STRONG`); when no hit of a search is, nothing in the
+library is a strong match and the hits are only the nearest papers.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from kb.errors import KbError, NotFoundError
 from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
-from kb.search.fusion import FUSION_DEPTH, coverage, fused, term_weights
+from kb.search.fusion import FUSION_DEPTH, coverage, fused, strong, term_weights
 from kb.search.keyword import query_terms
 from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
@@ -39,11 +42,14 @@ from kb.search.store import Filter, Store, filter_sql
 if TYPE_CHECKING:
     import numpy as np
 
+    from kb.search.explain import Excerpt
+
     from kb.model.entries import Project
     from kb.search.embed import Embedder
     from kb.search.index import VectorIndex
 
-__all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "Suggestion", "open_kb"]
+__all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "SearchHit", "Suggestion",
+           "open_kb"]
 
 MODES = ("hybrid", "semantic", "keyword")
 
@@ -63,6 +69,27 @@ class Hit:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass
+class SearchHit(Hit):
+    """A search result that explains itself (:mod:`kb.search.explain`).
+
+    ``matched``: the query's content words the paper holds; ``why``: "keyword", "meaning" or
+    "both"; ``strong``: whether the score reaches the mode's threshold (None in keyword mode,
+    which is not judged); ``excerpt``: the passage that shows the match, with the spans of the
+    query's words in it, or None for a paper with no prose.
+    """
+
+    matched: list[str] = field(default_factory=list)
+    why: str = "keyword"
+    strong: bool | None = None
+    excerpt: Excerpt | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["excerpt"] = self.excerpt.as_dict() if self.excerpt is not None else None
+        return data
 
 
 @dataclass
@@ -131,8 +158,9 @@ class KnowledgeBase:
     # ------------------------------------------------------------ public
 
     def search(self, query: str, *, mode: str = "hybrid", k: int = 10,
-               filters: Filters | None = None) -> list[Hit]:
-        """The top ``k`` papers for ``query`` in the given mode, filtered."""
+               filters: Filters | None = None, explain: bool = True) -> list[SearchHit]:
+        """The top ``k`` papers for ``query`` in the given mode, filtered, each explained
+        (``explain=False``: without matched words and excerpts, for a ranking alone)."""
         if mode not in MODES:
             raise KbError(f"unknown search mode {mode!r}", field="mode",
                           fix="use one of: " + ", ".join(MODES))
@@ -143,10 +171,15 @@ class KnowledgeBase:
         filt = filter_sql(filters)
         terms = query_terms(query)
         if mode == "keyword":
-            return self._hits(self.store.keyword(query, k, filt))
+            counts = self.store.term_hits(terms)
+            ranked = self.store.keyword(query, k, filt, hits=counts)
+            return self._explained(ranked, mode, terms, counts, None, None, explain)
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         if mode == "semantic":
-            return self._hits(self._semantic(self.embed_query(query), k, filt))
+            vector = self.embed_query(query)
+            ranked = self._semantic(vector, k, filt)
+            counts = self.store.term_hits(terms) if explain else {}
+            return self._explained(ranked, mode, terms, counts, dict(ranked), vector, explain)
         depth = max(k, FUSION_DEPTH)
         allowed = self.store.filter_keys(filt) if filt is not None else None
         # The two rankings are independent: bm25 runs in SQLite on the worker thread while this
@@ -170,13 +203,43 @@ class KnowledgeBase:
         held = self.store.holding({t: n for t, n in counts.items() if weights.get(t)}, cosines)
         scored = sorted(((key, fused(cos, coverage(held.get(key, ()), weights)))
                          for key, cos in cosines.items()), key=lambda item: (-item[1], item[0]))
-        return self._hits(scored[:k])
+        return self._explained(scored[:k], mode, terms, counts, cosines, vector, explain)
 
     def _words(self, query: str, terms: list[str], depth: int, filt: Filter | None
                ) -> tuple[list[tuple[str, float]], dict[str, int]]:
         """The keyword ranking and how many papers hold each of the query's words."""
         counts = self.store.term_hits(terms)
         return self.store.keyword(query, depth, filt, hits=counts), counts
+
+    def _explained(self, scored: Sequence[tuple[str, float]], mode: str, terms: list[str],
+                   counts: dict[str, int], cosines: dict[str, float] | None,
+                   vector: np.ndarray | None, explain: bool) -> list[SearchHit]:
+        """The hits of ``scored``, with their explanations (:mod:`kb.search.explain`)."""
+        from kb.search.explain import explain as explanations
+        from kb.search.passages import passages_of
+
+        rows = self.store.rows(key for key, _ in scored)
+        scored = [(key, score) for key, score in scored if key in rows]
+        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score))
+                for key, score in scored]
+        if not explain or not hits:
+            return hits
+        keys = [hit.key for hit in hits]
+        weights = term_weights(counts, len(self))
+        held = self.store.holding(counts, keys)
+        prose = self.store.rows(keys, ("abstract", "summary", "notes"))
+        texts = {key: passages_of(prose[key]["abstract"], prose[key]["summary"],
+                                  prose[key]["notes"]) for key in keys}
+        rows_of = None
+        if vector is not None:
+            found = self.vectors.passages
+            rows_of = found.rows
+        found_out = explanations(texts, terms, weights, held, mode=mode, cosines=cosines,
+                                 query=vector, passage_vectors=rows_of)
+        for hit in hits:
+            explained = found_out[hit.key]
+            hit.matched, hit.why, hit.excerpt = explained.matched, explained.why, explained.excerpt
+        return hits
 
     def related(self, key: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The ``k`` papers nearest to paper ``key`` by meaning (``key`` itself excluded)."""
