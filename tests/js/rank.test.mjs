@@ -1,12 +1,13 @@
-// rank.js: bm25, cosine ranking, fusion, filters and results on the three-paper payload.
+// rank.js: bm25, cosine ranking, fusion, explanations, filters and results on the three-paper
+// payload.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  allowed, cosines, coverage, filterFor, fuse, hasFilters, hits, keywordIndex, keywordRanking,
-  semanticRanking, vectorIndex
+  allowed, cosines, coverage, explain, filterFor, fuse, hasFilters, hits, keywordIndex,
+  keywordRanking, passageIndex, semanticRanking, vectorIndex
 } from "../../kb/site/assets/rank.js";
-import { payload, vectorsBuffer } from "./payload.mjs";
+import { FUNCTION_WORDS, payload, passagesBuffer, vectorsBuffer } from "./payload.mjs";
 
 const ZETA = 0, ALPHA = 1, MID = 2;  // positions in payload().papers
 const close = (got, want, what) => assert.ok(Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want)),
@@ -188,6 +189,47 @@ test("fusion over the payload: the cosine of every paper, the coverage of the wo
   assert.deepEqual(hybrid(1).map((x) => x[0]), [ZETA, ALPHA]);
 });
 
+function passages() { return passageIndex(payload(), passagesBuffer()); }
+
+test("the passages file: rows of each paper's passages in the papers' order", () => {
+  const got = passages();
+  assert.deepEqual(got.offsets, [0, 2, 4, 4]);
+  assert.equal(got.count, 4);
+  assert.deepEqual(Array.from(got.vectors.slice(6, 9)), [0, 0, 127]);
+});
+
+function explained(p, query, mode, vector) {
+  const data = payload(), kw = keywordIndex(data), cover = coverage(kw, query);
+  const cos = vector ? cosines(vectorIndex(data, vectorsBuffer()), vector) : null;
+  return explain(data.papers[p], p, passages(), ["the", ...query.split(" ")], cover.weights,
+    cover.held.get(p), mode, cos ? cos[p] : null, vector, new Set(FUNCTION_WORDS), 0.39);
+}
+
+test("explain: the sentence holding the query's words, each found word marked", () => {
+  // alpha2021's first passage holds "agents" (twice) and "rewards" (reward, stemmed)
+  const got = explained(ALPHA, "why agents reward", "hybrid", [0, 1, 0]);
+  assert.deepEqual(got.matched, ["agents", "reward"]);  // "why" is a function word
+  assert.equal(got.why, "both");  // words, and cosine 127/128
+  assert.deepEqual(got.excerpt, { text: "Agents learn from rewards, and agents <b>improve</b>.",
+    highlights: [[0, 6], [18, 25], [31, 37]], by: "words" });
+  // a word split into tokens is found where its tokens stand in a row
+  assert.deepEqual(explained(ALPHA, "rl_hf", "keyword", null).excerpt,
+    { text: "The rl_hf recipe: rl then hf.", highlights: [[4, 9]], by: "words" });
+});
+
+test("explain: no sentence holds a word: the one nearest in meaning, or the first", () => {
+  // zeta2020 holds "reward" in its passages... but "agents" only in alpha2021: query "agents"
+  const meaning = explained(ZETA, "agents", "semantic", [0, 1, 0]);
+  assert.deepEqual(meaning.excerpt, { text: "A reward model learns what they prefer.",
+    highlights: [], by: "meaning" });
+  assert.deepEqual(meaning.matched, []);
+  assert.equal(meaning.why, "meaning");
+  assert.deepEqual(explained(ZETA, "agents", "keyword", null).excerpt,
+    { text: "People compare answers.", highlights: [], by: "lead" });
+  assert.equal(explained(ZETA, "reward", "hybrid", [0, 0, 1]).why, "keyword");  // cosine 0
+  assert.equal(explained(MID, "scaling", "hybrid", [0, 1, 0]).excerpt, null);  // no passages
+});
+
 const P = payload().papers;
 
 test("filters: session, by number or its text", () => {
@@ -248,6 +290,13 @@ test("filters narrow each ranking before it is cut", () => {
   assert.deepEqual(keywordRanking(keywordIndex(data), "reward", 1, ok).map((x) => x[0]), [ALPHA]);
   const vec = vectorIndex(data, vectorsBuffer());
   assert.deepEqual(semanticRanking(vec, [1, 0, 0], 1, ok).map((x) => x[0]), [MID]);
+});
+
+test("results: extra fields from a function of the position and the score", () => {
+  const got = hits(payload().papers, [[MID, 0.5]], 1, null, "http://x/", (p, score) => ({
+    strong: score >= 0.5, seen: p }));
+  assert.equal(got[0].strong, true);
+  assert.equal(got[0].seen, MID);
 });
 
 test("results: the paper's fields, its address from the site's root, rounded score", () => {

@@ -1,10 +1,12 @@
-/* kb: the ranking rule of kb.search.engine over the payload the build ships (index.json and
-   vectors.bin, kb/site/semantic.py). Pure functions: each takes its data as arguments and
-   reads no global, fetches nothing and touches no DOM, so Node's tests
-   (tests/js/rank.test.mjs) run them on a payload of three papers.
+/* kb: the ranking rule of kb.search.engine over the payload the build ships (index.json,
+   vectors.bin and passages.bin, kb/site/semantic.py), and the explanation of each result
+   (kb.search.explain). Pure functions: each takes its data as arguments and reads no global,
+   fetches nothing and touches no DOM, so Node's tests (tests/js/rank.test.mjs) run them on a
+   payload of three papers.
 
      keywordIndex(data)                      the keyword part of index.json, ready to rank
      vectorIndex(data, buffer)               vectors.bin: N float32 scales, then N x dim int8
+     passageIndex(data, buffer)              passages.bin: the same for the papers' passages
      keywordRanking(index, query, depth, ok, matched)
                                              FTS5's bm25 over the postings: [[paper, score]]
      cosines(index, vector)                  the cosine of the query's vector with each paper's
@@ -15,14 +17,17 @@
      fuse(words, meaning, cos, cover, weight, papers)
                                              kb.search.fusion: cosine + weight x coverage over
                                              the papers of either ranking, ties by key
+     explain(paper, p, passages, words, weights, held, mode, cos, vector, functionWords,
+             strongSemantic)                 matched, why and excerpt of paper p (its position)
      filterFor(papers, options)              the filters as a test of a paper's position, or null
-     hits(papers, ranked, k, matched, root)  the results as window.kb.search gives them
+     hits(papers, ranked, k, matched, root, extra)
+                                             the results as window.kb.search gives them
 
    A ranking is a list of [position in data.papers, score], best first; ties go to the smaller
    key, as in kb.search.engine. `ok(position)` says whether a paper passes the filters (null:
    every paper does); `matched`, a Map when given, collects per paper the query's words found. */
 
-import { ftsTokens, queryTerms } from "./tokens.js";
+import { ftsTokens, queryTerms, tokenSpans } from "./tokens.js";
 
 // The options of window.kb.search that select papers.
 export var FILTERS = ["session", "tag", "yearFrom", "yearTo", "type", "key"];
@@ -41,6 +46,16 @@ export function vectorIndex(data, buffer) {
   var n = data.vectors.count, dim = data.vectors.dim;
   return {
     papers: data.papers, count: n, dim: dim,
+    scales: new Float32Array(buffer, 0, n), vectors: new Int8Array(buffer, 4 * n, n * dim)
+  };
+}
+
+// The passages' rows of paper i are offsets[i] .. offsets[i + 1] (papers[i].passages in order).
+export function passageIndex(data, buffer) {
+  var n = data.passages.count, dim = data.passages.dim, offsets = [0];
+  data.papers.forEach(function (p) { offsets.push(offsets[offsets.length - 1] + (p.passages || []).length); });
+  return {
+    count: n, dim: dim, offsets: offsets,
     scales: new Float32Array(buffer, 0, n), vectors: new Int8Array(buffer, 4 * n, n * dim)
   };
 }
@@ -166,6 +181,60 @@ export function fuse(words, meaning, cos, cover, weight, papers) {
   return fused;
 }
 
+// Where a query word's tokens stand in a sentence's tokens, in a row: [[start, end], ...].
+function found(spans, tokens) {
+  var out = [];
+  for (var i = 0; i + tokens.length <= spans.length; i++) {
+    var all = true;
+    for (var j = 0; j < tokens.length && all; j++) { all = spans[i + j].token === tokens[j]; }
+    if (all) { out.push([spans[i].start, spans[i + tokens.length - 1].end]); }
+  }
+  return out;
+}
+
+// kb.search.explain for paper p: {matched, why, excerpt: {text, highlights, by} or null}.
+// `passages`: the passage index or null; `words`: the query's words; `held`: the words p holds;
+// `cos`: p's cosine (null in keyword mode); `vector`: the query's (null in keyword mode).
+export function explain(paper, p, passages, words, weights, held, mode, cos, vector, functionWords,
+  strongSemantic) {
+  var content = words.filter(function (w) { return !functionWords.has(w); });
+  var sentences = paper.passages || [], best = -1, bestKey = null, marks = [];
+  sentences.forEach(function (sentence, i) {
+    var spans = tokenSpans(sentence), has = [], here = [];
+    content.forEach(function (w) {
+      var at = found(spans, ftsTokens(w));
+      if (at.length) { has.push(w); here = here.concat(at); }
+    });
+    if (!has.length) { return; }
+    var rank = [covered(has, weights), has.length];
+    if (bestKey === null || rank[0] > bestKey[0] || (rank[0] === bestKey[0] && rank[1] > bestKey[1])) {
+      best = i;
+      bestKey = rank;
+      marks = here;
+    }
+  });
+  var excerpt = null;
+  if (best >= 0) {
+    marks.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];
+    marks.forEach(function (m) {
+      var last = merged[merged.length - 1];
+      if (last && m[0] <= last[1]) { last[1] = Math.max(last[1], m[1]); } else { merged.push([m[0], m[1]]); }
+    });
+    excerpt = { text: sentences[best], highlights: merged, by: "words" };
+  } else if (sentences.length && vector && passages && passages.offsets[p + 1] - passages.offsets[p] === sentences.length) {
+    var sims = dots(passages, vector, passages.offsets[p], passages.offsets[p + 1]), top = 0;
+    for (var i = 1; i < sims.length; i++) { if (sims[i] > sims[top]) { top = i; } }
+    excerpt = { text: sentences[top], highlights: [], by: "meaning" };
+  } else if (sentences.length) {
+    excerpt = { text: sentences[0], highlights: [], by: "lead" };
+  }
+  var matched = content.filter(function (w) { return held && held.has(w); });
+  var close = cos != null && cos >= strongSemantic;
+  var why = mode === "keyword" ? "keyword" : matched.length && close ? "both" : matched.length ? "keyword" : "meaning";
+  return { matched: matched, why: why, excerpt: excerpt };
+}
+
 function given(value) {
   return value != null && value !== "";
 }
@@ -198,15 +267,17 @@ export function filterFor(papers, o) {
   return hasFilters(o) ? function (i) { return allowed(papers[i], o); } : null;
 }
 
-// The best k as results; `root` is the site's address, which the papers' urls are relative to.
-export function hits(papers, ranked, k, matched, root) {
+// The best k as results; `root` is the site's address, which the papers' urls are relative to;
+// `extra(position, score)`, when given, adds fields (the explanation) to each.
+export function hits(papers, ranked, k, matched, root, extra) {
   return ranked.slice(0, k).map(function (item) {
     var p = papers[item[0]];
-    return {
+    var hit = {
       key: p.key, title: p.title, url: new URL(p.url, root).href,
       score: Math.round(item[1] * 1e6) / 1e6, authors: p.authors, year: p.year,
       venue: p.venue, type: p.type, tags: p.tags, sessions: p.sessions,
       matched: (matched && matched.get(item[0])) || []
     };
+    return extra ? Object.assign(hit, extra(item[0], item[1])) : hit;
   });
 }
