@@ -23,7 +23,7 @@ library is a strong match and the hits are only the nearest papers.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
 from kb.search.fusion import FUSION_DEPTH, coverage, fused, strong, term_weights
-from kb.search.keyword import query_terms
+from kb.search.keyword import content_words, query_terms
 from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
 from kb.search.store import Filter, Store, filter_sql
@@ -171,9 +171,12 @@ class KnowledgeBase:
         filt = filter_sql(filters)
         terms = query_terms(query)
         if mode == "keyword":
-            counts = self.store.term_hits(terms)
+            # bm25's shortcut counts the papers holding each word of a query of several; one
+            # word alone needs no count (an excerpt's choice does not depend on its weight)
+            counts = self.store.term_hits(terms) if len(terms) > 1 and explain else None
             ranked = self.store.keyword(query, k, filt, hits=counts)
-            return self._explained(ranked, mode, terms, counts, None, None, explain)
+            unknown: dict[str, int | None] = {t: None for t in terms}
+            return self._explained(ranked, mode, terms, counts or unknown, None, None, explain)
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         if mode == "semantic":
             vector = self.embed_query(query)
@@ -212,7 +215,7 @@ class KnowledgeBase:
         return self.store.keyword(query, depth, filt, hits=counts), counts
 
     def _explained(self, scored: Sequence[tuple[str, float]], mode: str, terms: list[str],
-                   counts: dict[str, int], cosines: dict[str, float] | None,
+                   counts: Mapping[str, int | None], cosines: dict[str, float] | None,
                    vector: np.ndarray | None, explain: bool) -> list[SearchHit]:
         """The hits of ``scored``, with their explanations (:mod:`kb.search.explain`)."""
         from kb.search.explain import explain as explanations
@@ -225,8 +228,10 @@ class KnowledgeBase:
         if not explain or not hits:
             return hits
         keys = [hit.key for hit in hits]
-        weights = term_weights(counts, len(self))
-        held = self.store.holding(counts, keys)
+        weights = term_weights({t: n if n is not None else 1 for t, n in counts.items()},
+                               len(self))
+        # the few results' words, looked up row by row (no count needed)
+        held = self.store.holding({t: None for t in content_words(terms)}, keys)
         prose = self.store.rows(keys, ("abstract", "summary", "notes"))
         texts = {key: passages_of(prose[key]["abstract"], prose[key]["summary"],
                                   prose[key]["notes"]) for key in keys}

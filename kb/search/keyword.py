@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from kb.search.schema import FTS_WEIGHTS
@@ -133,20 +134,21 @@ def term_hits(conn: sqlite3.Connection, terms: list[str]) -> dict[str, int]:
                             (_phrase(t),)).fetchone()[0] for t in terms}
 
 
-def holding(conn: sqlite3.Connection, hits: dict[str, int], rowids: list[int]
+def holding(conn: sqlite3.Connection, hits: Mapping[str, int | None], rowids: list[int]
             ) -> dict[int, set[str]]:
-    """rowid -> the terms of ``hits`` (term -> how many papers hold it) its paper holds, for
-    the given rows of the keyword index.
+    """rowid -> the terms of ``hits`` (term -> how many papers hold it, None when not
+    counted) its paper holds, for the given rows of the keyword index.
 
     Per term, the cheaper of two queries: every row holding the term, kept when given (about
     0.3 us a row), or a look-up of each given row in the term's postings (about 15 us a row,
-    measured on 100,000 rows), so no term costs more than a few milliseconds."""
+    measured on 100,000 rows; the one used for a term not counted), so no term costs more
+    than a few milliseconds."""
     held: dict[int, set[str]] = {}
     wanted = set(rowids)
     for term, n in hits.items():
-        if not n or not wanted:
+        if n == 0 or not wanted:
             continue
-        if n <= 50 * len(wanted):
+        if n is not None and n <= 50 * len(wanted):
             rows = conn.execute("SELECT rowid FROM paper_fts WHERE paper_fts MATCH ?",
                                 (_phrase(term),))
             found = [rowid for (rowid,) in rows if rowid in wanted]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -181,8 +181,10 @@ class Store:
         """How many papers hold each of the query words ``terms``."""
         return term_hits(self.conn, terms)
 
-    def holding(self, hits: dict[str, int], keys: Iterable[str]) -> dict[str, set[str]]:
-        """key -> which of the words of ``hits`` (word -> papers holding it) each paper holds."""
+    def holding(self, hits: Mapping[str, int | None], keys: Iterable[str]
+                ) -> dict[str, set[str]]:
+        """key -> which of the words of ``hits`` (word -> papers holding it, None when not
+        counted) each paper holds."""
         rowid: dict[int, str] = {}
         wanted = list(dict.fromkeys(keys))
         for chunk in chunks(wanted):
