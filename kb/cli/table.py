@@ -140,7 +140,8 @@ def hits_table(hits: Sequence[Hit], title: str, width: int, *, dim: bool = False
     def row(num: str, key: str, paper: str, score: str) -> str:
         return f"  {num:>{w_num}}   {key:<{w_key}}   {paper:<{w_paper}}   {score:>{w_score}}  "
 
-    lines = [f"{title:<{full}}", *([f"{note:<{full}}"] if note else []), " " * full,
+    said = [f"{line:<{full}}" for line in _wrap(note, full)] if note else []
+    lines = [f"{title:<{full}}", *said, " " * full,
              row("#", "key", "paper", "score"), " " + "─" * (full - 2) + " "]
     start = 2 + w_num + 3 + w_key + 3  # where the paper column begins
     for n, (num, hit, score) in enumerate(zip(numbers, hits, scores)):
