@@ -105,8 +105,9 @@ TEXTS = {"a": ["Optimising against a proxy lowers the true reward.",
 def test_excerpt_is_the_sentence_with_the_most_query_weight_words_marked() -> None:
     terms = ["why", "reward", "optimisation"]
     weights = term_weights({"why": 0, "reward": 3, "optimisation": 1}, 10)
-    held = {"a": {"reward", "optimisation", "why"}, "b": set(), "c": {"reward"}}
-    got = explain(TEXTS, terms, weights, held, mode="keyword")
+    fields = {"a": {"title": "Why rewards need optimising"}, "b": {"title": "Unrelated"},
+              "c": {"tags": "reward-modeling"}}
+    got = explain(TEXTS, terms, weights, fields, mode="keyword")
     # the first sentence holds both words (stems: optimis-ation, optimis-ing), the second
     # only "reward", if twice; "why" is a function word: never matched, never marked
     assert got["a"].matched == ["reward", "optimisation"] and got["a"].why == "keyword"
@@ -123,14 +124,15 @@ def test_excerpt_is_the_sentence_with_the_most_query_weight_words_marked() -> No
 def test_excerpt_nearest_in_meaning_when_no_sentence_holds_a_word() -> None:
     vectors = {"b": np.array([[1, 0, 0], [0.6, 0.8, 0]], dtype=np.float32)}
     query = np.array([0, 1, 0], dtype=np.float32)
-    got = explain(TEXTS, ["proxy"], {"proxy": 1.0}, {"a": {"proxy"}}, mode="hybrid",
+    got = explain(TEXTS, ["proxy"], {"proxy": 1.0}, {"a": {"notes": "A proxy."}, "b": {}},
+                  mode="hybrid",
                   cosines={"a": 0.2, "b": 0.5}, query=query, passage_vectors=vectors.get)
     assert got["b"].excerpt is not None and got["b"].excerpt.as_dict() == {
         "text": "Nor here, though it is near.", "highlights": [], "by": "meaning"}
     assert (got["b"].why, got["b"].matched) == ("meaning", [])
     assert (got["a"].why, got["a"].matched) == ("keyword", ["proxy"])  # cosine 0.2: words only
     # vectors that do not match the passages (another count) are not used
-    wrong = explain(TEXTS, ["x"], {}, {}, mode="semantic", query=query,
+    wrong = explain(TEXTS, ["x"], {}, {key: {} for key in TEXTS}, mode="semantic", query=query,
                     passage_vectors=lambda key: np.zeros((5, 3), dtype=np.float32))
     assert wrong["b"].excerpt is not None and wrong["b"].excerpt.by == "lead"
 

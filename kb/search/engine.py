@@ -34,7 +34,7 @@ from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
 from kb.search.fusion import FUSION_DEPTH, coverage, fused, strong, term_weights
-from kb.search.keyword import content_words, query_terms
+from kb.search.keyword import query_terms
 from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
 from kb.search.store import Filter, Store, filter_sql
@@ -179,10 +179,12 @@ class KnowledgeBase:
             return self._explained(ranked, mode, terms, counts or unknown, None, None, explain)
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         if mode == "semantic":
+            # no word is counted (the mode's speed is the model's): an excerpt's words weigh
+            # alike here
             vector = self.embed_query(query)
             ranked = self._semantic(vector, k, filt)
-            counts = self.store.term_hits(terms) if explain else {}
-            return self._explained(ranked, mode, terms, counts, dict(ranked), vector, explain)
+            return self._explained(ranked, mode, terms, {t: None for t in terms}, dict(ranked),
+                                   vector, explain)
         depth = max(k, FUSION_DEPTH)
         allowed = self.store.filter_keys(filt) if filt is not None else None
         # The two rankings are independent: bm25 runs in SQLite on the worker thread while this
@@ -217,7 +219,10 @@ class KnowledgeBase:
     def _explained(self, scored: Sequence[tuple[str, float]], mode: str, terms: list[str],
                    counts: Mapping[str, int | None], cosines: dict[str, float] | None,
                    vector: np.ndarray | None, explain: bool) -> list[SearchHit]:
-        """The hits of ``scored``, with their explanations (:mod:`kb.search.explain`)."""
+        """The hits of ``scored``, with their explanations (:mod:`kb.search.explain`).
+
+        ``counts``: how many papers hold each query word (None: not counted, the words weigh
+        alike in choosing an excerpt)."""
         from kb.search.explain import explain as explanations
         from kb.search.passages import passages_of
 
@@ -230,20 +235,20 @@ class KnowledgeBase:
         keys = [hit.key for hit in hits]
         weights = term_weights({t: n if n is not None else 1 for t, n in counts.items()},
                                len(self))
-        # the few results' words, looked up row by row (no count needed)
-        held = self.store.holding({t: None for t in content_words(terms)}, keys)
-        prose = self.store.rows(keys, ("abstract", "summary", "notes"))
-        texts = {key: passages_of(prose[key]["abstract"], prose[key]["summary"],
-                                  prose[key]["notes"]) for key in keys}
+        fields = self.store.indexed(keys)
+        texts = {key: passages_of(fields[key]["abstract"], fields[key]["summary"],
+                                  fields[key]["notes"]) for key in keys if key in fields}
         rows_of = None
         if vector is not None:
             found = self.vectors.passages
             rows_of = found.rows
-        found_out = explanations(texts, terms, weights, held, mode=mode, cosines=cosines,
+        found_out = explanations(texts, terms, weights, fields, mode=mode, cosines=cosines,
                                  query=vector, passage_vectors=rows_of)
         for hit in hits:
-            explained = found_out[hit.key]
-            hit.matched, hit.why, hit.excerpt = explained.matched, explained.why, explained.excerpt
+            explained = found_out.get(hit.key)
+            if explained is not None:
+                hit.matched, hit.why = explained.matched, explained.why
+                hit.excerpt = explained.excerpt
         return hits
 
     def related(self, key: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:

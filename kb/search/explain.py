@@ -26,6 +26,7 @@ the matched tokens (``highlight()``), so "optimised" in a query lights up "optim
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,11 +34,12 @@ from typing import TYPE_CHECKING
 
 from kb.search.fusion import STRONG
 from kb.search.keyword import FUNCTION_WORDS
+from kb.search.schema import FTS_COLUMNS
+
+TOKENIZER = "porter unicode61"  # the keyword index's (kb.search.schema.FTS_DDL)
 
 if TYPE_CHECKING:
     import numpy as np
-
-_OPEN, _CLOSE = "\x01", "\x02"
 
 
 @dataclass
@@ -64,25 +66,27 @@ def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+_MARKED = re.compile("\x01([^\x02]*)\x02")
+
+
 def _spans(marked: str) -> tuple[str, list[tuple[int, int]]]:
     """The text of a highlight() result and the spans its markers enclosed."""
     text: list[str] = []
     spans: list[tuple[int, int]] = []
-    at = 0
-    start = 0
-    for char in marked:
-        if char == _OPEN:
-            start = at
-        elif char == _CLOSE:
-            spans.append((start, at))
-        else:
-            text.append(char)
-            at += 1
+    at = length = 0
+    for match in _MARKED.finditer(marked):
+        text.append(marked[at:match.start()])
+        length += match.start() - at
+        text.append(match.group(1))
+        spans.append((length, length + len(match.group(1))))
+        length += len(match.group(1))
+        at = match.end()
+    text.append(marked[at:])
     return "".join(text), spans
 
 
 def explain(texts: Mapping[str, Sequence[str]], terms: Sequence[str], weights: Mapping[str, float],
-            held: Mapping[str, set[str]], *, mode: str,
+            fields: Mapping[str, Mapping[str, str]], *, mode: str,
             cosines: Mapping[str, float] | None = None,
             query: np.ndarray | None = None,
             passage_vectors: Callable[[str], np.ndarray | None] | None = None
@@ -90,10 +94,12 @@ def explain(texts: Mapping[str, Sequence[str]], terms: Sequence[str], weights: M
     """The explanation of each result (``texts``: key -> the paper's passages, in order).
 
     ``terms``: the query's words (:func:`kb.search.keyword.query_terms`); ``weights``: their
-    shares (:func:`kb.search.fusion.term_weights`); ``held``: key -> the terms the paper holds;
-    ``cosines``: key -> the paper's cosine with the query (hybrid and semantic modes);
-    ``query``: the query's vector; ``passage_vectors(key)``: the vectors of the paper's
-    passages, one row per passage, or None.
+    shares (:func:`kb.search.fusion.term_weights`); ``fields``: key -> the texts the keyword
+    index holds of the paper, by column (:meth:`kb.search.store.Store.indexed`), where its
+    words are looked up (in a copy of those few rows: cheaper than looking each row up in the
+    whole index); ``cosines``: key -> the paper's cosine with the query (hybrid and semantic
+    modes); ``query``: the query's vector; ``passage_vectors(key)``: the vectors of the
+    paper's passages, one row per passage, or None.
     """
     content = [t for t in terms if t not in FUNCTION_WORDS]
     rows: list[tuple[int, str]] = []
@@ -104,13 +110,23 @@ def explain(texts: Mapping[str, Sequence[str]], terms: Sequence[str], weights: M
             where[rows[-1][0]] = (key, i)
     rowid_of = {place: rowid for rowid, place in where.items()}
     holds: dict[tuple[str, int], set[str]] = {}
+    held: dict[str, set[str]] = {}
+    papers = list(fields)
     db = sqlite3.connect(":memory:")
     try:
-        db.execute("CREATE VIRTUAL TABLE s USING fts5(text, tokenize='porter unicode61')")
+        db.execute(f"CREATE VIRTUAL TABLE s USING fts5(text, tokenize='{TOKENIZER}')")
         db.executemany("INSERT INTO s(rowid, text) VALUES (?, ?)", rows)
+        db.execute(f"CREATE VIRTUAL TABLE d USING fts5({', '.join(FTS_COLUMNS)}, "
+                   f"tokenize='{TOKENIZER}')")
+        db.executemany(f"INSERT INTO d(rowid, {', '.join(FTS_COLUMNS)}) VALUES "
+                       f"(?, {', '.join('?' * len(FTS_COLUMNS))})",
+                       [(i + 1, *(fields[key].get(c, "") for c in FTS_COLUMNS))
+                        for i, key in enumerate(papers)])
         for term in content:
             for (rowid,) in db.execute("SELECT rowid FROM s WHERE s MATCH ?", (_phrase(term),)):
                 holds.setdefault(where[rowid], set()).add(term)
+            for (rowid,) in db.execute("SELECT rowid FROM d WHERE d MATCH ?", (_phrase(term),)):
+                held.setdefault(papers[rowid - 1], set()).add(term)
         chosen: dict[str, tuple[int, str]] = {}
         out: dict[str, Explanation] = {}
         for key, sentences in texts.items():

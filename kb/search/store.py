@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.search.keyword import bm25_top, holding, term_hits
-from kb.search.schema import HIT_COLUMNS
+from kb.search.schema import FTS_COLUMNS, HIT_COLUMNS
 
 from kb.course.filters import Filters, Known
 
@@ -139,6 +139,18 @@ class Store:
         columns = [c.name for c in next(t for t in TABLES if t.name == "paper").columns]
         return {key: embed_text(paper_of(values))
                 for key, values in self.rows(keys, columns).items()}
+
+    def indexed(self, keys: Iterable[str]) -> dict[str, dict[str, str]]:
+        """key -> the texts the keyword index holds of the paper, by column (FTS_COLUMNS)."""
+        names = ", ".join(f"f.{c}" for c in FTS_COLUMNS)
+        out: dict[str, dict[str, str]] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            rows = self.conn.execute(
+                f"SELECT p.key, {names} FROM paper AS p JOIN paper_fts AS f ON f.rowid = p.rowid "
+                f"WHERE p.key IN ({','.join('?' * len(chunk))})", list(chunk))
+            for key, *texts in rows:
+                out[key] = dict(zip(FTS_COLUMNS, (t or "" for t in texts)))
+        return out
 
     def papers(self, keys: Iterable[str]) -> dict[str, Paper]:
         """The given papers rebuilt from their stored fields (unknown keys are left out)."""
