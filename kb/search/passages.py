@@ -210,7 +210,7 @@ def saved_passages(cache_dir: Path, slug: str, dim: int) -> dict[str, np.ndarray
         joined = str(meta.get("hashes", ""))
         hashes = [joined[i:i + 64] for i in range(0, len(joined), 64)]
         offsets = np.load(offsets_path, allow_pickle=False)
-        matrix = np.load(npy_path, allow_pickle=False)
+        matrix = np.load(npy_path, allow_pickle=False, mmap_mode="r")  # rows read when copied
     except (OSError, ValueError, TypeError, AttributeError):
         return {}
     if not _sound(offsets, matrix, len(hashes), dim):
