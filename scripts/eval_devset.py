@@ -12,6 +12,8 @@ BM25      Okapi BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - df + 0.5) / (df + 0.
 MiniLM    cosine of the bundled all-MiniLM-L6-v2 (sentence-transformers) embedding of the
           query and of the text kb embeds (title, abstract or summary, notes)
 RRF60     reciprocal rank fusion of the two, 1 / (60 + rank) summed over both full rankings
+kb RRF1   kb's hybrid rule before this one: 1 / (1 + rank) summed over kb keyword's and kb
+          semantic's top FUSION_DEPTH (kb's own rankings, so only the fusion differs)
 
 in two settings: the course alone, and the course with distractors (a few hundred real
 BibTeX entries from ../shared/data/bib and bib_messy, chosen by the rule of
@@ -21,7 +23,10 @@ under .kb/eval-dev/, where kb searches them as it would a course of its own).
 Reported, per setting: R@1, R@5 (share of a question's papers in the top 1 / 5) and MRR@10,
 per kind and over all answerable questions; for the ``none`` questions, the top-1 score of
 each ranker beside that of the answerable ones, and how many of each a threshold would flag
-as "no strong match". ``--json FILE`` writes every number and every question's ranks.
+as "no strong match"; kb's own thresholds (kb.search.fusion.STRONG), what they flag, and the
+threshold the rule that chose them (at most FLAG_SHARE of the answerable questions flagged,
+course alone) picks on this run. ``--json FILE`` writes every number and every question's
+ranks.
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_search.py --set dev [--json dev.json]
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_devset.py [--distractors 300] [--json F]
