@@ -266,7 +266,7 @@ def test_fusion_weighs_words_by_rarity() -> None:
     assert term_weights({"common": 2}, 3) == {"common": 0.0}
     assert coverage(["rare", "rare", "other"], weights) == pytest.approx(weights["rare"])
     assert fused(0.25, 0.5) == pytest.approx(0.25 + kb.search.fusion.COVERAGE_WEIGHT * 0.5)
-    assert strong("hybrid", 0.5) is True and strong("hybrid", 0.4999) is False
+    assert strong("hybrid", 0.51) is True and strong("hybrid", 0.5099) is False
     assert strong("semantic", 0.39) is True and strong("keyword", 99.0) is None
 
 
