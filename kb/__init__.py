@@ -30,6 +30,7 @@ _API = {
     "check": "kb.checks.validate",
     "Filters": "kb.course.filters", "select_papers": "kb.course.filters",
     "open_kb": "kb.search.engine", "KnowledgeBase": "kb.search.engine", "Hit": "kb.search.engine",
+    "SearchHit": "kb.search.engine", "Excerpt": "kb.search.explain",
     "import_bib": "kb.curate.importer", "ImportReport": "kb.curate.importer",
     "export_bibtex": "kb.bib.mapping", "export_csl": "kb.bib.csl",
     "init_course": "kb.course.scaffold",
@@ -38,10 +39,10 @@ _API = {
     "StoreError": "kb.errors", "MissingDependencyError": "kb.errors",
 }
 
-__all__ = ["BibError", "Config", "ConfigError", "ContentError", "FilterError", "Filters",
-           "Hit", "ImportReport", "Issue", "KbError", "KnowledgeBase",
+__all__ = ["BibError", "Config", "ConfigError", "ContentError", "Excerpt", "FilterError",
+           "Filters", "Hit", "ImportReport", "Issue", "KbError", "KnowledgeBase",
            "MissingDependencyError", "NotFoundError", "Paper", "Poster", "Project", "Reading",
-           "Session", "StoreError", "check", "export_bibtex", "export_csl", "import_bib",
+           "SearchHit", "Session", "StoreError", "check", "export_bibtex", "export_csl", "import_bib",
            "init_course", "load_config", "load_project", "open_kb", "select_papers",
            "write_paper"]
 
@@ -56,7 +57,8 @@ if TYPE_CHECKING:
     from kb.course.filters import Filters, select_papers
     from kb.course.scaffold import init_course
     from kb.model.entries import Issue, Paper, Poster, Project, Reading, Session
-    from kb.search.engine import Hit, KnowledgeBase, open_kb
+    from kb.search.engine import Hit, KnowledgeBase, SearchHit, open_kb
+    from kb.search.explain import Excerpt
     from kb.checks.validate import check
 
 

@@ -12,6 +12,8 @@ BM25      Okapi BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - df + 0.5) / (df + 0.
 MiniLM    cosine of the bundled all-MiniLM-L6-v2 (sentence-transformers) embedding of the
           query and of the text kb embeds (title, abstract or summary, notes)
 RRF60     reciprocal rank fusion of the two, 1 / (60 + rank) summed over both full rankings
+kb RRF1   kb's hybrid rule before this one: 1 / (1 + rank) summed over kb keyword's and kb
+          semantic's top FUSION_DEPTH (kb's own rankings, so only the fusion differs)
 
 in two settings: the course alone, and the course with distractors (a few hundred real
 BibTeX entries from ../shared/data/bib and bib_messy, chosen by the rule of
@@ -21,7 +23,10 @@ under .kb/eval-dev/, where kb searches them as it would a course of its own).
 Reported, per setting: R@1, R@5 (share of a question's papers in the top 1 / 5) and MRR@10,
 per kind and over all answerable questions; for the ``none`` questions, the top-1 score of
 each ranker beside that of the answerable ones, and how many of each a threshold would flag
-as "no strong match". ``--json FILE`` writes every number and every question's ranks.
+as "no strong match"; kb's own thresholds (kb.search.fusion.STRONG), what they flag, and the
+threshold the rule that chose them (at most FLAG_SHARE of the answerable questions flagged,
+course alone) picks on this run. ``--json FILE`` writes every number and every question's
+ranks.
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_search.py --set dev [--json dev.json]
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_devset.py [--distractors 300] [--json F]
@@ -59,7 +64,7 @@ from kb.bib.mapping import entry_to_paper  # noqa: E402
 from kb.bib.read import read_bib  # noqa: E402
 from kb.model.ids import DuplicateIndex  # noqa: E402
 from kb.search.embed import embed_text  # noqa: E402
-from kb.search.fusion import FUSION_DEPTH, KEYWORD_WEIGHT, RRF_K, SEMANTIC_WEIGHT  # noqa: E402
+from kb.search.fusion import COVERAGE_WEIGHT, FUSION_DEPTH, STRONG  # noqa: E402
 # ---
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -68,7 +73,9 @@ CACHE = ROOT / ".kb" / "eval-dev"
 KINDS = ("paraphrase", "finding", "everyday", "neighbour")
 KB_MODES = ("keyword", "semantic", "hybrid")
 BASELINES = ("BM25", "MiniLM", "RRF60")
-RANKERS = (*(f"kb {m}" for m in KB_MODES), *BASELINES)
+BEFORE = "kb RRF1 (rule before)"  # reciprocal rank fusion, k = 1, of kb keyword and semantic
+RANKERS = (*(f"kb {m}" for m in KB_MODES), BEFORE, *BASELINES)
+FLAG_SHARE = 0.10  # the flag's threshold: at most this share of answerable questions flagged
 DEPTH = 100  # ranks looked at per question (metrics use the top 10)
 
 # Distractor selection. Sources in two pools: "near" files are machine learning / NLP
@@ -335,12 +342,17 @@ def run_setting(name: str, config: kb.Config, questions: list[Question], minilm:
             t = time.perf_counter()
             runs = []
             for question in questions:
-                hits = base.search(question.q, mode=mode, k=DEPTH)
+                hits = base.search(question.q, mode=mode, k=DEPTH, explain=False)
                 runs.append(Run([h.key for h in hits], hits[0].score if hits else None))
             setting.runs[f"kb {mode}"] = runs
             setting.seconds[f"kb {mode}, {len(questions)} queries"] = time.perf_counter() - t
     finally:
         base.close()
+    setting.runs[BEFORE] = []
+    for words, meaning in zip(setting.runs["kb keyword"], setting.runs["kb semantic"]):
+        fused = rrf_textbook([words.keys[:FUSION_DEPTH], meaning.keys[:FUSION_DEPTH]], k=1)
+        setting.runs[BEFORE].append(Run([k for k, _ in fused[:DEPTH]],
+                                        fused[0][1] if fused else None))
 
     t = time.perf_counter()
     papers = kb.load_project(config).papers
@@ -443,6 +455,19 @@ def none_report(setting: Setting, questions: list[Question]) -> dict[str, dict[s
             "none": {"n": len(none), "no hit": len(none) - len(z), "median": _quantile(z, 0.5),
                      "min": min(z) if z else float("nan"), "max": max(z) if z else float("nan")},
             "separability": auc, "thresholds": thresholds}
+        mode = ranker[3:] if ranker.startswith("kb ") else None
+        if mode in STRONG:
+            t = STRONG[mode]
+            out[ranker]["kb's threshold"] = {
+                "threshold": t,
+                "none flagged": sum(1 for s in none if s is None or s < t) / max(len(none), 1),
+                "answerable flagged": sum(1 for s in answer if s is None or s < t)
+                / max(len(answer), 1)}
+            # how the threshold is chosen: the highest top-1 score at which at most
+            # FLAG_SHARE of the answerable questions would be flagged
+            ordered = sorted(a)
+            out[ranker]["chosen by the rule"] = ordered[int(FLAG_SHARE * len(answer))] \
+                if ordered else float("nan")
     return out
 
 
@@ -459,9 +484,10 @@ def print_tables(settings: list[Setting], results: dict[str, dict], nones: dict[
     print(f"\nDevelopment set: {len(questions)} questions (" + ", ".join(
         f"{k} {counts[k]}" for k in (*KINDS, "none")) + "); "
         + "; ".join(f"{s.name}: {s.papers} papers" for s in settings))
-    print(f"kb hybrid = RRF k={RRF_K}, weights {KEYWORD_WEIGHT:g}/{SEMANTIC_WEIGHT:g}, depth "
-          f"{FUSION_DEPTH}; baselines: BM25 (k1 1.2, b 0.75, no stemming), MiniLM cosine, "
-          "RRF60 of the two")
+    print(f"kb hybrid = cosine + {COVERAGE_WEIGHT:g} x coverage (the idf-weighted share of the "
+          f"query's words a paper holds), candidates the top {FUSION_DEPTH} of each ranking; "
+          f"{BEFORE}: 1 / (1 + rank) summed over kb keyword and kb semantic; baselines: BM25 "
+          "(k1 1.2, b 0.75, no stemming), MiniLM cosine, RRF60 of the two")
 
     print("\nMRR@10 per kind (" + " | ".join(names) + ")")
     print("| ranker | " + " | ".join(f"{k} ({counts[k]})" for k in KINDS)
@@ -502,6 +528,20 @@ def print_tables(settings: list[Setting], results: dict[str, dict], nones: dict[
                   f"{_f(r['answerable, top-1 right']['median'], 3)} | {_f(z['median'], 3)} "
                   f"[{_f(z['min'], 3)}, {_f(z['max'], 3)}]{nohit} | {_f(r['separability'])} | "
                   + " | ".join(cells) + " |")
+
+    print(f"\n\"No strong match\": kb's thresholds (kb/search/fusion.py STRONG), chosen as the "
+          f"highest top-1 score at which at most {FLAG_SHARE:.0%} of the answerable questions "
+          "of the course alone are flagged; share of questions whose top result is flagged")
+    print("| mode | threshold | the rule's choice here | " + " | ".join(
+        f"{n}: none / answerable" for n in names) + " |")
+    print("| --- | --- | --- |" + " --- |" * len(names))
+    for mode in STRONG:
+        ranker = f"kb {mode}"
+        first = nones[names[0]][ranker]
+        flags = [nones[n][ranker]["kb's threshold"] for n in names]
+        cells = [f"{f['none flagged']:.0%} / {f['answerable flagged']:.0%}" for f in flags]
+        print(f"| {mode} | {STRONG[mode]:.2f} | {_f(first['chosen by the rule'], 3)} | "
+              + " | ".join(cells) + " |")
 
 
 def print_misses(setting: Setting, questions: list[Question], ranker: str = "kb hybrid",

@@ -51,14 +51,17 @@ def test_only_changed_texts_are_embedded(course: Path) -> None:
     write(course, "papers/b2020.md", paper("b2020", title="Second paper"))
     config = load_config(course)
     first = Counting()
-    assert open_kb(config, embedder=first).embedded == 3 and len(first.texts) == 3
+    base = open_kb(config, embedder=first)
+    # the papers, then their passages (kb.search.passages: their sentences, for excerpts)
+    assert base.embedded == 3 and len(first.texts) == 3 + base.vectors.embedded_passages
     second = Counting()
     assert open_kb(config, embedder=second).embedded == 0 and second.texts == []
     write(course, "papers/a2020.md", paper("a2020", title="First paper, revised"))
     write(course, "papers/b2020.md", paper("b2020", title="Second paper", year=2021))
     third = Counting()
     assert open_kb(config, embedder=third).embedded == 1  # b2020's text did not change
-    assert third.texts == ["First paper, revised\n\nA short summary.\n\nNotes."]
+    assert third.texts == ["First paper, revised\n\nA short summary.\n\nNotes.",
+                           "A short summary.", "Notes."]
     write(course, "papers/a2020.md", paper("a2020", title="First paper"))  # back again
     fourth = Counting()
     assert open_kb(config, embedder=fourth).embedded == 0  # the old vector is still cached

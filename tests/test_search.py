@@ -17,8 +17,10 @@ from kb.course.config import load_config
 from kb.search.embed import HashingEmbedder
 from kb.errors import FilterError, KbError, NotFoundError
 from kb.search.engine import Filters, Hit, open_kb
-from kb.search.fusion import rrf
+from kb.search.fusion import coverage, fused, idf, strong, term_weights
+from kb.search.keyword import query_terms
 from search_library import LIBRARY, make_library
+
 
 @pytest.fixture
 def library(course: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -89,13 +91,19 @@ def test_semantic_search_returns_cosine_scores(library: Path) -> None:
 
 
 def test_hybrid_fuses_both_rankings(library: Path) -> None:
+    """Hybrid: each paper's cosine plus the weighted share of the query's words it holds."""
     base = open_kb(load_config(library), embedder=HashingEmbedder(256))
-    hybrid = base.search("reward model preferences", k=8)
-    keyword = base.search("reward model preferences", mode="keyword", k=100)
-    semantic = base.search("reward model preferences", mode="semantic", k=100)
-    expected = rrf([keys(keyword), keys(semantic)], [kb.search.fusion.KEYWORD_WEIGHT,
-                                                    kb.search.fusion.SEMANTIC_WEIGHT])
+    query = "reward model preferences"
+    hybrid = base.search(query, k=8)
+    cosine = {h.key: h.score for h in base.search(query, mode="semantic", k=100)}
+    terms = query_terms(query)
+    weights = term_weights(base.store.term_hits(terms), len(base))
+    # the papers holding each word, as keyword search finds them one word at a time
+    holders = {t: set(keys(base.search(t, mode="keyword", k=100))) for t in terms}
+    expected = sorted(((key, fused(cos, coverage([t for t in terms if key in holders[t]], weights)))
+                       for key, cos in cosine.items()), key=lambda item: (-item[1], item[0]))
     assert keys(hybrid) == [key for key, _ in expected[:8]]
+    assert [h.score for h in hybrid] == [pytest.approx(score, abs=1e-6) for _, score in expected[:8]]
 
 
 # Each filter, and the papers of the library (and the course's own vaswani2017attention,
@@ -123,9 +131,7 @@ def test_filters_narrow_results(library: Path, filters: Filters, allowed: set[st
     assert keyword == [k for k in keys(base.search(query, mode="keyword", k=100)) if k in allowed]
     assert keyword  # each allowed set holds a paper with one of the query's words
     hybrid = keys(base.search(query, k=100, filters=filters))
-    expected = rrf([keyword, semantic], [kb.search.fusion.KEYWORD_WEIGHT,
-                                         kb.search.fusion.SEMANTIC_WEIGHT])
-    assert hybrid == [key for key, _ in expected]
+    assert hybrid == [k for k in keys(base.search(query, k=100)) if k in allowed]
 
 
 def test_filter_nobody_passes_gives_nothing_or_names_the_unknown_value(library: Path) -> None:
@@ -198,11 +204,19 @@ def test_keyword_mode_needs_no_vectors(library: Path) -> None:
     assert keys(base.search("Atari", mode="keyword", k=1)) == ATARI[:1]
 
 
-def test_rrf_orders_by_fused_score_then_key() -> None:
-    fused = rrf([["a", "b", "c"], ["c", "a"]], k=60)
-    assert [k for k, _ in fused] == ["a", "c", "b"]
-    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
-    assert [k for k, _ in rrf([["x"], ["y"]])] == ["x", "y"]  # equal scores: by key
+def test_fusion_weighs_words_by_rarity() -> None:
+    # bm25's idf, nothing for a word more than half the papers hold
+    assert idf(1, 3) == pytest.approx(np.log(2.5 / 1.5))
+    assert idf(2, 3) == 0.0 and idf(0, 0) == 0.0
+    weights = term_weights({"rare": 1, "common": 2, "absent": 0}, 3)
+    whole = np.log(2.5 / 1.5) + np.log(3.5 / 0.5)
+    assert weights == {"rare": pytest.approx(np.log(2.5 / 1.5) / whole), "common": 0.0,
+                       "absent": pytest.approx(np.log(3.5 / 0.5) / whole)}
+    assert term_weights({"common": 2}, 3) == {"common": 0.0}
+    assert coverage(["rare", "rare", "other"], weights) == pytest.approx(weights["rare"])
+    assert fused(0.25, 0.5) == pytest.approx(0.25 + kb.search.fusion.COVERAGE_WEIGHT * 0.5)
+    assert strong("hybrid", 0.51) is True and strong("hybrid", 0.5099) is False
+    assert strong("semantic", 0.39) is True and strong("keyword", 99.0) is None
 
 
 # ---------------------------------------------------------------- CLI
@@ -212,7 +226,8 @@ def test_cli_json_has_the_documented_shape(library: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert len(data) == 1
-    assert set(data[0]) == {"key", "title", "authors", "year", "venue", "arxiv", "doi", "score"}
+    assert list(data[0]) == ["key", "title", "authors", "year", "venue", "arxiv", "doi", "score",
+                             "matched", "why", "strong", "excerpt"]
     hit = data[0]
     assert hit["key"] == ATARI[0]
     assert hit["authors"] == LIBRARY[hit["key"]]["authors"]

@@ -71,8 +71,11 @@ def test_filters_narrow_semantic_results(base: KnowledgeBase) -> None:
     assert {h.key for h in recent} == {k for k, f in LIBRARY.items() if int(f["year"]) >= 2022}
     tagged = base.search(query, k=20, filters=Filters(tags=("rlhf",), year_to=2022))
     assert {h.key for h in tagged} == {"christiano2017deep", "ouyang2022training"}
-    assert [h.key for h in base.search(query, k=1, filters=Filters(session=2))] == [
-        "christiano2017deep"]
+    assert [h.key for h in base.search(query, mode="semantic", k=1,
+                                       filters=Filters(session=2))] == ["christiano2017deep"]
+    # hybrid: the two papers of session 2 hold nearly the same share of the query's words
+    assert {h.key for h in base.search(query, k=2, filters=Filters(session=2))} == {
+        "christiano2017deep", "ouyang2022training"}
 
 
 def test_related_excludes_itself_and_finds_neighbours(base: KnowledgeBase) -> None:
@@ -95,7 +98,8 @@ def test_cli_json_shape_with_the_real_model(root: Path, base: KnowledgeBase) -> 
     assert len(data) == 2
     papers = load_project(load_config(root)).papers
     for hit in data:
-        assert list(hit) == ["key", "title", "authors", "year", "venue", "arxiv", "doi", "score"]
+        assert list(hit) == ["key", "title", "authors", "year", "venue", "arxiv", "doi", "score",
+                             "matched", "why", "strong", "excerpt"]
         assert isinstance(hit["authors"], list) and isinstance(hit["score"], float)
         p = papers[hit["key"]]
         assert (hit["title"], hit["authors"], hit["year"], hit["venue"], hit["arxiv"],

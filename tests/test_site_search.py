@@ -26,11 +26,12 @@ from site_helpers import add_rlhf, build_site, set_option
 
 def test_rules_are_the_engines_constants() -> None:
     rules = semantic.rules()
-    assert (rules["rrf_k"], rules["keyword_weight"], rules["semantic_weight"],
-            rules["fusion_depth"]) == (fusion.RRF_K, fusion.KEYWORD_WEIGHT,
-                                        fusion.SEMANTIC_WEIGHT, fusion.FUSION_DEPTH)
+    assert (rules["coverage_weight"], rules["fusion_depth"], rules["strong"]) == (
+        fusion.COVERAGE_WEIGHT, fusion.FUSION_DEPTH, fusion.STRONG)
     assert rules["modes"] == list(engine.MODES)
     assert "the" in rules["stop_words"] and rules["bm25"]["column_weights"]["title"] == 2.0
+    assert "why" in rules["function_words"] and "why" not in rules["stop_words"]
+    assert set(rules["stop_words"]) <= set(rules["function_words"])
 
 
 def test_int8_vectors_keep_their_direction() -> None:
@@ -55,11 +56,15 @@ def test_fake_embedder_build_ships_keyword_index_and_search_page(course: Path) -
     assert keys == ["christiano2017deep", "ouyang2022training", "vaswani2017attention"]
     instruct = data["papers"][1]
     assert instruct["url"] == "papers/ouyang2022training/"
+    assert instruct["passages"] == [
+        "Fine-tunes a language model on demonstrations, then on a reward model learned from "
+        "rankings of its outputs, so that it does what its users ask.", "Notes."]
     assert instruct["authors"][0] == "Long Ouyang" and instruct["sessions"] == [2]
     assert [s["number"] for s in data["sessions"]] == [1, 2]
     # no model of this embedder can run in a browser: keyword search only, no vectors shipped
-    assert data["model"] is None and data["vectors"] is None
+    assert data["model"] is None and data["vectors"] is None and data["passages"] is None
     assert not (site / "assets/kb/search/vectors.bin").exists()
+    assert not (site / "assets/kb/search/passages.bin").exists()
     postings = data["keyword"]["terms"]
     # porter stems from FTS5's own index; "instructions" in the title (weight 2) of paper 1
     assert "instruct" in postings and 1 in postings["instruct"][0::2]

@@ -37,15 +37,19 @@ def _open(state: State, *, embed: bool = True) -> KnowledgeBase:
     return kb
 
 
-def _print_hits(hits: Sequence[Hit], as_json: bool, title: str) -> None:
+def _print_hits(hits: Sequence[Hit], as_json: bool, title: str, weak: str = "") -> None:
+    """The hits as a table or JSON; ``weak``: the line that says no hit is a strong match
+    (under the title, or on stderr beside JSON)."""
     if as_json:
+        if weak:
+            click.echo(f"note: {weak}", err=True)
         echo_json([h.as_dict() for h in hits])
         return
     from kb.cli.table import hits_table, output_width
 
     notes = [_closest(hit) for hit in hits]
-    click.echo(hits_table(hits, title, output_width(), dim=sys.stdout.isatty(), notes=notes),
-               nl=False)
+    click.echo(hits_table(hits, title, output_width(), dim=sys.stdout.isatty(), notes=notes,
+                          note=weak), nl=False)
 
 
 def _closest(hit: Hit) -> str:
@@ -59,17 +63,29 @@ def _closest(hit: Hit) -> str:
 
 
 def _show(state: State, as_json: bool, title: str, nothing: str,
-          fetch: Callable[[KnowledgeBase], Sequence[Hit]]) -> None:
-    """Open the knowledge base, fetch hits and print them, or say clearly why there are none."""
+          fetch: Callable[[KnowledgeBase], Sequence[Hit]], query: str | None = None) -> None:
+    """Open the knowledge base, fetch hits and print them, or say clearly why there are none
+    (``query``: a search's, named when none of its hits is a strong match)."""
     # The index is loaded (or built) only when the fetch needs it, after the filters are checked.
     kb = _open(state, embed=False)
     hits = fetch(kb) if len(kb) else []
     if hits:
-        _print_hits(hits, as_json, title)
+        weak = ""
+        if query is not None and all(getattr(h, "strong", None) is False for h in hits):
+            weak = f"No strong match for {_quoted(query)}; the nearest papers:"
+        _print_hits(hits, as_json, title, weak)
     elif as_json:
         echo_json([])
     else:
         say(nothing if len(kb) else _EMPTY)
+
+
+def _quoted(text: str, room: int = 60) -> str:
+    """``text`` in quotes, cut at a word (with an ellipsis) when it is longer than ``room``."""
+    if len(text) > room:
+        cut = text[:room].rsplit(" ", 1)[0] if " " in text[:room] else text[:room - 1]
+        text = cut.rstrip() + "…"
+    return "“" + text + "”"
 
 
 _k_option = click.option("-k", "--limit", "k", type=click.IntRange(1, 1000), default=10,
@@ -87,11 +103,18 @@ _json_option = click.option("--json", "as_json", is_flag=True,
               help="keyword: words (bm25); semantic: meaning (embeddings); hybrid: both, fused.")
 @_k_option
 @filter_options()
-@_json_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON list of hits (key, title, authors, year, venue, arxiv, doi, "
+                   "score, matched, why, strong, excerpt); a note on stderr when none is a "
+                   "strong match.")
 @pass_state
 def search_command(state: State, query: str, mode: str, k: int, as_json: bool,
                    **options: Any) -> None:
     """Find papers about QUERY, by meaning and by words (hybrid, the default).
+
+    Each result shows the sentence that matched (the query's words in it, or the sentence
+    nearest in meaning) and which of the query's words the paper holds. When no result is a
+    strong match (hybrid and semantic modes), a line says so above the nearest papers.
 
     The cache in .kb/ is brought up to date with the files first; only changed papers are
     embedded again. A filter value that no paper has is an error (exit 1) that names the
@@ -99,7 +122,7 @@ def search_command(state: State, query: str, mode: str, k: int, as_json: bool,
     """
     filters = pop_filters(options)
     _show(state, as_json, f"{mode} search: {query}", f"no papers match {query!r}",
-          lambda kb: kb.search(query, mode=mode, k=k, filters=filters))
+          lambda kb: kb.search(query, mode=mode, k=k, filters=filters), query)
 
 
 @cli.command("related")

@@ -8,18 +8,22 @@
     kb.suggest(3)                             # papers close to session 3, not yet listed
 
 :class:`KnowledgeBase` answers the queries; the papers' vectors and the query's come from
-:class:`~kb.search.paper_vectors.PaperVectors`, and hybrid ranking follows the one rule of
-:mod:`kb.search.fusion`.
+:class:`~kb.search.paper_vectors.PaperVectors`, hybrid ranking follows the one rule of
+:mod:`kb.search.fusion` (cosine plus the idf-weighted share of the query's words the paper
+holds), and each search result explains itself (:mod:`kb.search.explain`: the content words it
+holds, why it was found, the sentence that shows it, and whether it is a strong match).
 
 Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
 similarity, hybrid hits the fused score; they order hits within one result list and are not
-comparable across modes.
+comparable across modes. A semantic or hybrid hit is ``strong`` when its score reaches the
+mode's threshold (:data:`kb.search.fusion.STRONG`); when no hit of a search is, nothing in the
+library is a strong match and the hits are only the nearest papers.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,7 +33,8 @@ from kb.errors import KbError, NotFoundError
 from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
-from kb.search.fusion import FUSION_DEPTH, KEYWORD_WEIGHT, SEMANTIC_WEIGHT, rrf
+from kb.search.fusion import FUSION_DEPTH, coverage, fused, strong, term_weights
+from kb.search.keyword import query_terms
 from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
 from kb.search.store import Filter, Store, filter_sql
@@ -37,12 +42,14 @@ from kb.search.store import Filter, Store, filter_sql
 if TYPE_CHECKING:
     import numpy as np
 
+    from kb.search.explain import Excerpt
+
     from kb.model.entries import Project
     from kb.search.embed import Embedder
     from kb.search.index import VectorIndex
 
-__all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "Suggestion", "open_kb",
-           "rrf"]
+__all__ = ["FUSION_DEPTH", "MODES", "Filters", "Hit", "KnowledgeBase", "SearchHit", "Suggestion",
+           "open_kb"]
 
 MODES = ("hybrid", "semantic", "keyword")
 
@@ -62,6 +69,27 @@ class Hit:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+@dataclass
+class SearchHit(Hit):
+    """A search result that explains itself (:mod:`kb.search.explain`).
+
+    ``matched``: the query's content words the paper holds; ``why``: "keyword", "meaning" or
+    "both"; ``strong``: whether the score reaches the mode's threshold (None in keyword mode,
+    which is not judged); ``excerpt``: the passage that shows the match, with the spans of the
+    query's words in it, or None for a paper with no prose.
+    """
+
+    matched: list[str] = field(default_factory=list)
+    why: str = "keyword"
+    strong: bool | None = None
+    excerpt: Excerpt | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["excerpt"] = self.excerpt.as_dict() if self.excerpt is not None else None
+        return data
 
 
 @dataclass
@@ -117,9 +145,6 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------ rankings
 
-    def _keyword(self, query: str, depth: int, filt: Filter | None) -> list[tuple[str, float]]:
-        return self.store.keyword(query, depth, filt)
-
     def _semantic(self, vector: np.ndarray, depth: int, filt: Filter | None,
                   exclude: Sequence[str] = ()) -> list[tuple[str, float]]:
         allowed = self.store.filter_keys(filt) if filt is not None else None
@@ -133,8 +158,9 @@ class KnowledgeBase:
     # ------------------------------------------------------------ public
 
     def search(self, query: str, *, mode: str = "hybrid", k: int = 10,
-               filters: Filters | None = None) -> list[Hit]:
-        """The top ``k`` papers for ``query`` in the given mode, filtered."""
+               filters: Filters | None = None, explain: bool = True) -> list[SearchHit]:
+        """The top ``k`` papers for ``query`` in the given mode, filtered, each explained
+        (``explain=False``: without matched words and excerpts, for a ranking alone)."""
         if mode not in MODES:
             raise KbError(f"unknown search mode {mode!r}", field="mode",
                           fix="use one of: " + ", ".join(MODES))
@@ -143,27 +169,87 @@ class KnowledgeBase:
         if not query or k <= 0 or not len(self):
             return []
         filt = filter_sql(filters)
+        terms = query_terms(query)
         if mode == "keyword":
-            return self._hits(self._keyword(query, k, filt))
+            # bm25's shortcut counts the papers holding each word of a query of several; one
+            # word alone needs no count (an excerpt's choice does not depend on its weight)
+            counts = self.store.term_hits(terms) if len(terms) > 1 and explain else None
+            ranked = self.store.keyword(query, k, filt, hits=counts)
+            unknown: dict[str, int | None] = {t: None for t in terms}
+            return self._explained(ranked, mode, terms, counts or unknown, None, None, explain)
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         if mode == "semantic":
-            return self._hits(self._semantic(self.embed_query(query), k, filt))
+            # no word is counted (the mode's speed is the model's): an excerpt's words weigh
+            # alike here
+            vector = self.embed_query(query)
+            ranked = self._semantic(vector, k, filt)
+            return self._explained(ranked, mode, terms, {t: None for t in terms}, dict(ranked),
+                                   vector, explain)
         depth = max(k, FUSION_DEPTH)
         allowed = self.store.filter_keys(filt) if filt is not None else None
         # The two rankings are independent: bm25 runs in SQLite on the worker thread while this
         # one embeds the query and scans the vectors (both release the GIL), so a query costs
         # the longer of the two on two cores, not their sum. The worker has the store's
         # connection to itself until its result is in.
-        ranking = _worker().submit(self._keyword, query, depth, filt)
+        ranking = _worker().submit(self._words, query, terms, depth, filt)
         try:
             vector = self.embed_query(query)
             with one_blas_thread():  # the other core is the keyword ranking's
-                semantic = [key for key, _ in self.index.search(vector, depth, allowed=allowed)]
+                semantic = self.index.search(vector, depth, allowed=allowed)
         finally:
             wait([ranking])
-        keyword = [key for key, _ in ranking.result()]
-        fused = rrf([keyword, semantic], [KEYWORD_WEIGHT, SEMANTIC_WEIGHT])
-        return self._hits(fused[:k])
+        keyword, counts = ranking.result()
+        cosines = dict(semantic)
+        for key, _ in keyword:
+            if key not in cosines:
+                row = self.index.vector(key)
+                cosines[key] = float(row @ vector) if row is not None else 0.0
+        weights = term_weights(counts, len(self))
+        held = self.store.holding({t: n for t, n in counts.items() if weights.get(t)}, cosines)
+        scored = sorted(((key, fused(cos, coverage(held.get(key, ()), weights)))
+                         for key, cos in cosines.items()), key=lambda item: (-item[1], item[0]))
+        return self._explained(scored[:k], mode, terms, counts, cosines, vector, explain)
+
+    def _words(self, query: str, terms: list[str], depth: int, filt: Filter | None
+               ) -> tuple[list[tuple[str, float]], dict[str, int]]:
+        """The keyword ranking and how many papers hold each of the query's words."""
+        counts = self.store.term_hits(terms)
+        return self.store.keyword(query, depth, filt, hits=counts), counts
+
+    def _explained(self, scored: Sequence[tuple[str, float]], mode: str, terms: list[str],
+                   counts: Mapping[str, int | None], cosines: dict[str, float] | None,
+                   vector: np.ndarray | None, explain: bool) -> list[SearchHit]:
+        """The hits of ``scored``, with their explanations (:mod:`kb.search.explain`).
+
+        ``counts``: how many papers hold each query word (None: not counted, the words weigh
+        alike in choosing an excerpt)."""
+        from kb.search.explain import explain as explanations
+        from kb.search.passages import passages_of
+
+        rows = self.store.rows(key for key, _ in scored)
+        scored = [(key, score) for key, score in scored if key in rows]
+        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score))
+                for key, score in scored]
+        if not explain or not hits:
+            return hits
+        keys = [hit.key for hit in hits]
+        weights = term_weights({t: n if n is not None else 1 for t, n in counts.items()},
+                               len(self))
+        fields = self.store.indexed(keys)
+        texts = {key: passages_of(fields[key]["abstract"], fields[key]["summary"],
+                                  fields[key]["notes"]) for key in keys if key in fields}
+        rows_of = None
+        if vector is not None:
+            found = self.vectors.passages
+            rows_of = found.rows
+        found_out = explanations(texts, terms, weights, fields, mode=mode, cosines=cosines,
+                                 query=vector, passage_vectors=rows_of)
+        for hit in hits:
+            explained = found_out.get(hit.key)
+            if explained is not None:
+                hit.matched, hit.why = explained.matched, explained.why
+                hit.excerpt = explained.excerpt
+        return hits
 
     def related(self, key: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The ``k`` papers nearest to paper ``key`` by meaning (``key`` itself excluded)."""

@@ -74,7 +74,8 @@ def _exact_top(matrix: np.ndarray, queries: np.ndarray, want: int
     return scores, ids, finite
 
 
-def _slug(model: str) -> str:
+def slug(model: str) -> str:
+    """The model's name as a part of a file name."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", model).strip("_")[:80] or "model"
 
 
@@ -200,7 +201,7 @@ class VectorIndex:
 
     @staticmethod
     def files(cache_dir: Path, model: str) -> tuple[Path, Path, Path]:
-        base = cache_dir / f"vectors-{_slug(model)}"
+        base = cache_dir / f"vectors-{slug(model)}"
         return base.with_suffix(".json"), base.with_suffix(".npy"), base.with_suffix(".faiss")
 
     def save(self, cache_dir: Path, model: str, print_: str, hashes: Sequence[str] = ()) -> None:

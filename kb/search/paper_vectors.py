@@ -1,6 +1,7 @@
 """The papers' vectors and the query's: from the saved index, the vector cache, or the model.
 
-:class:`PaperVectors` builds (or loads) the vector index of a course's papers, embedding only
+:class:`PaperVectors` builds (or loads) the vector index of a course's papers and the vectors
+of their passages (:mod:`kb.search.passages`, which pick a result's excerpt), embedding only
 the texts that neither the last saved index nor the vector cache holds, and embeds queries
 with the same model. :class:`~kb.search.engine.KnowledgeBase` asks it for vectors and ranks.
 """
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from kb.search.embed import Embedder
     from kb.search.index import VectorIndex
+    from kb.search.passages import PassageIndex
     from kb.search.vectors import VectorCache
 
 EMBED_BATCH = 64
@@ -35,8 +37,10 @@ class PaperVectors:
         self.notes = notes  # where a note for the user goes (the sync report's)
         self.hnsw_threshold = hnsw_threshold
         self.embedded = 0  # texts embedded to build the index (the rest came from the cache)
+        self.embedded_passages = 0  # passages embedded (the rest came from the caches)
         self._items: list[tuple[str, str]] | None = None
         self._index: VectorIndex | None = None
+        self._passages: PassageIndex | None = None
         self._vectors: VectorCache | None = None
 
     @property
@@ -62,20 +66,35 @@ class PaperVectors:
 
     @property
     def index(self) -> VectorIndex:
-        """The vector index, loaded from .kb/ or built now (embedding what the cache lacks)."""
+        """The vector index, loaded from .kb/ or built now (embedding what the cache lacks),
+        with the passages' vectors beside it."""
         if self._index is None:
             self._index = self._load_index()
         return self._index
 
+    @property
+    def passages(self) -> PassageIndex:
+        """The vectors of the papers' passages (loaded or built with the index)."""
+        _ = self.index
+        assert self._passages is not None
+        return self._passages
+
     def _load_index(self) -> VectorIndex:
-        from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint
+        from kb.search.index import HNSW_THRESHOLD, VectorIndex, fingerprint, slug
+        from kb.search.passages import PassageIndex
 
         threshold = self.hnsw_threshold if self.hnsw_threshold is not None else HNSW_THRESHOLD
         name = self.embedder.name
         print_ = fingerprint(name, self.store.texts())
         index = VectorIndex.load(self.config.cache_dir, name, print_, threshold,
                                  repair=lambda: self._new_index(print_, threshold).matrix)
-        return index if index is not None else self._new_index(print_, threshold)
+        if index is None:
+            return self._new_index(print_, threshold)
+        self._passages = PassageIndex.load(self.config.cache_dir, slug(name), print_,
+                                           index.keys, self.embedder.dim)
+        if self._passages is None:
+            self._passages = self._new_passages(print_)
+        return index
 
     def _new_index(self, print_: str, threshold: int) -> VectorIndex:
         """The index built from the rows of the last saved one, the vector cache and the
@@ -91,7 +110,25 @@ class PaperVectors:
             index.save(self.config.cache_dir, name, print_, [h for _, h in self.items])
         except OSError:  # a read-only cache folder: search still works, only slower next time
             pass
+        self._passages = self._new_passages(print_)
         return index
+
+    def _new_passages(self, print_: str) -> PassageIndex:
+        """The passages' vectors built from the last saved ones and the embedder (for the
+        papers whose text changed), and saved under the index's fingerprint."""
+        from kb.search.index import slug
+        from kb.search.passages import PassageIndex, saved_passages
+
+        name = self.embedder.name
+        reuse = saved_passages(self.config.cache_dir, slug(name), self.embedder.dim)
+        offsets, matrix, self.embedded_passages = _passage_vectors(
+            self.store, self.embedder, self.items, self.progress, reuse)
+        passages = PassageIndex(self.keys, offsets, matrix)
+        try:
+            passages.save(self.config.cache_dir, slug(name), print_, [h for _, h in self.items])
+        except OSError:
+            pass
+        return passages
 
     @property
     def vectors(self) -> VectorCache:
@@ -128,7 +165,8 @@ class PaperVectors:
             self._vectors.close()
 
 
-def _embed_all(embedder: Embedder, texts: list[str], progress: Progress) -> np.ndarray:
+def _embed_all(embedder: Embedder, texts: list[str], progress: Progress,
+               unit: str = "papers") -> np.ndarray:
     """Embed ``texts`` in batches, saying first when the model must be loaded (which takes
     seconds), then with a bar (terminal) or a line per phase."""
     import numpy as np
@@ -142,7 +180,7 @@ def _embed_all(embedder: Embedder, texts: list[str], progress: Progress) -> np.n
         progress.phase(f"loading the embedding model {embedder.name}...")
         load()
     parts = []
-    with progress.bar(f"embedding with {embedder.name}", len(texts)) as advance:
+    with progress.bar(f"embedding with {embedder.name}", len(texts), unit) as advance:
         for start in range(0, len(texts), EMBED_BATCH):
             batch = texts[start:start + EMBED_BATCH]
             parts.append(embedder.embed(batch))
@@ -173,3 +211,38 @@ def _vectors(store: Store, cache: VectorCache, embedder: Embedder, items: list[t
     for i, (_, h) in enumerate(items):
         matrix[i] = cached[h]
     return matrix, len(missing)
+
+
+def _passage_vectors(store: Store, embedder: Embedder, items: list[tuple[str, str]],
+                     progress: Progress, reuse: dict[str, np.ndarray]
+                     ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The offsets and float16 rows of the passages of each (key, text hash), in order: a
+    paper's rows from ``reuse`` (the last saved passages, by text hash) when its text is
+    unchanged, else embedded now. Returns (offsets, matrix, passages embedded).
+
+    The vector cache does not keep passages: it holds what costs a paper's embedding, and a
+    changed paper's few sentences are embedded again with it."""
+    import numpy as np
+
+    from kb.search.passages import passages
+
+    need = [key for key, h in items if h not in reuse]
+    texts = {key: passages(paper) for key, paper in store.papers(need).items()}
+    todo = list(dict.fromkeys(t for ts in texts.values() for t in ts))
+    found: dict[str, np.ndarray] = {}
+    if todo:
+        fresh = _embed_all(embedder, todo, progress, "passages")
+        found = {t: fresh[i] for i, t in enumerate(todo)}
+    parts: list[np.ndarray] = []
+    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    for i, (key, h) in enumerate(items):
+        if h in reuse:
+            rows = np.asarray(reuse[h], dtype=np.float16)
+        elif texts.get(key):
+            rows = np.stack([found[t] for t in texts[key]]).astype(np.float16)
+        else:
+            rows = np.zeros((0, embedder.dim), dtype=np.float16)
+        parts.append(rows)
+        offsets[i + 1] = offsets[i] + len(rows)
+    matrix = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float16)
+    return offsets, np.ascontiguousarray(matrix, dtype=np.float16), len(todo)

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kb.search.keyword import bm25_top
-from kb.search.schema import HIT_COLUMNS
+from kb.search.keyword import bm25_top, holding, term_hits
+from kb.search.schema import FTS_COLUMNS, HIT_COLUMNS
 
 from kb.course.filters import Filters, Known
+
+if TYPE_CHECKING:
+    from kb.model.entries import Paper
 
 
 # The table classes (SQLModel) are imported where the tables are created, checked or turned
@@ -137,6 +140,25 @@ class Store:
         return {key: embed_text(paper_of(values))
                 for key, values in self.rows(keys, columns).items()}
 
+    def indexed(self, keys: Iterable[str]) -> dict[str, dict[str, str]]:
+        """key -> the texts the keyword index holds of the paper, by column (FTS_COLUMNS)."""
+        names = ", ".join(f"f.{c}" for c in FTS_COLUMNS)
+        out: dict[str, dict[str, str]] = {}
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            rows = self.conn.execute(
+                f"SELECT p.key, {names} FROM paper AS p JOIN paper_fts AS f ON f.rowid = p.rowid "
+                f"WHERE p.key IN ({','.join('?' * len(chunk))})", list(chunk))
+            for key, *texts in rows:
+                out[key] = dict(zip(FTS_COLUMNS, (t or "" for t in texts)))
+        return out
+
+    def papers(self, keys: Iterable[str]) -> dict[str, Paper]:
+        """The given papers rebuilt from their stored fields (unknown keys are left out)."""
+        from kb.search.tables import TABLES, paper_of
+
+        columns = [c.name for c in next(t for t in TABLES if t.name == "paper").columns]
+        return {key: paper_of(values) for key, values in self.rows(keys, columns).items()}
+
     def session_row(self, number: int) -> tuple[dict[str, Any], list[str]] | None:
         """A session's row (number, slug, title, date, body) and its reading keys in order."""
         row = self.conn.execute("SELECT number, slug, title, date, body FROM session "
@@ -162,6 +184,25 @@ class Store:
     def filter_keys(self, filt: Filter) -> set[str]:
         return {key for (key,) in self.conn.execute(*filt)}
 
-    def keyword(self, query: str, k: int, filt: Filter | None = None) -> list[tuple[str, float]]:
-        """Top ``k`` (key, score) for ``query`` by FTS5 bm25 (higher score is better)."""
-        return bm25_top(self.conn, query, k, filt, total=self.count())
+    def keyword(self, query: str, k: int, filt: Filter | None = None, *,
+                hits: dict[str, int] | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` (key, score) for ``query`` by FTS5 bm25 (higher score is better);
+        ``hits``: :meth:`term_hits` of its words, when already counted."""
+        return bm25_top(self.conn, query, k, filt, total=self.count(), hits=hits)
+
+    def term_hits(self, terms: list[str]) -> dict[str, int]:
+        """How many papers hold each of the query words ``terms``."""
+        return term_hits(self.conn, terms)
+
+    def holding(self, hits: Mapping[str, int | None], keys: Iterable[str]
+                ) -> dict[str, set[str]]:
+        """key -> which of the words of ``hits`` (word -> papers holding it, None when not
+        counted) each paper holds."""
+        rowid: dict[int, str] = {}
+        wanted = list(dict.fromkeys(keys))
+        for chunk in chunks(wanted):
+            rowid.update(self.conn.execute(
+                f"SELECT rowid, key FROM paper WHERE key IN ({','.join('?' * len(chunk))})",
+                list(chunk)).fetchall())
+        held = holding(self.conn, hits, sorted(rowid))
+        return {rowid[r]: terms for r, terms in held.items()}

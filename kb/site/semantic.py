@@ -5,9 +5,11 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
 :mod:`kb.search.engine` (the constants travel in the payload, so there is one rule):
 
 ``assets/kb/search/index.json``
-    ``rules``: the fusion constants (RRF_K, weights, FUSION_DEPTH), the query's stop words, the
-    bm25 parameters and column weights of the keyword index; ``papers``: what a result shows
-    (key, title, authors, year, venue, type, tags, sessions, url); ``sessions``; ``keyword``:
+    ``rules``: the fusion constants (COVERAGE_WEIGHT, FUSION_DEPTH, the STRONG thresholds), the
+    query's stop words and the function words a result never names, the bm25 parameters and
+    column weights of the keyword index; ``papers``: what a result shows (key, title,
+    authors, year, venue, type, tags, sessions, url, and its passages, the sentences an
+    excerpt is chosen from: :func:`kb.search.passages.passages`); ``sessions``; ``keyword``:
     the postings of SQLite's FTS5 index of the same papers (porter-stemmed terms, per paper the
     column-weighted term count and the token count), which is what FTS5's bm25 reads, so the
     page ranks words exactly as ``kb search --mode keyword``; ``model``: where the query
@@ -15,8 +17,11 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
 ``assets/kb/search/vectors.bin``
     The papers' vectors from the ``.kb/`` cache (the CLI's vectors), int8 with one float32 scale
     per paper: ``N`` little-endian float32 scales, then ``N x dim`` int8 values.
+``assets/kb/search/passages.bin``
+    The passages' vectors (the CLI's, :mod:`kb.search.passages`), in the same layout, the
+    papers' passages one after another in the order of ``papers``.
 ``assets/kb/model/<name>/``
-    The query encoder: :func:`kb.search.onnx_export.ensure_onnx_model`'s int8 ONNX export,
+    The query encoder: the int8 ONNX export of :func:`kb.site.vendor.query_encoder`,
     made once per machine in the user cache (:func:`kb.site.vendor.query_encoder`).
 ``assets/kb/vendor/``
     transformers.js and ONNX Runtime Web's wasm, pinned, shipped in the kb package
@@ -39,8 +44,9 @@ from kb.course.config import Config
 from kb.model.entries import Project
 from kb.model.names import display_name
 from kb.search import engine, fusion
-from kb.search.keyword import STOP_WORDS
+from kb.search.keyword import FUNCTION_WORDS, STOP_WORDS
 from kb.search.onnx_export import DTYPE
+from kb.search.passages import passages
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
 from kb.site.pages.common import front_matter
 from kb.site.render import fragment
@@ -71,9 +77,9 @@ class SearchFiles:
 def rules() -> dict[str, Any]:
     """The ranking rule the page applies, taken from the library (one rule, two readers)."""
     columns = dict(zip(("key", *FTS_COLUMNS), FTS_WEIGHTS))
-    return {"rrf_k": fusion.RRF_K, "keyword_weight": fusion.KEYWORD_WEIGHT,
-            "semantic_weight": fusion.SEMANTIC_WEIGHT, "fusion_depth": fusion.FUSION_DEPTH,
-            "modes": list(engine.MODES), "stop_words": sorted(STOP_WORDS),
+    return {"coverage_weight": fusion.COVERAGE_WEIGHT, "fusion_depth": fusion.FUSION_DEPTH,
+            "strong": dict(fusion.STRONG), "modes": list(engine.MODES),
+            "stop_words": sorted(STOP_WORDS), "function_words": sorted(FUNCTION_WORDS),
             "bm25": {"k1": BM25_K1, "b": BM25_B, "column_weights": columns}}
 
 
@@ -187,7 +193,11 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
                        "year": paper.year, "venue": paper.venue, "type": paper.type,
                        "tags": list(dict.fromkeys(paper.tags)),
                        "sessions": sorted(readers.get(key, [])),
-                       "url": url_of(f"papers/{key}.md")})
+                       "url": url_of(f"papers/{key}.md"), "passages": passages(paper)})
+    dim = int(matrix.shape[1])
+    rows = [r for r in (kb.vectors.passages.rows(key) for key in keys) if r is not None] \
+        if model else []
+    sentences = np.concatenate(rows) if rows else np.zeros((0, dim), np.float32)
     session_list = [{"number": s.session, "title": s.title, "url": url_of(sessions[s.session])}
                     for s in sorted(project.sessions, key=lambda s: s.session)
                     if s.session in sessions]
@@ -196,10 +206,13 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
         "keyword": keyword_postings(kb, keys),
         "vectors": {"file": "vectors.bin", "count": len(keys), "dim": int(matrix.shape[1]),
                     "model": kb.vectors.embedder.name} if model else None,
+        "passages": {"file": "passages.bin", "count": int(sentences.shape[0]),
+                     "dim": int(sentences.shape[1])} if model else None,
         "model": model,
     }
     content[f"{SEARCH_DIR}/index.json"] = json.dumps(payload, ensure_ascii=False,
                                                      separators=(",", ":"))
     if model:
         content[f"{SEARCH_DIR}/vectors.bin"] = vectors_file(matrix)
+        content[f"{SEARCH_DIR}/passages.bin"] = vectors_file(sentences)
     return SearchFiles(content, copies)

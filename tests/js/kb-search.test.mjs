@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { payload, vectorsBuffer } from "./payload.mjs";
+import { passagesBuffer, payload, vectorsBuffer } from "./payload.mjs";
 
 let copies = 0;
 
@@ -17,6 +17,7 @@ async function page({ data = payload(), buffer = vectorsBuffer(), status = 200 }
     if (status !== 200) { return new Response("", { status }); }
     if (String(url).endsWith("/assets/kb/search/index.json")) { return new Response(JSON.stringify(data)); }
     if (String(url).endsWith("/assets/kb/search/vectors.bin")) { return new Response(buffer); }
+    if (String(url).endsWith("/assets/kb/search/passages.bin")) { return new Response(passagesBuffer()); }
     return new Response("", { status: 404 });
   };
   const module = await import(`../../kb/site/assets/kb-search.js?copy=${++copies}`);
@@ -45,13 +46,21 @@ test("keyword search: bm25's order, results as the page shows them", async () =>
   assert.deepEqual(hits[0].matched, ["reward", "agents"]);
   assert.equal(hits[0].url, kb.root + "papers/alpha2021/");
   assert.equal(hits[0].score, Math.round((1e-6 * 2.2 / 2.65 + Math.log(5 / 3) * 2.2 / 2.65) * 1e6) / 1e6);
-  assert.deepEqual(Object.keys(hits[0]).sort(), ["authors", "key", "matched", "score", "sessions",
-    "tags", "title", "type", "url", "venue", "year"]);
+  assert.deepEqual(Object.keys(hits[0]).sort(), ["authors", "excerpt", "key", "matched", "score",
+    "sessions", "strong", "tags", "title", "type", "url", "venue", "why", "year"]);
+  // keyword results are not judged strong or weak; the excerpt holds the words, marked
+  assert.equal(hits[0].strong, null);
+  assert.equal(hits.strong, undefined);
+  assert.equal(hits[0].why, "keyword");
+  assert.deepEqual(hits[0].excerpt, { text: "Agents learn from rewards, and agents <b>improve</b>.",
+    highlights: [[0, 6], [18, 25], [31, 37]], by: "words" });
+  assert.deepEqual((await kb.search("why reward", { mode: "keyword" }))[0].matched, ["reward"]);
   assert.deepEqual(keys(await kb.search("reward agents", { mode: "keyword", k: 1 })), ["alpha2021"]);
   assert.deepEqual(kb.status(), { index: "ready", model: "idle", error: null });
   assert.deepEqual(await kb.queryTerms("the Reward and the reward"), ["reward"]);
   assert.equal(requests.filter((u) => u.endsWith("index.json")).length, 1);  // loaded once
   assert.equal(requests.filter((u) => u.endsWith("vectors.bin")).length, 1);
+  assert.equal(requests.filter((u) => u.endsWith("passages.bin")).length, 1);
 });
 
 test("search options: filters, k, mode, an empty query", async () => {

@@ -1,5 +1,5 @@
-// A search payload of three papers, in the format kb/site/semantic.py writes (index.json and
-// vectors.bin), for the tests of the browser's modules.
+// A search payload of three papers, in the format kb/site/semantic.py writes (index.json,
+// vectors.bin and passages.bin), for the tests of the browser's modules.
 //
 // The keyword postings are those of SQLite FTS5 ("porter unicode61", one column) over
 //   0 "Reward rewards modeling tasks"   -> reward reward model task       (4 tokens)
@@ -9,25 +9,29 @@
 // key order, so that a tie broken by key shows in a test.
 
 export const STOP_WORDS = ["a", "an", "and", "of", "the", "to"];
+export const FUNCTION_WORDS = [...STOP_WORDS, "what", "why", "you"];
 
 export function payload(overrides = {}) {
   return {
     format: 1,
     rules: {
-      rrf_k: 1, keyword_weight: 1.0, semantic_weight: 1.0, fusion_depth: 100,
+      coverage_weight: 0.5, fusion_depth: 100, strong: { hybrid: 0.5, semantic: 0.39 },
       modes: ["hybrid", "semantic", "keyword"], stop_words: STOP_WORDS.slice(),
+      function_words: FUNCTION_WORDS.slice(),
       bm25: { k1: 1.2, b: 0.75, column_weights: { key: 0, title: 2.0 } },
       ...(overrides.rules || {})
     },
     papers: [
       { key: "zeta2020", title: "Reward models", authors: ["Ann Zeta"], year: 2020,
         venue: "NeurIPS", type: "inproceedings", tags: ["rlhf", "reward-modeling"],
-        sessions: [1], url: "papers/zeta2020/" },
+        sessions: [1], url: "papers/zeta2020/",
+        passages: ["People compare answers.", "A reward model learns what they prefer."] },
       { key: "alpha2021", title: "Agents from feedback", authors: ["Bo Alpha", "Cy Beta"],
         year: 2021, venue: null, type: "article", tags: ["rlhf", "agents"], sessions: [1, 2],
-        url: "papers/alpha2021/" },
+        url: "papers/alpha2021/",
+        passages: ["Agents learn from rewards, and agents <b>improve</b>.", "The rl_hf recipe: rl then hf."] },
       { key: "mid", title: "Scaling", authors: [], year: null, venue: null, type: "Book",
-        tags: ["scaling"], sessions: [], url: "papers/mid/" }
+        tags: ["scaling"], sessions: [], url: "papers/mid/", passages: [] }
     ],
     sessions: [{ number: 1, title: "One", url: "sessions/one/" },
       { number: 2, title: "Two", url: "sessions/two/" }],
@@ -37,6 +41,7 @@ export function payload(overrides = {}) {
         scale: [2, 2], task: [0, 1] }
     },
     vectors: { file: "vectors.bin", count: 3, dim: 3, model: "test-model" },
+    passages: { file: "passages.bin", count: 4, dim: 3 },
     model: null,
     ...overrides.top
   };
@@ -50,5 +55,16 @@ export function vectorsBuffer() {
   const buffer = new ArrayBuffer(3 * 4 + 3 * 3);
   new Float32Array(buffer, 0, 3).fill(SCALE);
   new Int8Array(buffer, 12, 9).set(INT8_ROWS.flat());
+  return buffer;
+}
+
+// passages.bin: 4 float32 scales, then 4 x 3 int8 values: zeta2020's two passages, then
+// alpha2021's two (mid has none).
+export const PASSAGE_ROWS = [[127, 0, 0], [0, 127, 0], [0, 0, 127], [90, 90, 0]];
+
+export function passagesBuffer() {
+  const buffer = new ArrayBuffer(4 * 4 + 4 * 3);
+  new Float32Array(buffer, 0, 4).fill(SCALE);
+  new Int8Array(buffer, 16, 12).set(PASSAGE_ROWS.flat());
   return buffer;
 }

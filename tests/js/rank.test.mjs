@@ -1,12 +1,13 @@
-// rank.js: bm25, cosine ranking, fusion, filters and results on the three-paper payload.
+// rank.js: bm25, cosine ranking, fusion, explanations, filters and results on the three-paper
+// payload.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  allowed, filterFor, fuse, hasFilters, hits, keywordIndex, keywordRanking, semanticRanking,
-  vectorIndex
+  allowed, cosines, coverage, explain, filterFor, fuse, hasFilters, hits, keywordIndex,
+  keywordRanking, passageIndex, semanticRanking, vectorIndex
 } from "../../kb/site/assets/rank.js";
-import { payload, vectorsBuffer } from "./payload.mjs";
+import { FUNCTION_WORDS, payload, passagesBuffer, vectorsBuffer } from "./payload.mjs";
 
 const ZETA = 0, ALPHA = 1, MID = 2;  // positions in payload().papers
 const close = (got, want, what) => assert.ok(Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want)),
@@ -132,42 +133,101 @@ test("cosine ranking: ties by key, depth, filter", () => {
   assert.deepEqual(semanticRanking(vectors(), [1, 0, 0], 0, null), []);
 });
 
-test("fusion: sum of weight / (rrf_k + rank), ranks from 1", () => {
+test("coverage: each word's share of the query's idf, and the words each paper holds", () => {
+  // "agents": 1 paper of 3, idf ln(2.5 / 1.5); "reward": 2 of 3, ln(1.5 / 2.5) < 0 -> 0
+  const got = coverage(index(), "the reward agents");
+  assert.deepEqual(Array.from(got.weights), [["reward", 0], ["agents", 1]]);
+  assert.deepEqual(Array.from(got.held.get(ZETA)), ["reward"]);
+  assert.deepEqual(Array.from(got.held.get(ALPHA)), ["reward", "agents"]);
+  assert.equal(got.held.has(MID), false);
+  // a word no paper holds counts in the whole: "quokka", idf ln(3.5 / 0.5)
+  const rare = coverage(index(), "agents quokka").weights;
+  close(rare.get("agents"), IDF1 / (IDF1 + Math.log(7)), "agents");
+  close(rare.get("quokka"), Math.log(7) / (IDF1 + Math.log(7)), "quokka");
+  // only words every paper holds: nothing weighs anything
+  assert.deepEqual(Array.from(coverage(index(), "reward").weights), [["reward", 0]]);
+});
+
+test("fusion: cosine + weight x coverage over the papers of either ranking", () => {
   const papers = payload().papers;
-  const words = [[ZETA, 9], [MID, 8]], meaning = [[MID, 0.9], [ALPHA, 0.8]];
-  // rrf_k 1: zeta 1/2; mid 1/3 + 1/2; alpha 1/3
-  const even = fuse([words, meaning], [1, 1], 1, papers);
-  assert.deepEqual(even.map((x) => x[0]), [MID, ZETA, ALPHA]);
-  close(even[0][1], 1 / 3 + 1 / 2, "mid");
-  close(even[1][1], 1 / 2, "zeta");
-  close(even[2][1], 1 / 3, "alpha");
-  // weights 1 and 3: zeta 1/2; mid 1/3 + 3/2; alpha 3/3
-  const meaningful = fuse([words, meaning], [1, 3], 1, papers);
-  assert.deepEqual(meaningful.map((x) => x[0]), [MID, ALPHA, ZETA]);
-  close(meaningful[1][1], 1, "alpha");
-  // rrf_k 60 (the customary constant): zeta 1/61; mid 1/62 + 1/61; alpha 1/62
-  close(fuse([words, meaning], [1, 1], 60, papers)[0][1], 1 / 62 + 1 / 61, "k 60");
-  assert.deepEqual(fuse([], [], 1, papers), []);
+  const words = [[ZETA, 9], [MID, 8]], meaning = [[MID, 0.9]];
+  const cover = { weights: new Map([["reward", 0.75], ["agents", 0.25]]),
+    held: new Map([[ZETA, new Set(["reward"])], [ALPHA, new Set(["reward", "agents"])]]) };
+  const cos = [0.2, 0.8, 0.9];
+  // zeta 0.2 + 0.5 * 0.75; mid 0.9 + 0; alpha is in neither ranking
+  const got = fuse(words, meaning, cos, cover, 0.5, papers);
+  assert.deepEqual(got.map((x) => x[0]), [MID, ZETA]);
+  close(got[0][1], 0.9, "mid");
+  close(got[1][1], 0.2 + 0.375, "zeta");
+  // in a ranking, alpha: 0.8 + 0.5 * (0.75 + 0.25)
+  const all = fuse(words, [[MID, 0.9], [ALPHA, 0.8]], cos, cover, 0.5, papers);
+  assert.deepEqual(all.map((x) => x[0]), [ALPHA, MID, ZETA]);
+  close(all[0][1], 1.3, "alpha");
+  assert.deepEqual(fuse([], [], cos, cover, 0.5, papers), []);
 });
 
 test("fusion: ties go to the smaller key", () => {
-  const papers = payload().papers;
-  const got = fuse([[[ZETA, 1]], [[ALPHA, 1]]], [1, 1], 1, papers);
+  const papers = payload().papers, cover = { weights: new Map(), held: new Map() };
+  const got = fuse([[ZETA, 1]], [[ALPHA, 1]], [0.5, 0.5, 0], cover, 0.5, papers);
   assert.deepEqual(got.map((x) => papers[x[0]].key), ["alpha2021", "zeta2020"]);
   assert.equal(got[0][1], got[1][1]);
 });
 
-test("fusion reads each ranking to the depth it was cut at", () => {
-  // Keyword "reward agents": alpha2021, zeta2020; meaning [1, 0.25, 0]: zeta2020, mid, alpha2021.
+test("fusion over the payload: the cosine of every paper, the coverage of the words", () => {
+  // "reward agents": keyword alpha2021, zeta2020; meaning [1, 0.25, 0]: zeta2020, mid, alpha2021
   const data = payload(), kw = keywordIndex(data), vec = vectorIndex(data, vectorsBuffer());
-  const hybrid = (depth) => fuse([keywordRanking(kw, "reward agents", depth, null),
-    semanticRanking(vec, [1, 0.25, 0], depth, null)], [1, 1], 1, data.papers).map((x) => x[0]);
-  assert.deepEqual(keywordRanking(kw, "reward agents", 3, null).map((x) => x[0]), [ALPHA, ZETA]);
-  assert.deepEqual(semanticRanking(vec, [1, 0.25, 0], 3, null).map((x) => x[0]), [ZETA, MID, ALPHA]);
-  // deep: zeta 1/3 + 1/2, alpha 1/2 + 1/4, mid 1/3
-  assert.deepEqual(hybrid(3), [ZETA, ALPHA, MID]);
-  // depth 1: alpha 1/2, zeta 1/2 (a tie: alpha2021 first); mid is in neither list
-  assert.deepEqual(hybrid(1), [ALPHA, ZETA]);
+  const q = [1, 0.25, 0], cos = cosines(vec, q);
+  close(cos[ZETA], 127 / 128, "zeta");
+  close(cos[ALPHA], 0.25 * 127 / 128, "alpha");
+  close(cos[MID], 1.25 * 90 / 128, "mid");
+  const hybrid = (depth) => fuse(keywordRanking(kw, "reward agents", depth, null),
+    semanticRanking(vec, q, depth, null, cos), cos, coverage(kw, "reward agents"), 0.5, data.papers);
+  // zeta 0.992 + 0, mid 0.879 + 0, alpha 0.248 + 0.5 * 1
+  assert.deepEqual(hybrid(3).map((x) => x[0]), [ZETA, MID, ALPHA]);
+  close(hybrid(3)[2][1], 0.25 * 127 / 128 + 0.5, "alpha");
+  // depth 1: alpha (keyword) and zeta (meaning) only
+  assert.deepEqual(hybrid(1).map((x) => x[0]), [ZETA, ALPHA]);
+});
+
+function passages() { return passageIndex(payload(), passagesBuffer()); }
+
+test("the passages file: rows of each paper's passages in the papers' order", () => {
+  const got = passages();
+  assert.deepEqual(got.offsets, [0, 2, 4, 4]);
+  assert.equal(got.count, 4);
+  assert.deepEqual(Array.from(got.vectors.slice(6, 9)), [0, 0, 127]);
+});
+
+function explained(p, query, mode, vector) {
+  const data = payload(), kw = keywordIndex(data), cover = coverage(kw, query);
+  const cos = vector ? cosines(vectorIndex(data, vectorsBuffer()), vector) : null;
+  return explain(data.papers[p], p, passages(), ["the", ...query.split(" ")], cover.weights,
+    cover.held.get(p), mode, cos ? cos[p] : null, vector, new Set(FUNCTION_WORDS), 0.39);
+}
+
+test("explain: the sentence holding the query's words, each found word marked", () => {
+  // alpha2021's first passage holds "agents" (twice) and "rewards" (reward, stemmed)
+  const got = explained(ALPHA, "why agents reward", "hybrid", [0, 1, 0]);
+  assert.deepEqual(got.matched, ["agents", "reward"]);  // "why" is a function word
+  assert.equal(got.why, "both");  // words, and cosine 127/128
+  assert.deepEqual(got.excerpt, { text: "Agents learn from rewards, and agents <b>improve</b>.",
+    highlights: [[0, 6], [18, 25], [31, 37]], by: "words" });
+  // a word split into tokens is found where its tokens stand in a row
+  assert.deepEqual(explained(ALPHA, "rl_hf", "keyword", null).excerpt,
+    { text: "The rl_hf recipe: rl then hf.", highlights: [[4, 9]], by: "words" });
+});
+
+test("explain: no sentence holds a word: the one nearest in meaning, or the first", () => {
+  // zeta2020 holds "reward" in its passages... but "agents" only in alpha2021: query "agents"
+  const meaning = explained(ZETA, "agents", "semantic", [0, 1, 0]);
+  assert.deepEqual(meaning.excerpt, { text: "A reward model learns what they prefer.",
+    highlights: [], by: "meaning" });
+  assert.deepEqual(meaning.matched, []);
+  assert.equal(meaning.why, "meaning");
+  assert.deepEqual(explained(ZETA, "agents", "keyword", null).excerpt,
+    { text: "People compare answers.", highlights: [], by: "lead" });
+  assert.equal(explained(ZETA, "reward", "hybrid", [0, 0, 1]).why, "keyword");  // cosine 0
+  assert.equal(explained(MID, "scaling", "hybrid", [0, 1, 0]).excerpt, null);  // no passages
 });
 
 const P = payload().papers;
@@ -230,6 +290,13 @@ test("filters narrow each ranking before it is cut", () => {
   assert.deepEqual(keywordRanking(keywordIndex(data), "reward", 1, ok).map((x) => x[0]), [ALPHA]);
   const vec = vectorIndex(data, vectorsBuffer());
   assert.deepEqual(semanticRanking(vec, [1, 0, 0], 1, ok).map((x) => x[0]), [MID]);
+});
+
+test("results: extra fields from a function of the position and the score", () => {
+  const got = hits(payload().papers, [[MID, 0.5]], 1, null, "http://x/", (p, score) => ({
+    strong: score >= 0.5, seen: p }));
+  assert.equal(got[0].strong, true);
+  assert.equal(got[0].seen, MID);
 });
 
 test("results: the paper's fields, its address from the site's root, rounded score", () => {

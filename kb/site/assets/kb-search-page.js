@@ -1,7 +1,8 @@
 /* kb: the search page (its form and results) and the link to it from mkdocs-material's search
    box. Uses the API of kb-search.js (window.kb), an ES module like this one. Results are built
-   as DOM nodes with textContent, so titles and names from content files always show as text.
-   The page is re-initialised on every page load of the theme's instant navigation (document$). */
+   as DOM nodes with textContent, so titles, names and excerpts from content files always show
+   as text (an excerpt's matched words are <mark> elements made here, around text nodes). The
+   page is re-initialised on every page load of the theme's instant navigation (document$). */
 
 import api from "./kb-search.js";
 
@@ -31,6 +32,21 @@ function pageUrl(relative) {
   return new URL(html ? relative + ".html" : relative + "/", api.root).href;
 }
 
+// The excerpt as text nodes, each highlighted span inside a <mark>: never parsed as HTML.
+function excerptNode(excerpt) {
+  var node = el("div", "kb-search__excerpt");
+  node.setAttribute("data-by", excerpt.by);
+  var text = excerpt.text, at = 0;
+  excerpt.highlights.forEach(function (span) {
+    if (span[0] < at || span[1] > text.length) { return; }
+    node.appendChild(document.createTextNode(text.slice(at, span[0])));
+    node.appendChild(el("mark", null, text.slice(span[0], span[1])));
+    at = span[1];
+  });
+  node.appendChild(document.createTextNode(text.slice(at)));
+  return node;
+}
+
 function renderResults(box, results, sessions) {
   var list = box.querySelector(".kb-search__results");
   list.textContent = "";
@@ -43,6 +59,7 @@ function renderResults(box, results, sessions) {
     item.appendChild(link);
     var meta = [byline(r.authors), r.year, r.venue].filter(function (x) { return x; });
     item.appendChild(el("div", "kb-search__meta", meta.join(" · ")));
+    if (r.excerpt) { item.appendChild(excerptNode(r.excerpt)); }
     var extra = el("div", "kb-search__extra");
     r.tags.forEach(function (t) { extra.appendChild(el("span", "kb-search__tag", t)); });
     r.sessions.forEach(function (n) {
@@ -54,9 +71,9 @@ function renderResults(box, results, sessions) {
       extra.appendChild(a);
     });
     var words = r.matched.filter(function (w) { return w.length > 1; });
-    if (words.length) {
-      extra.appendChild(el("span", "kb-search__why", "matches: " + words.join(", ")));
-    }
+    var why = words.length ? "matches: " + words.join(", ") + (r.why === "both" ? " \u00b7 and by meaning" : "")
+      : r.why === "meaning" || r.why === "both" ? "found by meaning" : "";
+    if (why) { extra.appendChild(el("span", "kb-search__why", why)); }
     item.appendChild(extra);
     list.appendChild(item);
   });
@@ -118,6 +135,9 @@ function initPage(box) {
     var count = results.length === 1 ? "1 paper" : results.length + " papers";
     if (!results.length) { return "No paper matches \u201c" + query + "\u201d with these filters."; }
     var how = mode === "keyword" ? "by its words" : mode === "semantic" ? "by meaning" : "by words and meaning";
+    if (results.strong === false) {
+      return "No strong match for \u201c" + query + "\u201d; the nearest " + count + ", " + how + ":";
+    }
     return count + " for \u201c" + query + "\u201d, best first, " + how + ".";
   }
 

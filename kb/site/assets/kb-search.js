@@ -6,7 +6,11 @@
        mode: "hybrid" (default), "semantic" or "keyword"; k: how many (default 10).
        tag and key: one, or a list meaning any of them.
        Resolves to the best papers first: [{key, title, url, score, authors, year, venue,
-       type, tags, sessions, matched}], `matched` being the query's words found in the paper.
+       type, tags, sessions, matched, why, strong, excerpt}], `matched` being the query's
+       content words found in the paper, `why` "keyword", "meaning" or "both", `strong`
+       whether the score reaches the mode's threshold (null in keyword mode), `excerpt`
+       {text, highlights: [[start, end], ...], by: "words" | "meaning" | "lead"} or null.
+       The list's `strong` is false when no result is a strong match (hybrid and semantic).
        Scores order one result list; they are not comparable across modes. In "hybrid" mode
        a browser that cannot run the model gets the keyword results, and the list carries
        `note` saying so; "semantic" mode rejects with that reason instead.
@@ -20,19 +24,23 @@
                                      the site's address
 
    Everything comes from the site itself (assets/kb/search/, assets/kb/model/,
-   assets/kb/vendor/): the papers' metadata, their vectors (computed by kb, the CLI's own),
-   FTS5's keyword postings, the int8 query encoder run by transformers.js. Ranking follows
-   kb.search.engine: keyword scores are FTS5's bm25 over the same postings, meaning scores
-   the cosine of the query's vector with each paper's, and hybrid fuses the two rankings by
-   weighted reciprocal rank fusion with the constants the build copied from the library. The
-   model loads on the first query by meaning, never on a page that does not search.
+   assets/kb/vendor/): the papers' metadata and passages, their vectors (computed by kb, the
+   CLI's own), FTS5's keyword postings, the int8 query encoder run by transformers.js.
+   Ranking follows kb.search.engine: keyword scores are FTS5's bm25 over the same postings,
+   meaning scores the cosine of the query's vector with each paper's, and hybrid scores the
+   cosine plus the weighted share of the query's words a paper holds (kb.search.fusion), with
+   the constants the build copied from the library. The model loads on the first query by
+   meaning, never on a page that does not search.
 
    An ES module (the pages load it with <script type="module">), beside the modules it wires:
    tokens.js (FTS5's tokens), rank.js (the ranking, pure functions), model.js (the encoder).
    This one holds the page's state: the index once loaded, the model, their status. */
 
 import { ftsTokens, queryTerms } from "./tokens.js";
-import { filterFor, fuse, hits, keywordIndex, keywordRanking, semanticRanking, vectorIndex } from "./rank.js";
+import {
+  cosines, coverage, explain, filterFor, fuse, hits, keywordIndex, keywordRanking, passageIndex,
+  semanticRanking, vectorIndex
+} from "./rank.js";
 import { embedWith, loadEncoder } from "./model.js";
 
 var ROOT = new URL("../../", import.meta.url).href;  // this file is assets/kb/kb-search.js
@@ -43,7 +51,7 @@ var MODEL = new URL("assets/kb/model/", ROOT).href;
 var state = {
   index: "idle", model: "idle", error: null,
   data: null, dataPromise: null, modelPromise: null, extractor: null,
-  keyword: null, vectors: null, listeners: []
+  keyword: null, vectors: null, passages: null, listeners: []
 };
 
 /* ------------------------------------------------------------ the index */
@@ -64,7 +72,11 @@ function loadIndex() {
     if (!data.vectors) { return data; }
     return fetchOk(SEARCH + data.vectors.file, "buffer").then(function (buffer) {
       state.vectors = vectorIndex(data, buffer);
-      return data;
+      if (!data.passages) { return data; }
+      return fetchOk(SEARCH + data.passages.file, "buffer").then(function (more) {
+        state.passages = passageIndex(data, more);
+        return data;
+      });
     });
   }).then(function (data) {
     state.index = "ready";
@@ -148,19 +160,33 @@ function search(query, options) {
     var depth = Math.max(k, rules.fusion_depth);
     var matched = new Map();
     var words = keywordRanking(state.keyword, query, mode === "keyword" ? k : depth, ok, matched);
-    if (mode === "keyword") { return hits(papers, words, k, matched, ROOT); }
+    var cover = coverage(state.keyword, query);
+    var terms = queryTerms(query, state.keyword.stopWords);
+    var functionWords = new Set(rules.function_words || []);
+    function results(ranked, cos, vector, judged) {
+      var out = hits(papers, ranked, k, matched, ROOT, function (p, score) {
+        var e = explain(papers[p], p, state.passages, terms, cover.weights, cover.held.get(p),
+          judged, cos ? cos[p] : null, vector, functionWords, rules.strong.semantic);
+        return { matched: e.matched, why: e.why,
+          strong: judged in rules.strong ? score >= rules.strong[judged] : null, excerpt: e.excerpt };
+      });
+      if (judged in rules.strong) { out.strong = out.some(function (h) { return h.strong; }); }
+      return out;
+    }
+    if (mode === "keyword") { return results(words, null, null, "keyword"); }
     return loadModel().then(function () {
       return embed(query);
     }).then(function (vector) {
+      var cos = cosines(state.vectors, vector);
       if (mode === "semantic") {
-        return hits(papers, semanticRanking(state.vectors, vector, k, ok), k, matched, ROOT);
+        return results(semanticRanking(state.vectors, vector, k, ok, cos), cos, vector, "semantic");
       }
-      var fused = fuse([words, semanticRanking(state.vectors, vector, depth, ok)],
-        [rules.keyword_weight, rules.semantic_weight], rules.rrf_k, papers);
-      return hits(papers, fused, k, matched, ROOT);
+      var fused = fuse(words, semanticRanking(state.vectors, vector, depth, ok, cos), cos, cover,
+        rules.coverage_weight, papers);
+      return results(fused, cos, vector, "hybrid");
     }, function (error) {
       if (mode === "semantic") { throw error; }
-      var fallback = hits(papers, words, k, matched, ROOT);
+      var fallback = results(words, null, null, "keyword");
       fallback.note = "Search by meaning is not available: " + state.error +
         ". These results match your words.";
       return fallback;

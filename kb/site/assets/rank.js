@@ -1,23 +1,33 @@
-/* kb: the ranking rule of kb.search.engine over the payload the build ships (index.json and
-   vectors.bin, kb/site/semantic.py). Pure functions: each takes its data as arguments and
-   reads no global, fetches nothing and touches no DOM, so Node's tests
-   (tests/js/rank.test.mjs) run them on a payload of three papers.
+/* kb: the ranking rule of kb.search.engine over the payload the build ships (index.json,
+   vectors.bin and passages.bin, kb/site/semantic.py), and the explanation of each result
+   (kb.search.explain). Pure functions: each takes its data as arguments and reads no global,
+   fetches nothing and touches no DOM, so Node's tests (tests/js/rank.test.mjs) run them on a
+   payload of three papers.
 
      keywordIndex(data)                      the keyword part of index.json, ready to rank
      vectorIndex(data, buffer)               vectors.bin: N float32 scales, then N x dim int8
+     passageIndex(data, buffer)              passages.bin: the same for the papers' passages
      keywordRanking(index, query, depth, ok, matched)
                                              FTS5's bm25 over the postings: [[paper, score]]
+     cosines(index, vector)                  the cosine of the query's vector with each paper's
      semanticRanking(index, vector, depth, ok)
-                                             cosine of the query's vector with each paper's
-     fuse(rankings, weights, rrfK, papers)   weighted reciprocal rank fusion, ties by key
+                                             the papers by cosine: [[paper, cosine]]
+     coverage(index, query)                  {weights, held}: each query word's idf share, and
+                                             per paper the words it holds
+     fuse(words, meaning, cos, cover, weight, papers)
+                                             kb.search.fusion: cosine + weight x coverage over
+                                             the papers of either ranking, ties by key
+     explain(paper, p, passages, words, weights, held, mode, cos, vector, functionWords,
+             strongSemantic)                 matched, why and excerpt of paper p (its position)
      filterFor(papers, options)              the filters as a test of a paper's position, or null
-     hits(papers, ranked, k, matched, root)  the results as window.kb.search gives them
+     hits(papers, ranked, k, matched, root, extra)
+                                             the results as window.kb.search gives them
 
    A ranking is a list of [position in data.papers, score], best first; ties go to the smaller
    key, as in kb.search.engine. `ok(position)` says whether a paper passes the filters (null:
    every paper does); `matched`, a Map when given, collects per paper the query's words found. */
 
-import { ftsTokens, queryTerms } from "./tokens.js";
+import { ftsTokens, queryTerms, tokenSpans } from "./tokens.js";
 
 // The options of window.kb.search that select papers.
 export var FILTERS = ["session", "tag", "yearFrom", "yearTo", "type", "key"];
@@ -40,10 +50,36 @@ export function vectorIndex(data, buffer) {
   };
 }
 
+// The passages' rows of paper i are offsets[i] .. offsets[i + 1] (papers[i].passages in order).
+export function passageIndex(data, buffer) {
+  var n = data.passages.count, dim = data.passages.dim, offsets = [0];
+  data.papers.forEach(function (p) { offsets.push(offsets[offsets.length - 1] + (p.passages || []).length); });
+  return {
+    count: n, dim: dim, offsets: offsets,
+    scales: new Float32Array(buffer, 0, n), vectors: new Int8Array(buffer, 4 * n, n * dim)
+  };
+}
+
 export function byScoreThenKey(papers) {
   return function (a, b) {
     return b[1] - a[1] || (papers[a[0]].key < papers[b[0]].key ? -1 : 1);
   };
+}
+
+// The papers holding a query word, with its count in each: a word of several tokens (one
+// FTS5 splits) is held where all its tokens occur, its count the smallest of theirs.
+function holders(index, word) {
+  var tokens = ftsTokens(word);
+  if (!tokens.length) { return null; }
+  var freq = null;
+  tokens.forEach(function (t) {
+    var list = index.postings.get(t) || [], here = new Map();
+    for (var i = 0; i < list.length; i += 2) {
+      if (!freq || freq.has(list[i])) { here.set(list[i], freq ? Math.min(freq.get(list[i]), list[i + 1]) : list[i + 1]); }
+    }
+    freq = here;
+  });
+  return freq;
 }
 
 // FTS5's bm25 (fts5_aux.c) over the shipped postings: each query word is a quoted phrase;
@@ -52,16 +88,8 @@ export function keywordRanking(index, query, depth, ok, matched) {
   var rules = index.bm25, n = index.rows, lengths = index.lengths;
   var scores = new Map();
   queryTerms(query, index.stopWords).forEach(function (word) {
-    var tokens = ftsTokens(word);
-    if (!tokens.length) { return; }
-    var freq = null;
-    tokens.forEach(function (t) {
-      var list = index.postings.get(t) || [], here = new Map();
-      for (var i = 0; i < list.length; i += 2) {
-        if (!freq || freq.has(list[i])) { here.set(list[i], freq ? Math.min(freq.get(list[i]), list[i + 1]) : list[i + 1]); }
-      }
-      freq = here;
-    });
+    var freq = holders(index, word);
+    if (!freq) { return; }
     var idf = Math.log((0.5 + n - freq.size) / (0.5 + freq.size));
     if (idf <= 0) { idf = 1e-6; }
     freq.forEach(function (f, doc) {
@@ -79,17 +107,27 @@ export function keywordRanking(index, query, depth, ok, matched) {
   return ranked.slice(0, depth);
 }
 
-// The papers' vectors are unit vectors kept as int8 times one scale each, the query's a unit
-// vector: the cosine is the dot product.
-export function semanticRanking(index, vector, depth, ok) {
-  var n = index.count, dim = index.dim, v = index.vectors, scales = index.scales;
-  var q = Float32Array.from(vector), scores = new Float64Array(n), order = [];
-  for (var i = 0; i < n; i++) {
-    if (ok && !ok(i)) { continue; }
+// Rows kept as int8 times one scale each, the query a unit vector: the cosine is the dot
+// product (rows `from` .. `to` of an index; every paper's by default).
+function dots(index, vector, from, to) {
+  var dim = index.dim, v = index.vectors, scales = index.scales;
+  var q = Float32Array.from(vector), out = new Float64Array(to - from);
+  for (var i = from; i < to; i++) {
     var dot = 0, at = i * dim;
     for (var j = 0; j < dim; j++) { dot += v[at + j] * q[j]; }
-    scores[i] = dot * scales[i];
-    order.push(i);
+    out[i - from] = dot * scales[i];
+  }
+  return out;
+}
+
+export function cosines(index, vector) {
+  return dots(index, vector, 0, index.count);
+}
+
+export function semanticRanking(index, vector, depth, ok, all) {
+  var scores = all || cosines(index, vector), order = [];
+  for (var i = 0; i < index.count; i++) {
+    if (!ok || ok(i)) { order.push(i); }
   }
   var papers = index.papers;
   order.sort(function (a, b) {
@@ -98,18 +136,103 @@ export function semanticRanking(index, vector, depth, ok) {
   return order.slice(0, depth).map(function (i) { return [i, scores[i]]; });
 }
 
-// kb.search.fusion.rrf: score(d) = sum_i w_i / (rrfK + rank_i(d)), ranks from 1, ties by key.
-// Each ranking counts as deep as it is: the caller cuts it (at max(k, FUSION_DEPTH)).
-export function fuse(rankings, weights, rrfK, papers) {
-  var scores = new Map();
-  rankings.forEach(function (ranking, r) {
-    ranking.forEach(function (item, rank) {
-      scores.set(item[0], (scores.get(item[0]) || 0) + weights[r] / (rrfK + rank + 1));
+// kb.search.fusion.idf: bm25's idf, 0 where it is not above 0.
+function idf(hits, total) {
+  return total > 0 ? Math.max(0, Math.log((total - hits + 0.5) / (hits + 0.5))) : 0;
+}
+
+// kb.search.fusion.term_weights and the words each paper holds: {weights: Map(word -> share),
+// held: Map(paper -> Set of words)}. A word no paper holds still counts in the shares.
+export function coverage(index, query) {
+  var raw = new Map(), held = new Map(), whole = 0;
+  queryTerms(query, index.stopWords).forEach(function (word) {
+    var freq = holders(index, word);
+    if (!freq) { return; }
+    var w = idf(freq.size, index.rows);
+    raw.set(word, w);
+    whole += w;
+    freq.forEach(function (f, doc) {
+      if (!held.has(doc)) { held.set(doc, new Set()); }
+      held.get(doc).add(word);
     });
   });
-  var fused = Array.from(scores.entries());
+  var weights = new Map();
+  raw.forEach(function (w, word) { weights.set(word, whole > 0 ? w / whole : 0); });
+  return { weights: weights, held: held };
+}
+
+function covered(words, weights) {
+  var sum = 0;
+  if (words) { words.forEach(function (w) { sum += weights.get(w) || 0; }); }
+  return sum;
+}
+
+// kb.search.fusion: score = cosine + weight x coverage, over the papers of either ranking
+// (each cut by the caller at max(k, FUSION_DEPTH)); ties go to the smaller key.
+export function fuse(words, meaning, cos, cover, weight, papers) {
+  var seen = new Set(), fused = [];
+  words.concat(meaning).forEach(function (item) {
+    var doc = item[0];
+    if (seen.has(doc)) { return; }
+    seen.add(doc);
+    fused.push([doc, cos[doc] + weight * covered(cover.held.get(doc), cover.weights)]);
+  });
   fused.sort(byScoreThenKey(papers));
   return fused;
+}
+
+// Where a query word's tokens stand in a sentence's tokens, in a row: [[start, end], ...].
+function found(spans, tokens) {
+  var out = [];
+  for (var i = 0; i + tokens.length <= spans.length; i++) {
+    var all = true;
+    for (var j = 0; j < tokens.length && all; j++) { all = spans[i + j].token === tokens[j]; }
+    if (all) { out.push([spans[i].start, spans[i + tokens.length - 1].end]); }
+  }
+  return out;
+}
+
+// kb.search.explain for paper p: {matched, why, excerpt: {text, highlights, by} or null}.
+// `passages`: the passage index or null; `words`: the query's words; `held`: the words p holds;
+// `cos`: p's cosine (null in keyword mode); `vector`: the query's (null in keyword mode).
+export function explain(paper, p, passages, words, weights, held, mode, cos, vector, functionWords,
+  strongSemantic) {
+  var content = words.filter(function (w) { return !functionWords.has(w); });
+  var sentences = paper.passages || [], best = -1, bestKey = null, marks = [];
+  sentences.forEach(function (sentence, i) {
+    var spans = tokenSpans(sentence), has = [], here = [];
+    content.forEach(function (w) {
+      var at = found(spans, ftsTokens(w));
+      if (at.length) { has.push(w); here = here.concat(at); }
+    });
+    if (!has.length) { return; }
+    var rank = [covered(has, weights), has.length];
+    if (bestKey === null || rank[0] > bestKey[0] || (rank[0] === bestKey[0] && rank[1] > bestKey[1])) {
+      best = i;
+      bestKey = rank;
+      marks = here;
+    }
+  });
+  var excerpt = null;
+  if (best >= 0) {
+    marks.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];
+    marks.forEach(function (m) {
+      var last = merged[merged.length - 1];
+      if (last && m[0] <= last[1]) { last[1] = Math.max(last[1], m[1]); } else { merged.push([m[0], m[1]]); }
+    });
+    excerpt = { text: sentences[best], highlights: merged, by: "words" };
+  } else if (sentences.length && vector && passages && passages.offsets[p + 1] - passages.offsets[p] === sentences.length) {
+    var sims = dots(passages, vector, passages.offsets[p], passages.offsets[p + 1]), top = 0;
+    for (var i = 1; i < sims.length; i++) { if (sims[i] > sims[top]) { top = i; } }
+    excerpt = { text: sentences[top], highlights: [], by: "meaning" };
+  } else if (sentences.length) {
+    excerpt = { text: sentences[0], highlights: [], by: "lead" };
+  }
+  var matched = content.filter(function (w) { return held && held.has(w); });
+  var close = cos != null && cos >= strongSemantic;
+  var why = mode === "keyword" ? "keyword" : matched.length && close ? "both" : matched.length ? "keyword" : "meaning";
+  return { matched: matched, why: why, excerpt: excerpt };
 }
 
 function given(value) {
@@ -144,15 +267,17 @@ export function filterFor(papers, o) {
   return hasFilters(o) ? function (i) { return allowed(papers[i], o); } : null;
 }
 
-// The best k as results; `root` is the site's address, which the papers' urls are relative to.
-export function hits(papers, ranked, k, matched, root) {
+// The best k as results; `root` is the site's address, which the papers' urls are relative to;
+// `extra(position, score)`, when given, adds fields (the explanation) to each.
+export function hits(papers, ranked, k, matched, root, extra) {
   return ranked.slice(0, k).map(function (item) {
     var p = papers[item[0]];
-    return {
+    var hit = {
       key: p.key, title: p.title, url: new URL(p.url, root).href,
       score: Math.round(item[1] * 1e6) / 1e6, authors: p.authors, year: p.year,
       venue: p.venue, type: p.type, tags: p.tags, sessions: p.sessions,
       matched: (matched && matched.get(item[0])) || []
     };
+    return extra ? Object.assign(hit, extra(item[0], item[1])) : hit;
   });
 }

@@ -4,6 +4,8 @@
    tests (tests/js/tokens.test.mjs) use the same code.
 
      ftsTokens(text)              FTS5's tokens of a text: unicode61 words, folded, porter-stemmed
+     tokenSpans(text)             the same tokens with where each stands in the text:
+                                  [{token, start, end}] (offsets in UTF-16 code units)
      stem(token)                  FTS5's porter stemmer of one folded token
      queryTerms(query, stopWords) kb.search.keyword.query_terms: words, lower-cased, stop words
                                   (a Set or a list) dropped unless that leaves none, each once,
@@ -117,9 +119,16 @@ export function stem(token) {
 
 // unicode61 (letters, numbers, private use; case and diacritics folded), then porter.
 var TOKEN = /[\p{L}\p{N}\p{Co}][\p{L}\p{N}\p{Co}\p{M}]*/gu;
+function fold(t) {
+  return stem(t.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC"));
+}
 export function ftsTokens(text) {
-  return (text.match(TOKEN) || []).map(function (t) {
-    return stem(t.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").normalize("NFC"));
+  return (text.match(TOKEN) || []).map(fold);
+}
+
+export function tokenSpans(text) {
+  return Array.from(text.matchAll(TOKEN), function (m) {
+    return { token: fold(m[0]), start: m.index, end: m.index + m[0].length };
   });
 }
 
