@@ -23,7 +23,7 @@ from forkserver import ForkServer
 from kb.course.scaffold import init_course
 
 REPO = Path(__file__).resolve().parents[1]
-MEMORY_CAP = 1 << 30   # bytes of address space per command
+MEMORY_CAP = 3 << 30   # bytes of address space per command (a build may load torch to embed)
 TIMEOUT = 120          # seconds per command (a site build loads the model: slow on a busy machine)
 KB = "from kb.cli import main; main()"
 
