@@ -201,7 +201,7 @@ def test_a_forked_command_has_its_own_cap_timeout_umask_and_signals(tmp_path: Pa
                   "print('to stderr', file=sys.stderr); sys.exit(3)")
     assert (done.returncode, done.stdout, done.stderr) == (
         3, f"{tmp_path} here ['an', 'arg']\n", "to stderr\n")
-    too_big = python("x = bytearray(2 << 30)")
+    too_big = python(f"x = bytearray({MEMORY_CAP})")  # the whole cap: no room for it
     assert too_big.returncode == 1 and "MemoryError" in too_big.stderr
     assert python("import os, signal; os.kill(os.getpid(), signal.SIGTERM)").returncode == -15
     assert python("import sys; sys.exit('no')").stderr == "no\n"
