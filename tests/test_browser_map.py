@@ -6,19 +6,16 @@ go to test-output/."""
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from conftest import paper, write
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import OUTPUT, _Quiet, add_rlhf, build_site
+from site_helpers import OUTPUT, add_rlhf, build_site, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -50,13 +47,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path.write_text(path.read_text().replace(
         "---\n", "---\ncites:\n- christiano2017deep\n- vaswani2017attention\n", 1))
     folder = build_site(root, embedder=HashingEmbedder())
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(folder) as base:
+        yield base
 
 
 @pytest.fixture

@@ -7,17 +7,14 @@ the day the reader looks at the schedule.
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from conftest import write
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import _Quiet, add_rlhf, build_site, set_option
+from site_helpers import add_rlhf, build_site, serve_folder, set_option
 
 pytestmark = [pytest.mark.browser]
 
@@ -46,14 +43,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", BUILD_DAY)
         folder = build_site(root, embedder=HashingEmbedder())
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(folder) as base:
+        yield base
 
 
 @pytest.fixture
