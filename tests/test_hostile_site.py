@@ -23,7 +23,7 @@ from kb.search.embed import HashingEmbedder
 from planted import PNG, REMOTE_IMAGE_NOTES, THEME_META_POSTER, plant_media_folder
 from site_helpers import build_site, set_option
 from kb.course.scaffold import init_course
-from test_hostile import assert_clean_exit, kb, tree
+from hostile_helpers import assert_clean_exit, kb, tree
 
 SKIP = (".kb", "site", "exported")   # what the commands may write inside the course
 class _Live(HTMLParser):
