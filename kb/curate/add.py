@@ -28,7 +28,7 @@ from kb.course.config import Config
 from kb.course.load import load_project, paper_front_matter, paper_path
 from kb.course.edit import edit_file
 from kb.course.lookups import check_tags, unknown_session
-from kb.curate.services import endpoints, open_client
+from kb.curate.services import ServiceReport, endpoints, open_client
 from kb.net import Identifier, look_up, parse_identifier
 from kb.net.client import PoliteClient
 from kb.curate.readings import ReadingChange, add_reading, check_kind
@@ -58,18 +58,7 @@ class AddOutcome:
 
 
 @dataclass
-class AddReport:
-    outcomes: list[AddOutcome]
-    dry_run: bool = False
-    requests: int = 0
-    kept: int = 0  # answers taken from the cache in .kb/net/ instead of asked
-
-    @property
-    def ok(self) -> bool:
-        return all(o.status != "failed" for o in self.outcomes)
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
+class AddReport(ServiceReport[AddOutcome]):
 
     def as_dict(self) -> dict[str, object]:
         return {"ok": self.ok, "dry_run": self.dry_run, "requests": self.requests,

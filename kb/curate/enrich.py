@@ -15,7 +15,7 @@ from kb.errors import KbError
 from kb.course.lookups import check_keys
 from kb.model.ids import valid_arxiv, valid_doi
 from kb.model.entries import Paper
-from kb.curate.services import endpoints, open_client
+from kb.curate.services import ServiceReport, endpoints, open_client
 from kb.net import Identifier, look_up
 from kb.net.arxiv import BATCH
 from kb.net.client import PoliteClient
@@ -39,16 +39,8 @@ class EnrichOutcome:
 
 
 @dataclass
-class EnrichReport:
-    outcomes: list[EnrichOutcome]
-    skipped: int  # papers with nothing missing, or no id to ask with
-    dry_run: bool = False
-    requests: int = 0
-    kept: int = 0  # answers taken from the cache in .kb/net/ instead of asked
-
-    @property
-    def ok(self) -> bool:
-        return all(o.status != "failed" for o in self.outcomes)
+class EnrichReport(ServiceReport[EnrichOutcome]):
+    skipped: int = 0  # papers with nothing missing, or no id to ask with
 
     def as_dict(self) -> dict[str, object]:
         counts = {s: sum(o.status == s for o in self.outcomes)

@@ -24,7 +24,7 @@ from kb.course.config import Config
 from kb.course.edit import edit_file
 from kb.course.load import load_project, paper_path
 from kb.course.lookups import check_keys
-from kb.curate.services import open_client, openalex_endpoint, openalex_key
+from kb.curate.services import ServiceReport, open_client, openalex_endpoint, openalex_key
 from kb.errors import KbError
 from kb.model.entries import Paper
 from kb.model.ids import normalize_arxiv, normalize_doi, valid_arxiv, valid_doi
@@ -50,18 +50,7 @@ class CitesOutcome:
 
 
 @dataclass
-class CitesReport:
-    outcomes: list[CitesOutcome]
-    dry_run: bool = False
-    requests: int = 0
-    kept: int = 0  # answers taken from the cache in .kb/net/ instead of asked
-
-    @property
-    def ok(self) -> bool:
-        return all(o.status != "failed" for o in self.outcomes)
-
-    def count(self, status: Status) -> int:
-        return sum(o.status == status for o in self.outcomes)
+class CitesReport(ServiceReport[CitesOutcome]):
 
     def as_dict(self) -> dict[str, object]:
         counts = {s: self.count(s) for s in ("written", "unchanged", "not-found", "failed", "skipped")}

@@ -12,7 +12,8 @@ under version control). ``KB_NET_DEADLINE`` sets the seconds one request may tak
 from __future__ import annotations
 
 import os
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from kb.course.config import Config
@@ -76,3 +77,29 @@ def open_client(config: Config, **options: Any) -> PoliteClient:
     settings.update(CLIENT_OPTIONS)
     settings.update(options)
     return PoliteClient(**settings)
+
+
+class _Outcome(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+OutcomeT = TypeVar("OutcomeT", bound=_Outcome)
+
+
+@dataclass
+class ServiceReport(Generic[OutcomeT]):
+    """What a command that asked the metadata services did: one outcome per paper or id, and
+    how many requests it sent and answers it took from the cache (kb add, enrich, references)."""
+
+    outcomes: list[OutcomeT]
+    dry_run: bool = False
+    requests: int = 0
+    kept: int = 0  # answers taken from the cache in .kb/net/ instead of asked
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status != "failed" for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
