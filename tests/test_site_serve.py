@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from conftest import write
-from site_helpers import set_option, stop_process
+from site_helpers import free_port, set_option, stop_process, wait_http
 
 MKDOCS = Path(sys.executable).with_name("mkdocs")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.read().decode("utf-8")
-    except OSError:
-        return None
-
-
-def wait_for(url: str, text: str, seconds: float = 60) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        page = fetch(url)
-        if page is not None and text in page:
-            return page
-        time.sleep(0.3)
-    raise AssertionError(f"{url} did not show {text!r} within {seconds} s")
 
 
 def test_serve_rebuilds_on_paper_and_docs_changes(course: Path) -> None:
@@ -50,16 +23,16 @@ def test_serve_rebuilds_on_paper_and_docs_changes(course: Path) -> None:
         cwd=course, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}/"
-        wait_for(base + "papers/vaswani2017attention/", "Attention Is All You Need")
+        wait_http(base + "papers/vaswani2017attention/", "Attention Is All You Need")
         paper = course / "papers/vaswani2017attention.md"
         write(course, "papers/vaswani2017attention.md",
               paper.read_text().replace("title: Attention Is All You Need",
                                         "title: Attention Is Still All You Need"))
-        wait_for(base + "papers/vaswani2017attention/", "Attention Is Still All You Need")
+        wait_http(base + "papers/vaswani2017attention/", "Attention Is Still All You Need")
         session = course / "docs/sessions/01-introduction.md"
         write(course, "docs/sessions/01-introduction.md",
               session.read_text().replace("Write what the session", "Plan: write what the session"))
-        page = wait_for(base + "sessions/01-introduction/", "Plan: write what the session")
+        page = wait_http(base + "sessions/01-introduction/", "Plan: write what the session")
         assert "Attention Is Still All You Need" in page  # the reading card follows the paper
     finally:
         stop_process(server)
