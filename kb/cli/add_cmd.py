@@ -168,7 +168,7 @@ def enrich_command(state: State, keys: tuple[str, ...], references: bool, refres
             say(f"{outcome.key}: unchanged: {outcome.message}")
         else:
             say(f"{outcome.key}: failed: {outcome.message}")
-    enriched = sum(o.status == "enriched" for o in report.outcomes)
+    enriched = report.count("enriched")
     click.echo(f"{enriched} enriched, {len(report.outcomes) - enriched} not, {report.skipped} "
                f"skipped (nothing missing or no id); {_sent(report.requests, report.kept)}"
                + (" (dry run: nothing was written)" if dry_run else ""))
