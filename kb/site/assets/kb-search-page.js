@@ -5,8 +5,11 @@
    page is re-initialised on every page load of the theme's instant navigation (document$). */
 
 import api from "./kb-search.js";
+import { filtersLabel, filtersSet, fullModelPolicy, megabytes, progressText, sameOrder } from "./page-rules.js";
 
 var DELAY = 150;  // ms of quiet typing before a search
+var WIDE = "(min-width: 60em)";  // a desk's screen, where the link's speed is not known
+var FILTER_DEFAULTS = { mode: "hybrid" };
 
 function el(tag, className, text) {
   var node = document.createElement(tag);
@@ -116,13 +119,42 @@ function writeUrl(form) {
   history.replaceState(history.state, "", location.pathname + (query ? "?" + query : ""));
 }
 
+// The full model's size, all its files (the payload says it; an older one may not).
+function fullBytes(data) {
+  var bytes = data && data.model && data.model.bytes;
+  if (typeof bytes === "number") { return bytes; }
+  if (bytes && typeof bytes === "object") {
+    return Object.keys(bytes).reduce(function (sum, k) { return sum + (Number(bytes[k]) || 0); }, 0);
+  }
+  return 0;
+}
+
+// Which model ranked a list: "full", "quick" or "keyword" (meaning unavailable, with a note).
+function tierOf(results, mode) {
+  if (mode === "keyword") { return "keyword"; }
+  return results.tier || (results.note ? "keyword" : "full");
+}
+
 function initPage(box) {
   if (box.getAttribute("data-kb-ready")) { return; }
   box.setAttribute("data-kb-ready", "1");
   var form = box.querySelector("form");
   var status = box.querySelector(".kb-search__status");
-  var bar = box.querySelector(".kb-search__progress");
+  var list = box.querySelector(".kb-search__results");
+  var line = box.querySelector(".kb-search__model");
+  var lineText = line.querySelector(".kb-search__model-text");
+  var loadButton = line.querySelector(".kb-search__load");
+  var bar = line.querySelector(".kb-search__progress");
+  var offer = box.querySelector(".kb-search__offer");
+  var fold = box.querySelector(".kb-search__fold");
+  var filters = box.querySelector(".kb-search__filters");
   var timer = null, generation = 0, data = null;
+  // What the list shows, and whether the reader has used it since it was shown (scrolled the
+  // page, or focused, hovered or touched a result): then nothing reorders it unasked.
+  var shown = { generation: 0, tier: null, results: null, mode: null, query: "", touched: false, y: 0 };
+  var pending = null;  // better-ranked results held back until the reader asks for them
+  // The full model: "ask" once the reader is to be asked, "tried" once asked for or started.
+  var full = { offer: null, progress: null, loaded: false, refined: 0, last: null };
 
   function say(text) { status.textContent = text; }
 
@@ -141,26 +173,190 @@ function initPage(box) {
     return count + " for \u201c" + query + "\u201d, best first, " + how + ".";
   }
 
+  /* ---------------------------------------------------------- the list, never reordered unasked */
+
+  function show(mine, results, tier, mode, query) {
+    var focused = document.activeElement && list.contains(document.activeElement)
+      ? document.activeElement.closest(".kb-search__result") : null;
+    var key = focused && focused.getAttribute("data-key");
+    renderResults(box, results, data.sessions);
+    list.setAttribute("data-tier", tier);
+    shown = { generation: mine, tier: tier, results: results, mode: mode, query: query,
+      touched: false, y: window.scrollY };
+    pending = null;
+    offer.hidden = true;
+    say(results.note || describe(results, tier === "keyword" ? "keyword" : mode, query));
+    if (key) {
+      var again = list.querySelector(".kb-search__result[data-key=\"" + CSS.escape(key) + "\"] a");
+      if (again) { again.focus({ preventScroll: true }); }
+    }
+    updateLine();
+  }
+
+  // Results for the query on screen, ranked better than the list shown: shown at once if the
+  // reader has not used the list yet; otherwise offered.
+  function deliver(mine, results, tier, mode, query) {
+    if (mine !== generation) { return; }
+    if (shown.generation !== mine || !shown.touched) {
+      show(mine, results, tier, mode, query);
+    } else if (sameOrder(shown.results, results)) {
+      shown.tier = tier;  // the same papers in the same order: nothing to move
+      list.setAttribute("data-tier", tier);
+      say(results.note || describe(results, mode, query));
+      updateLine();
+    } else {
+      pending = { generation: mine, results: results, tier: tier, mode: mode, query: query };
+      say(describe(shown.results, shown.tier === "keyword" ? "keyword" : shown.mode, query));
+      offer.hidden = false;
+    }
+  }
+
+  function applyPending() {
+    var p = pending;
+    if (!p || p.generation !== generation) { return; }
+    show(p.generation, p.results, p.tier, p.mode, p.query);
+    if (status.getBoundingClientRect().top < 0) { status.scrollIntoView({ block: "start" }); }
+    shown.y = window.scrollY;
+    var first = list.querySelector(".kb-search__title");
+    if (first) { first.focus({ preventScroll: true }); }
+    shown.touched = true;  // the reader is at the list now
+  }
+
+  function touched() { shown.touched = true; }
+  // A pointer that moves over the list, not one the new list slid under.
+  ["focusin", "pointerdown", "pointermove", "touchstart", "wheel"].forEach(function (name) {
+    list.addEventListener(name, touched, { passive: true });
+  });
+  function scrolled() {
+    if (!box.isConnected) { window.removeEventListener("scroll", scrolled); return; }
+    if (Math.abs(window.scrollY - shown.y) > 2) { touched(); }
+  }
+  window.addEventListener("scroll", scrolled, { passive: true });
+  offer.querySelector("button").addEventListener("click", applyPending);
+
+  /* ---------------------------------------------------------- the full model's line */
+
+  // One visible line: the offer of the full model with its size, its download counted over
+  // every file, or what became of it.
+  function updateLine() {
+    var s = api.status();
+    var meaning = shown.tier === "quick" || (shown.tier === "keyword" && shown.mode !== "keyword"
+      && shown.results && shown.results.note);
+    var text = "", button = "", progress = null;
+    if (s.model === "loading") {
+      var p = full.progress || { loaded: 0, total: 0 };
+      var total = Math.max(fullBytes(data), p.total || 0);
+      text = progressText(p.loaded || 0, total);
+      progress = [p.loaded || 0, total];
+    } else if (s.model === "ready") {
+      text = full.loaded && line.hidden === false ? "The full model is loaded." : "";
+    } else if (s.model === "unavailable") {
+      text = full.offer === "tried" && shown.mode !== "keyword"
+        ? "The full model could not be loaded (" + s.error + "); the quick model ranks these results." : "";
+    } else if (full.offer && meaning && shown.mode !== "keyword") {
+      var size = fullBytes(data);
+      text = "Better ranking:";
+      button = "Load the full model" + (size ? " (" + megabytes(size) + " MB)" : "");
+    }
+    line.hidden = !text;
+    lineText.textContent = text;
+    loadButton.hidden = !button;
+    loadButton.textContent = button;
+    bar.hidden = !progress;
+    if (progress) {
+      bar.max = progress[1] || 1;
+      bar.value = Math.min(progress[0], bar.max);
+    }
+  }
+
+  function progressed(p) {
+    if (p && p.total) { full.progress = p; }
+    updateLine();
+  }
+
+  function loadFull() {
+    full.offer = "tried";
+    api.loadModel(progressed).then(function () {
+      full.loaded = true;
+      refine();
+    }, function () { updateLine(); });
+    updateLine();
+  }
+
+  // The full model is ready: rank the query on screen with it.
+  function refine() {
+    var mine = generation, o = options(), query = form.q.value.trim();
+    updateLine();
+    if (!query || o.mode === "keyword" || shown.tier === "full" || full.refined === mine) { return; }
+    full.refined = mine;
+    api.search(query, Object.assign({}, o, { tier: "full" })).then(function (results) {
+      deliver(mine, results, tierOf(results, o.mode), o.mode, query);
+    }, function () { /* the line says why */ });
+  }
+
+  // After an answer by meaning from the quick model: load the full one now, or offer it.
+  function considerFull(tier) {
+    if (tier === "full" || api.status().model !== "idle" || full.offer === "tried") { updateLine(); return; }
+    var wide = window.matchMedia && window.matchMedia(WIDE).matches;
+    if (fullModelPolicy(navigator.connection, wide) === "background") {
+      loadFull();
+    } else {
+      full.offer = "ask";
+      updateLine();
+    }
+  }
+
+  loadButton.addEventListener("click", loadFull);
+  api.onStatus(function (s, progress) {
+    if (s.model === "loading" && progress && s.quick !== "loading") { full.progress = progress; }
+    if (s.model === "ready" && full.last !== "ready" && full.offer === "tried") { full.loaded = true; }
+    full.last = s.model;
+    updateLine();
+  });
+
+  /* ---------------------------------------------------------- the filters, folded on a phone */
+
+  function foldLabel() {
+    fold.textContent = filtersLabel(filtersSet({ mode: form.mode.value, session: form.session.value,
+      tag: form.tag.value, type: form.type.value, from: form.from.value, to: form.to.value },
+    FILTER_DEFAULTS));
+  }
+
+  fold.addEventListener("click", function () {
+    var open = fold.getAttribute("aria-expanded") !== "true";
+    fold.setAttribute("aria-expanded", String(open));
+    filters.classList.toggle("kb-search__filters--open", open);
+  });
+
+  /* ---------------------------------------------------------- searching */
+
   function run() {
     var mine = ++generation, o = options(), query = form.q.value.trim();
     writeUrl(form);
+    foldLabel();
+    pending = null;
+    offer.hidden = true;
+    full.loaded = false;  // "the full model is loaded" was news for the last query only
     if (!query) {
-      box.querySelector(".kb-search__results").textContent = "";
+      list.textContent = "";
+      list.removeAttribute("data-tier");
+      shown = { generation: mine, tier: null, results: null, mode: o.mode, query: "", touched: false, y: window.scrollY };
       say("");
+      updateLine();
       return;
     }
-    // Words first, at once; then, unless asked for words only, the full query.
+    // Words first, at once; then, unless asked for words only, the query by meaning (the full
+    // model when it is loaded, else the quick one, a few MB).
     api.search(query, Object.assign({}, o, { mode: "keyword" })).then(function (words) {
       if (mine !== generation) { return; }
-      renderResults(box, words, data.sessions);
-      if (o.mode === "keyword") { say(describe(words, "keyword", query)); return; }
-      if (api.status().model !== "ready" && api.status().model !== "unavailable") {
-        say(describe(words, "keyword", query) + " Loading the model to search by meaning\u2026");
-      }
+      show(mine, words, "keyword", "keyword", query);
+      if (o.mode === "keyword") { return; }
+      say(describe(words, "keyword", query) + " Searching by meaning\u2026");
       return api.search(query, o).then(function (results) {
         if (mine !== generation) { return; }
-        renderResults(box, results, data.sessions);
-        say(results.note || describe(results, o.mode, query));
+        var tier = tierOf(results, o.mode);
+        deliver(mine, results, tier, o.mode, query);
+        considerFull(tier);
       });
     }).catch(function (error) {
       if (mine !== generation) { return; }
@@ -175,19 +371,6 @@ function initPage(box) {
     timer = setTimeout(run, DELAY);
   }
 
-  api.onStatus(function (s, progress) {
-    if (s.model === "loading" && progress && progress.total) {
-      bar.hidden = false;
-      bar.max = progress.total;
-      bar.value = progress.loaded;
-      var mb = function (x) { return (x / 1048576).toFixed(1); };
-      bar.textContent = mb(progress.loaded) + " of " + mb(progress.total) + " MB";
-      bar.title = "Loading the search model: " + bar.textContent;
-    } else if (s.model !== "loading") {
-      bar.hidden = true;
-    }
-  });
-
   form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
   form.addEventListener("input", later);
   form.addEventListener("change", later);
@@ -196,6 +379,7 @@ function initPage(box) {
     data = loaded;
     fillFilters(form, data);
     readUrl(form);
+    foldLabel();
     say("");
     if (!window.WebAssembly) {
       say("This browser runs no WebAssembly: search matches words only.");
