@@ -407,6 +407,18 @@ def test_a_vocabulary_tag_no_paper_has_is_named_as_such(library: Path,
         1, "Error: [tag] no paper has the tag 'mixture-of-experts' (it is in the tag vocabulary)\n"
            "  fix: tag papers with it (kb tag add mixture-of-experts KEY ...), or leave out --tag "
            "mixture-of-experts\n")
+    # several tags mean any of them: beside a tag in use it adds nothing, and is no error
+    alone = run(library, *command, "--tag", "rlhf")
+    assert alone.exit_code == 0 and "rafailov2023direct" in alone.output, alone.output
+    beside = run(library, *command, "--tag", "mixture-of-experts", "--tag", "rlhf")
+    assert (beside.exit_code, beside.stdout) == (0, alone.stdout)
+    path.write_text(path.read_text().replace(
+        "        rlhf:", "        robotics: robots that learn\n        rlhf:"))
+    result = run(library, *command, "--tag", "mixture-of-experts", "--tag", "robotics")
+    assert (result.exit_code, result.output) == (
+        1, "Error: [tag] no paper has any of the tags 'mixture-of-experts', 'robotics' (they are in "
+           "the tag vocabulary)\n  fix: tag papers with one of them (kb tag add mixture-of-experts "
+           "KEY ...), or leave out --tag mixture-of-experts --tag robotics\n")
 
 
 def test_related_to_a_title_word_suggests_the_paper_before_embedding(

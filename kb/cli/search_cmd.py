@@ -116,9 +116,12 @@ def search_command(state: State, query: str, mode: str, k: int, as_json: bool,
     nearest in meaning) and which of the query's words the paper holds. When no result is a
     strong match (hybrid and semantic modes), a line says so above the nearest papers.
 
+    The filters narrow the papers searched: every filter given must hold, and a repeated
+    --tag or --key means any of them. A filter value that no paper has is an error (exit 1)
+    that names the closest known values.
+
     The cache in .kb/ is brought up to date with the files first; only changed papers are
-    embedded again. A filter value that no paper has is an error (exit 1) that names the
-    closest known values.
+    embedded again.
     """
     filters = pop_filters(options)
     _show(state, as_json, f"{mode} search: {query}", f"no papers match {query!r}",

@@ -4,7 +4,8 @@
 
      await window.kb.search(query, {k, mode, session, tag, yearFrom, yearTo, type, key})
        mode: "hybrid" (default), "semantic" or "keyword"; k: how many (default 10).
-       tag and key: one, or a list meaning any of them.
+       tag and key: one, or a list meaning any of them (as kb search's repeated --tag and
+       --key); every filter given must hold (the rule of kb.course.filters).
        Resolves to the best papers first: [{key, title, url, score, authors, year, venue,
        type, tags, sessions, matched, why, strong, excerpt}], `matched` being the query's
        content words found in the paper, `why` "keyword", "meaning" or "both", `strong`
