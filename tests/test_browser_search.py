@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import ROOT, paper, write
+from conftest import ROOT, paper, run, write
 from kb.course.config import load_config as load_kb
+from kb.course.filters import Filters, select_papers
 from kb.course.load import load_project
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
@@ -260,6 +261,64 @@ def test_works_under_mkdocs_serve_with_a_sub_path(tmp_path: Path, page) -> None:
         assert index["model"] and index["vectors"]["count"] == len(index["papers"])
     finally:
         stop_process(server)
+
+
+# ------------------------------------------------------------------ filters alike in CLI and site
+
+# The filters as `kb search` takes them (Filters.describe() is the command line) and as
+# window.kb.search does: several tags (any of), a session, a year range, a key list, and
+# several of them together (each condition taking papers out).
+FILTERED = [
+    Filters(tags=("agents", "policy-gradient", "uncertainty")),
+    Filters(session=4),
+    Filters(year_from=2020, year_to=2022),
+    Filters(keys=("ouyang2022training", "bai2022constitutional", "rafailov2023direct",
+                  "christiano2017deep", "touvron2023llama2", "stiennon2020learning",
+                  "glaese2022improving", "kadavath2022language")),
+    Filters(session=5, tags=("alignment", "policy-gradient"), year_from=2021, type="misc"),
+    Filters(tags=("alignment", "evaluation", "uncertainty"), year_from=2020, year_to=2023,
+            type="misc", keys=("glaese2022improving", "bai2022constitutional", "bai2022training",
+                               "perez2022discovering", "kadavath2022language",
+                               "touvron2023llama2", "gao2022scaling", "christiano2017deep")),
+]
+FILTERED_QUERIES = [DONE_QUERY, "policy gradient with a clipped objective"]
+
+
+def site_options(filters: Filters) -> dict[str, object]:
+    """``filters`` with window.kb.search's names (unset ones left out)."""
+    options = {"session": filters.session, "tag": list(filters.tags), "yearFrom": filters.year_from,
+               "yearTo": filters.year_to, "type": filters.type, "key": list(filters.keys)}
+    return {name: value for name, value in options.items() if value not in (None, [])}
+
+
+@pytest.mark.parametrize("filters", FILTERED, ids=lambda f: f.describe())
+def test_site_and_cli_filter_alike(page, site: str, filters: Filters) -> None:  # type: ignore[no-untyped-def]
+    """`kb search --json` with the filters and window.kb.search with the same ones give the
+    same papers, in each mode, by the tolerance of test_site_and_cli_rank_alike: keyword
+    results equal in order; by meaning (the site's int8 vectors and query encoder) the top 5
+    share 4 papers, or all of them when fewer pass."""
+    page.goto(site)
+    project = load_project(load_kb(ROOT))
+    selected = {p.key for p in select_papers(project, filters)}
+    assert len(selected) >= 3, filters  # a filter that leaves a ranking to compare
+    if len(filters.tags) > 1:  # any of the tags: papers that lack some of them pass too
+        assert any(not set(filters.tags) <= set(project.papers[key].tags) for key in selected)
+    for query in FILTERED_QUERIES:
+        for mode, k in (("keyword", 10), ("hybrid", 5), ("semantic", 5)):
+            result = run(ROOT, "search", query, "--json", "--mode", mode, "-k", str(k),
+                         *filters.describe().split())
+            assert result.exit_code == 0, result.output
+            mine = keys(json.loads(result.stdout))
+            theirs = keys(search(page, query, k=k, mode=mode, **site_options(filters)))
+            what = (filters.describe(), query, mode, theirs, mine)
+            assert set(theirs) <= selected and set(mine) <= selected, what
+            assert len(theirs) == len(mine), what
+            if mode == "keyword":
+                assert theirs == mine, what
+            else:
+                assert len(mine) == min(k, len(selected)), what  # every paper has a vector
+                assert len(set(theirs) & set(mine)) >= min(4, len(mine)), what
+    assert page.errors == []
 
 
 # ------------------------------------------------------------------ results explain themselves
