@@ -62,6 +62,8 @@ def page(new_page, shared_context):  # type: ignore[no-untyped-def]
 
 
 def search(tab, query: str, **options: object) -> list[dict]:  # type: ignore[no-untyped-def]
+    """window.kb.search with the full model unless another tier is given (the CLI's model)."""
+    options.setdefault("tier", "full")
     return tab.evaluate("([q, o]) => window.kb.search(q, o)", [query, options])
 
 
@@ -97,7 +99,8 @@ def test_api_finds_by_meaning_what_keywords_miss(page, site: str) -> None:  # ty
     assert "glaese2022improving" in keys(search(page, query, k=3))
     models = [u for u in page.requests if u.endswith("model_quantized.onnx")]
     assert len(models) == 1, models  # later queries reuse the loaded model
-    assert page.evaluate("window.kb.status()") == {"index": "ready", "model": "ready", "error": None}
+    assert page.evaluate("window.kb.status()") == {"index": "ready", "model": "ready",
+                                                   "quick": "idle", "error": None}
     with pytest.raises(Exception, match="unknown search mode"):
         search(page, "x", mode="fuzzy")
     assert search(page, "   ") == []
@@ -208,10 +211,14 @@ def test_keyword_fallback_without_webassembly(site: str, new_page) -> None:  # t
                           ".includes('not available')", timeout=20_000)
     status = tab.locator(".kb-search__status").inner_text()
     assert "WebAssembly" in status and "match your words" in status
-    hits = tab.evaluate("async () => { const r = await window.kb.search('reward model');"
-                        " return {keys: r.map(h => h.key), note: r.note}; }")
+    hits = tab.evaluate("async () => { const r = await window.kb.search('reward model', "
+                        "{tier: 'full'}); return {keys: r.map(h => h.key), note: r.note}; }")
     assert hits["keys"] and "WebAssembly" in hits["note"]
     assert tab.evaluate("window.kb.status().model") == "unavailable"
+    # the quick model is a table, not WebAssembly: it still answers by meaning
+    quick = tab.evaluate("window.kb.search('reward model', {mode: 'semantic'})"
+                         ".then(r => ({tier: r.tier, n: r.length}))")
+    assert quick == {"tier": "quick", "n": 10}
     assert tab.errors == []
 
 
@@ -363,9 +370,11 @@ def test_search_page_shows_the_excerpt_with_its_words_marked(page, site: str) ->
 
 def test_search_page_says_when_nothing_is_a_strong_match(page, site: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(site)
-    hits = page.evaluate("q => window.kb.search(q, {k: 5}).then(r => ({strong: r.strong, "
-                         "each: r.map(h => h.strong)}))", LONG_DOCUMENTS)
-    assert hits == {"strong": False, "each": [False] * 5}
+    for tier in ("full", "quick"):
+        hits = page.evaluate("([q, tier]) => window.kb.search(q, {k: 5, tier}).then(r => "
+                             "({strong: r.strong, each: r.map(h => h.strong), tier: r.tier}))",
+                             [LONG_DOCUMENTS, tier])
+        assert hits == {"strong": False, "each": [False] * 5, "tier": tier}
     assert page.evaluate("q => window.kb.search(q, {k: 3, mode: 'keyword'}).then(r => "
                          "[r.strong, r[0].strong])", LONG_DOCUMENTS) == [None, None]
     page.goto(site + "search/?query=" + LONG_DOCUMENTS.replace(" ", "+"))
