@@ -64,7 +64,11 @@ from kb.bib.mapping import entry_to_paper  # noqa: E402
 from kb.bib.read import read_bib  # noqa: E402
 from kb.model.ids import DuplicateIndex  # noqa: E402
 from kb.search.embed import embed_text  # noqa: E402
-from kb.search.fusion import COVERAGE_WEIGHT, FUSION_DEPTH, STRONG  # noqa: E402
+from kb.course.config import DEFAULT_MODEL  # noqa: E402
+from kb.search.embed import model_location  # noqa: E402
+from kb.search.fusion import COVERAGE_WEIGHT, FUSION_DEPTH, STATIC_STRONG, STRONG  # noqa: E402
+from kb.search.static import DIM, static_embedder  # noqa: E402
+from kb.fs import cache_home  # noqa: E402
 # ---
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -74,7 +78,10 @@ KINDS = ("paraphrase", "finding", "everyday", "neighbour")
 KB_MODES = ("keyword", "semantic", "hybrid")
 BASELINES = ("BM25", "MiniLM", "RRF60")
 BEFORE = "kb RRF1 (rule before)"  # reciprocal rank fusion, k = 1, of kb keyword and semantic
-RANKERS = (*(f"kb {m}" for m in KB_MODES), BEFORE, *BASELINES)
+QUICK_DIM = DIM  # --quick-dim
+STATIC_MODES = ("semantic", "hybrid")  # the site's first answer by meaning (kb.search.static)
+RANKERS = (*(f"kb {m}" for m in KB_MODES), *(f"kb static {m}" for m in STATIC_MODES), BEFORE,
+           *BASELINES)
 FLAG_SHARE = 0.10  # the flag's threshold: at most this share of answerable questions flagged
 DEPTH = 100  # ranks looked at per question (metrics use the top 10)
 
@@ -348,6 +355,20 @@ def run_setting(name: str, config: kb.Config, questions: list[Question], minilm:
             setting.seconds[f"kb {mode}, {len(questions)} queries"] = time.perf_counter() - t
     finally:
         base.close()
+    t = time.perf_counter()
+    quick = kb.open_kb(config, progress=sys.stderr.isatty(), embedder=static_embedder(
+        Path(model_location(DEFAULT_MODEL)), cache_home() / "static", DEFAULT_MODEL,
+        dim=QUICK_DIM, note=say))
+    try:
+        for mode in STATIC_MODES:
+            runs = []
+            for question in questions:
+                hits = quick.search(question.q, mode=mode, k=DEPTH, explain=False)
+                runs.append(Run([h.key for h in hits], hits[0].score if hits else None))
+            setting.runs[f"kb static {mode}"] = runs
+    finally:
+        quick.close()
+    setting.seconds["kb static model: open and all queries"] = time.perf_counter() - t
     setting.runs[BEFORE] = []
     for words, meaning in zip(setting.runs["kb keyword"], setting.runs["kb semantic"]):
         fused = rrf_textbook([words.keys[:FUSION_DEPTH], meaning.keys[:FUSION_DEPTH]], k=1)
@@ -455,9 +476,11 @@ def none_report(setting: Setting, questions: list[Question]) -> dict[str, dict[s
             "none": {"n": len(none), "no hit": len(none) - len(z), "median": _quantile(z, 0.5),
                      "min": min(z) if z else float("nan"), "max": max(z) if z else float("nan")},
             "separability": auc, "thresholds": thresholds}
-        mode = ranker[3:] if ranker.startswith("kb ") else None
-        if mode in STRONG:
-            t = STRONG[mode]
+        static = ranker.startswith("kb static ")
+        table = STATIC_STRONG if static else STRONG
+        mode = ranker.split()[-1] if ranker.startswith("kb ") else None
+        if mode in table:
+            t = table[mode]
             out[ranker]["kb's threshold"] = {
                 "threshold": t,
                 "none flagged": sum(1 for s in none if s is None or s < t) / max(len(none), 1),
@@ -535,13 +558,14 @@ def print_tables(settings: list[Setting], results: dict[str, dict], nones: dict[
     print("| mode | threshold | the rule's choice here | " + " | ".join(
         f"{n}: none / answerable" for n in names) + " |")
     print("| --- | --- | --- |" + " --- |" * len(names))
-    for mode in STRONG:
-        ranker = f"kb {mode}"
-        first = nones[names[0]][ranker]
-        flags = [nones[n][ranker]["kb's threshold"] for n in names]
-        cells = [f"{f['none flagged']:.0%} / {f['answerable flagged']:.0%}" for f in flags]
-        print(f"| {mode} | {STRONG[mode]:.2f} | {_f(first['chosen by the rule'], 3)} | "
-              + " | ".join(cells) + " |")
+    for label, table in (("", STRONG), ("static ", STATIC_STRONG)):
+        for mode in table:
+            ranker = f"kb {label}{mode}"
+            first = nones[names[0]][ranker]
+            flags = [nones[n][ranker]["kb's threshold"] for n in names]
+            cells = [f"{f['none flagged']:.0%} / {f['answerable flagged']:.0%}" for f in flags]
+            print(f"| {label}{mode} | {table[mode]:.2f} | {_f(first['chosen by the rule'], 3)} | "
+                  + " | ".join(cells) + " |")
 
 
 def print_misses(setting: Setting, questions: list[Question], ranker: str = "kb hybrid",
@@ -626,7 +650,11 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=DISTRACTORS,
                         help="how many distractor entries (0: the course alone)")
     parser.add_argument("--json", type=Path, help="write every number to this file")
+    parser.add_argument("--quick-dim", type=int, default=DIM,
+                        help=f"the quick model's dimensions (kb's: {DIM})")
     args = parser.parse_args()
+    global QUICK_DIM
+    QUICK_DIM = args.quick_dim
     run(args.distractors, args.json)
 
 

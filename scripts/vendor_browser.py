@@ -7,7 +7,8 @@ from the npm registry at the versions pinned in kb/site/vendor.py into the user 
 each file's sha256, and places the site's files with their licences into
 kb/site/assets/vendor/ (package data, ignored by git). With --export-model it also exports the
 bundled all-MiniLM-L6-v2 to int8 ONNX (kb/search/onnx_export.py) into the user cache, once per
-machine. `make setup` runs it with --export-model; building the kb package runs the first part
+machine, and distils the quick model from it (kb/search/static.py). `make setup` runs it with
+--export-model; building the kb package runs the first part
 (setup.py).
 
     .venv/bin/python scripts/vendor_browser.py [--export-model] [--model NAME]
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from kb.errors import KbError  # noqa: E402
 from kb.fs import cache_home  # noqa: E402
 from kb.site.vendor import (PACKAGES, TEST_PACKAGES, ensure_package,  # noqa: E402
-                            install_vendor, query_encoder, sri_sha512)
+                            install_vendor, query_encoder, quick_model, sri_sha512)
 
 
 def print_hashes(tarball: Path) -> None:
@@ -69,6 +70,7 @@ def main() -> int:
 
             folder = query_encoder(Path(model_location(args.model)), note=print)
             print(f"query encoder: {folder}")
+            print(f"quick model: {quick_model(Path(model_location(args.model)), note=print)}")
     except KbError as exc:
         print(f"vendor_browser: {exc}", file=sys.stderr)
         return 1

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import ROOT, paper, write
+from conftest import ROOT, paper, run, write
 from kb.course.config import load_config as load_kb
+from kb.course.filters import Filters, select_papers
 from kb.course.load import load_project
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
@@ -61,6 +62,8 @@ def page(new_page, shared_context):  # type: ignore[no-untyped-def]
 
 
 def search(tab, query: str, **options: object) -> list[dict]:  # type: ignore[no-untyped-def]
+    """window.kb.search with the full model unless another tier is given (the CLI's model)."""
+    options.setdefault("tier", "full")
     return tab.evaluate("([q, o]) => window.kb.search(q, o)", [query, options])
 
 
@@ -96,7 +99,8 @@ def test_api_finds_by_meaning_what_keywords_miss(page, site: str) -> None:  # ty
     assert "glaese2022improving" in keys(search(page, query, k=3))
     models = [u for u in page.requests if u.endswith("model_quantized.onnx")]
     assert len(models) == 1, models  # later queries reuse the loaded model
-    assert page.evaluate("window.kb.status()") == {"index": "ready", "model": "ready", "error": None}
+    assert page.evaluate("window.kb.status()") == {"index": "ready", "model": "ready",
+                                                   "quick": "idle", "error": None}
     with pytest.raises(Exception, match="unknown search mode"):
         search(page, "x", mode="fuzzy")
     assert search(page, "   ") == []
@@ -207,10 +211,14 @@ def test_keyword_fallback_without_webassembly(site: str, new_page) -> None:  # t
                           ".includes('not available')", timeout=20_000)
     status = tab.locator(".kb-search__status").inner_text()
     assert "WebAssembly" in status and "match your words" in status
-    hits = tab.evaluate("async () => { const r = await window.kb.search('reward model');"
-                        " return {keys: r.map(h => h.key), note: r.note}; }")
+    hits = tab.evaluate("async () => { const r = await window.kb.search('reward model', "
+                        "{tier: 'full'}); return {keys: r.map(h => h.key), note: r.note}; }")
     assert hits["keys"] and "WebAssembly" in hits["note"]
     assert tab.evaluate("window.kb.status().model") == "unavailable"
+    # the quick model is a table, not WebAssembly: it still answers by meaning
+    quick = tab.evaluate("window.kb.search('reward model', {mode: 'semantic'})"
+                         ".then(r => ({tier: r.tier, n: r.length}))")
+    assert quick == {"tier": "quick", "n": 10}
     assert tab.errors == []
 
 
@@ -262,6 +270,64 @@ def test_works_under_mkdocs_serve_with_a_sub_path(tmp_path: Path, page) -> None:
         stop_process(server)
 
 
+# ------------------------------------------------------------------ filters alike in CLI and site
+
+# The filters as `kb search` takes them (Filters.describe() is the command line) and as
+# window.kb.search does: several tags (any of), a session, a year range, a key list, and
+# several of them together (each condition taking papers out).
+FILTERED = [
+    Filters(tags=("agents", "policy-gradient", "uncertainty")),
+    Filters(session=4),
+    Filters(year_from=2020, year_to=2022),
+    Filters(keys=("ouyang2022training", "bai2022constitutional", "rafailov2023direct",
+                  "christiano2017deep", "touvron2023llama2", "stiennon2020learning",
+                  "glaese2022improving", "kadavath2022language")),
+    Filters(session=5, tags=("alignment", "policy-gradient"), year_from=2021, type="misc"),
+    Filters(tags=("alignment", "evaluation", "uncertainty"), year_from=2020, year_to=2023,
+            type="misc", keys=("glaese2022improving", "bai2022constitutional", "bai2022training",
+                               "perez2022discovering", "kadavath2022language",
+                               "touvron2023llama2", "gao2022scaling", "christiano2017deep")),
+]
+FILTERED_QUERIES = [DONE_QUERY, "policy gradient with a clipped objective"]
+
+
+def site_options(filters: Filters) -> dict[str, object]:
+    """``filters`` with window.kb.search's names (unset ones left out)."""
+    options = {"session": filters.session, "tag": list(filters.tags), "yearFrom": filters.year_from,
+               "yearTo": filters.year_to, "type": filters.type, "key": list(filters.keys)}
+    return {name: value for name, value in options.items() if value not in (None, [])}
+
+
+@pytest.mark.parametrize("filters", FILTERED, ids=lambda f: f.describe())
+def test_site_and_cli_filter_alike(page, site: str, filters: Filters) -> None:  # type: ignore[no-untyped-def]
+    """`kb search --json` with the filters and window.kb.search with the same ones give the
+    same papers, in each mode, by the tolerance of test_site_and_cli_rank_alike: keyword
+    results equal in order; by meaning (the site's int8 vectors and query encoder) the top 5
+    share 4 papers, or all of them when fewer pass."""
+    page.goto(site)
+    project = load_project(load_kb(ROOT))
+    selected = {p.key for p in select_papers(project, filters)}
+    assert len(selected) >= 3, filters  # a filter that leaves a ranking to compare
+    if len(filters.tags) > 1:  # any of the tags: papers that lack some of them pass too
+        assert any(not set(filters.tags) <= set(project.papers[key].tags) for key in selected)
+    for query in FILTERED_QUERIES:
+        for mode, k in (("keyword", 10), ("hybrid", 5), ("semantic", 5)):
+            result = run(ROOT, "search", query, "--json", "--mode", mode, "-k", str(k),
+                         *filters.describe().split())
+            assert result.exit_code == 0, result.output
+            mine = keys(json.loads(result.stdout))
+            theirs = keys(search(page, query, k=k, mode=mode, **site_options(filters)))
+            what = (filters.describe(), query, mode, theirs, mine)
+            assert set(theirs) <= selected and set(mine) <= selected, what
+            assert len(theirs) == len(mine), what
+            if mode == "keyword":
+                assert theirs == mine, what
+            else:
+                assert len(mine) == min(k, len(selected)), what  # every paper has a vector
+                assert len(set(theirs) & set(mine)) >= min(4, len(mine)), what
+    assert page.errors == []
+
+
 # ------------------------------------------------------------------ results explain themselves
 
 LONG_DOCUMENTS = "making transformers handle very long documents efficiently"
@@ -304,9 +370,11 @@ def test_search_page_shows_the_excerpt_with_its_words_marked(page, site: str) ->
 
 def test_search_page_says_when_nothing_is_a_strong_match(page, site: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(site)
-    hits = page.evaluate("q => window.kb.search(q, {k: 5}).then(r => ({strong: r.strong, "
-                         "each: r.map(h => h.strong)}))", LONG_DOCUMENTS)
-    assert hits == {"strong": False, "each": [False] * 5}
+    for tier in ("full", "quick"):
+        hits = page.evaluate("([q, tier]) => window.kb.search(q, {k: 5, tier}).then(r => "
+                             "({strong: r.strong, each: r.map(h => h.strong), tier: r.tier}))",
+                             [LONG_DOCUMENTS, tier])
+        assert hits == {"strong": False, "each": [False] * 5, "tier": tier}
     assert page.evaluate("q => window.kb.search(q, {k: 3, mode: 'keyword'}).then(r => "
                          "[r.strong, r[0].strong])", LONG_DOCUMENTS) == [None, None]
     page.goto(site + "search/?query=" + LONG_DOCUMENTS.replace(" ", "+"))

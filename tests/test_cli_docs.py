@@ -66,3 +66,20 @@ def test_the_row_check_finds_a_missing_option() -> None:
     assert "the filters below" not in readme_row("import") and mentions(FILTERS, "--year-from")
     assert not mentions(readme_row("import"), "--year-from")
     assert not mentions("`--tags`", "--tag") and mentions("`--tag T`", "--tag")
+
+
+
+def test_the_filter_rule_is_said_alike() -> None:
+    """Repeated --tag and --key mean any of them (kb.course.filters): each selecting command's
+    help, the README's paragraph on the filters and the site's API (kb-search.js and the
+    README's example) say so."""
+    for name in ("search", "related", "suggest", "export"):
+        command = cli.all_commands()[name]
+        helps = {p.opts[0]: p.help or "" for p in command.params if isinstance(p, click.Option)}
+        assert helps["--tag"].endswith("repeatable: papers with any of them."), name
+        assert helps["--key"].endswith("repeatable: any of them."), name
+    assert "`--tag TAG` (repeatable: papers with any of them)" in FILTERS
+    assert "`--key KEY` (repeatable: any of them)" in FILTERS
+    api = (Path(__file__).resolve().parents[1] / "kb/site/assets/kb-search.js").read_text("utf-8")
+    assert "tag and key: one, or a list meaning any of them" in api
+    assert "tag and key take one value or a list meaning any of them" in README

@@ -407,6 +407,35 @@ def test_a_vocabulary_tag_no_paper_has_is_named_as_such(library: Path,
         1, "Error: [tag] no paper has the tag 'mixture-of-experts' (it is in the tag vocabulary)\n"
            "  fix: tag papers with it (kb tag add mixture-of-experts KEY ...), or leave out --tag "
            "mixture-of-experts\n")
+    # several tags mean any of them: beside a tag in use it adds nothing, and is no error
+    alone = run(library, *command, "--tag", "rlhf")
+    assert alone.exit_code == 0 and "rafailov2023direct" in alone.output, alone.output
+    beside = run(library, *command, "--tag", "mixture-of-experts", "--tag", "rlhf")
+    assert (beside.exit_code, beside.stdout) == (0, alone.stdout)
+    path.write_text(path.read_text().replace(
+        "        rlhf:", "        robotics: robots that learn\n        rlhf:"))
+    result = run(library, *command, "--tag", "mixture-of-experts", "--tag", "robotics")
+    assert (result.exit_code, result.output) == (
+        1, "Error: [tag] no paper has any of the tags 'mixture-of-experts', 'robotics' (they are in "
+           "the tag vocabulary)\n  fix: tag papers with one of them (kb tag add mixture-of-experts "
+           "KEY ...), or leave out --tag mixture-of-experts --tag robotics\n")
+
+
+@pytest.mark.parametrize("command", SELECTING[:4], ids=lambda c: " ".join(c[:1] + c[2:]))
+def test_filters_that_together_select_no_paper_are_named(library: Path,
+                                                         command: tuple[str, ...]) -> None:
+    """Each tag is on papers, but none of them is from 2023 on: the filters, not the query,
+    leave nothing, and the command says so (kb export: test_export)."""
+    result = run(library, *command, "--tag", "rl", "--tag", "prompting", "--year-from", "2023")
+    assert (result.exit_code, result.stdout) == (
+        0, "no paper matches --tag rl --tag prompting --year-from 2023\n")
+    # from 2022 on, wei2022chain (prompting) passes: hits, or, by words, the query is to blame
+    result = run(library, *command, "--tag", "rl", "--tag", "prompting", "--year-from", "2022")
+    assert result.exit_code == 0
+    if command[-2:] == ("--mode", "keyword"):
+        assert result.stdout == "no papers match 'reward'\n"
+    else:
+        assert "wei2022chain" in result.stdout
 
 
 def test_related_to_a_title_word_suggests_the_paper_before_embedding(

@@ -21,10 +21,10 @@ _NAMES = ("session", "tags", "year_from", "year_to", "entry_type", "keys")
 
 def filter_options(*, session: bool = True) -> Callable[[F], F]:
     """Add --session (unless the command uses it otherwise), --tag, --year-from, --year-to,
-    --type and --key to a command."""
+    --type and --key to a command; their meaning is :class:`Filters`' rule."""
     options = [
         click.option("--tag", "tags", multiple=True, metavar="TAG",
-                     help="Only papers with this tag; repeatable (all must match)."),
+                     help="Only papers with this tag; repeatable: papers with any of them."),
         click.option("--year-from", type=YEAR, metavar="YEAR",
                      help="Only papers published in this year or later."),
         click.option("--year-to", type=YEAR, metavar="YEAR",
@@ -32,7 +32,7 @@ def filter_options(*, session: bool = True) -> Callable[[F], F]:
         click.option("--type", "entry_type", metavar="TYPE",
                      help="Only papers of this BibTeX entry type (article, inproceedings, ...)."),
         click.option("--key", "keys", multiple=True, metavar="KEY",
-                     help="Only the paper with this key; repeatable."),
+                     help="Only the paper with this key; repeatable: any of them."),
     ]
     if session:
         options.insert(0, click.option("--session", type=SESSION, metavar="N",

@@ -17,6 +17,7 @@ from kb.cli.filter_options import filter_options, pop_filters
 from kb.model.plural import plural
 
 if TYPE_CHECKING:
+    from kb.course.filters import Filters
     from kb.search.engine import Hit, KnowledgeBase
 
 _EMPTY = "the knowledge base has no papers yet: add papers/<key>.md files (see kb init)"
@@ -63,12 +64,17 @@ def _closest(hit: Hit) -> str:
 
 
 def _show(state: State, as_json: bool, title: str, nothing: str,
-          fetch: Callable[[KnowledgeBase], Sequence[Hit]], query: str | None = None) -> None:
+          fetch: Callable[[KnowledgeBase], Sequence[Hit]], query: str | None = None,
+          filters: Filters | None = None) -> None:
     """Open the knowledge base, fetch hits and print them, or say clearly why there are none
-    (``query``: a search's, named when none of its hits is a strong match)."""
+    (``query``: a search's, named when none of its hits is a strong match; ``filters``: named
+    instead of ``nothing`` when together they select no paper)."""
     # The index is loaded (or built) only when the fetch needs it, after the filters are checked.
     kb = _open(state, embed=False)
     hits = fetch(kb) if len(kb) else []
+    if not hits and not as_json and len(kb) and filters is not None and not filters.empty \
+            and not kb.selected(filters):
+        nothing = f"no paper matches {filters.describe()}"
     if hits:
         weak = ""
         if query is not None and all(getattr(h, "strong", None) is False for h in hits):
@@ -116,13 +122,16 @@ def search_command(state: State, query: str, mode: str, k: int, as_json: bool,
     nearest in meaning) and which of the query's words the paper holds. When no result is a
     strong match (hybrid and semantic modes), a line says so above the nearest papers.
 
+    The filters narrow the papers searched: every filter given must hold, and a repeated
+    --tag or --key means any of them. A filter value that no paper has is an error (exit 1)
+    that names the closest known values.
+
     The cache in .kb/ is brought up to date with the files first; only changed papers are
-    embedded again. A filter value that no paper has is an error (exit 1) that names the
-    closest known values.
+    embedded again.
     """
     filters = pop_filters(options)
     _show(state, as_json, f"{mode} search: {query}", f"no papers match {query!r}",
-          lambda kb: kb.search(query, mode=mode, k=k, filters=filters), query)
+          lambda kb: kb.search(query, mode=mode, k=k, filters=filters), query, filters)
 
 
 @cli.command("related")
@@ -137,7 +146,7 @@ def related_command(state: State, key: str, k: int, as_json: bool, **options: An
     """List the papers nearest in meaning to paper KEY (KEY itself left out)."""
     filters = pop_filters(options)
     _show(state, as_json, f"related to {key}", f"no other papers to compare with {key}",
-          lambda kb: kb.related(key, k, filters))
+          lambda kb: kb.related(key, k, filters), filters=filters)
 
 
 @cli.command("suggest")
@@ -159,7 +168,7 @@ def suggest_command(state: State, session: int, k: int, as_json: bool, **options
     filters = pop_filters(options)
     _show(state, as_json, f"suggestions for session {session}",
           f"nothing to suggest for session {session}: every paper is listed",
-          lambda kb: kb.suggest(session, k, filters))
+          lambda kb: kb.suggest(session, k, filters), filters=filters)
 
 
 @cli.command("sync")

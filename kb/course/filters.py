@@ -4,11 +4,28 @@
 
     Filters(session=2, tags=("rlhf", "reward-modeling"), year_from=2020, type="article")
 
-Every given condition must hold (tags: all of them). A value that names nothing the course
-knows (a session number without a page, a tag, entry type or key that no paper has) is a
-:class:`kb.errors.FilterError` whose fix suggests the closest known values, checked against a
-:class:`Known` vocabulary built either from the loaded project (:func:`select_papers`, for
-export) or from the cache (kb.search.store, for search). Both raise the same message.
+The rule, the one every reader of the course follows (``kb search``, ``kb related``,
+``kb suggest``, ``kb export``, the Python API and the site's ``window.kb.search``):
+
+- every given condition must hold; an unset one is no condition;
+- session: the paper is on that session's reading list;
+- tags: the paper carries at least one of them (any of, as the site's tag list);
+- year_from, year_to: the paper's year lies in the range, both ends included; a paper without
+  a year passes no year condition;
+- type: the paper's BibTeX entry type, any case;
+- keys: the paper is one of them.
+
+:meth:`Filters.matches` states it in Python; kb.search.store's ``filter_sql`` says the same in
+SQL and kb/site/assets/rank.js (``allowed``) in the browser, each checked against the same
+table of cases (tests/data/filter_rule.json).
+
+A value that names nothing the course knows (a session number without a page, a tag, entry
+type or key that no paper has) is a :class:`kb.errors.FilterError` whose fix suggests the
+closest known values, checked against a :class:`Known` vocabulary built either from the loaded
+project (:func:`select_papers`, for export) or from the cache (kb.search.store, for search).
+Both raise the same message. A tag of the tag vocabulary that no paper carries yet is no typo:
+among other tags it adds nothing to "any of", and only when no given tag is on a paper does it
+stop the command, saying so.
 
 This module imports nothing heavy: the keyword search process uses it.
 """
@@ -30,7 +47,7 @@ class Filters:
     """Conditions every selected paper meets (None or empty: no condition)."""
 
     session: int | None = None  # on that session's reading list
-    tags: tuple[str, ...] = ()  # carries every one of these tags
+    tags: tuple[str, ...] = ()  # carries at least one of these tags
     year_from: int | None = None
     year_to: int | None = None
     type: str | None = None  # BibTeX entry type, any case
@@ -69,14 +86,12 @@ class Filters:
             raise FilterError(f"no session number {self.session}", field="session",
                               fix=f"use one of the session numbers: {numbers}")
         for tag in self.tags:
-            if tag in known.tags:
-                continue
-            if tag in known.vocabulary:  # a tag that exists, on no paper yet: not the query's fault
-                raise FilterError(f"no paper has the tag {tag!r} (it is in the tag vocabulary)",
-                                  field="tag", fix=f"tag papers with it (kb tag add {tag} KEY ...), "
-                                  f"or leave out --tag {tag}")
-            raise FilterError(f"no paper has the tag {tag!r}", field="tag",
-                              fix=_suggest(tag, known.tags, "tags"))
+            if tag not in known.tags and tag not in known.vocabulary:
+                raise FilterError(f"no paper has the tag {tag!r}", field="tag",
+                                  fix=_suggest(tag, known.tags, "tags"))
+        if self.tags and not any(t in known.tags for t in self.tags):
+            # tags that exist, on no paper yet: the empty result is not the query's fault
+            raise _unused_tags(self.tags)
         if self.type and self.type not in known.types:
             raise FilterError(f"no paper has the type {self.type!r}", field="type",
                               fix=_suggest(self.type, known.types, "types"))
@@ -88,7 +103,7 @@ class Filters:
     def matches(self, paper: Paper, listed: Collection[str] | None) -> bool:
         """Whether ``paper`` passes; ``listed`` holds the keys of the session's readings."""
         return ((listed is None or paper.key in listed)
-                and all(t in paper.tags for t in self.tags)
+                and (not self.tags or any(t in paper.tags for t in self.tags))
                 and (self.year_from is None or (paper.year is not None and paper.year >= self.year_from))
                 and (self.year_to is None or (paper.year is not None and paper.year <= self.year_to))
                 and (not self.type or paper.type.lower() == self.type)
@@ -105,6 +120,19 @@ class Known:
     vocabulary: set[str] = field(default_factory=set)  # the configured tags, in use or not
     types: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
+
+
+def _unused_tags(tags: tuple[str, ...]) -> FilterError:
+    """The error for tags of the vocabulary of which no paper carries any."""
+    leave_out = " ".join(f"--tag {t}" for t in tags)
+    if len(tags) == 1:
+        return FilterError(f"no paper has the tag {tags[0]!r} (it is in the tag vocabulary)",
+                           field="tag", fix=f"tag papers with it (kb tag add {tags[0]} KEY ...), "
+                           f"or leave out {leave_out}")
+    names = ", ".join(repr(t) for t in tags)
+    return FilterError(f"no paper has any of the tags {names} (they are in the tag vocabulary)",
+                       field="tag", fix=f"tag papers with one of them (kb tag add {tags[0]} KEY "
+                       f"...), or leave out {leave_out}")
 
 
 def _suggest(value: str, known: Iterable[str], what: str) -> str:

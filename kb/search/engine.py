@@ -155,6 +155,13 @@ class KnowledgeBase:
         if filters is not None and not filters.empty:
             filters.check(self.store.known(self.config.options.tags))
 
+    def selected(self, filters: Filters | None) -> set[str]:
+        """The keys of the papers that pass ``filters`` (every paper's with none); a value
+        that names nothing raises FilterError, as in :meth:`search`."""
+        self.check(filters)
+        filt = filter_sql(filters)
+        return self.store.filter_keys(filt) if filt is not None else set(self.keys)
+
     # ------------------------------------------------------------ public
 
     def search(self, query: str, *, mode: str = "hybrid", k: int = 10,

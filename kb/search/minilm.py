@@ -166,7 +166,10 @@ class MiniEncoder:
         return self.weights[name]
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self.dense[name] + self._w(f"{name}.bias")
+        # one 2-D product over all the batch's tokens: numpy multiplies a 3-D array matrix by
+        # matrix, which for short sequences is many times slower
+        flat = x.reshape(-1, x.shape[-1]) @ self.dense[name] + self._w(f"{name}.bias")
+        return flat.reshape(*x.shape[:-1], flat.shape[-1])
 
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         return _layer_norm(x, self._w(f"{name}.weight"), self._w(f"{name}.bias"), self.eps)
@@ -175,7 +178,12 @@ class MiniEncoder:
         encoding = self.tokenizer.encode(text)
         ids = np.asarray(encoding.ids, dtype=np.int64)
         types = np.asarray(encoding.type_ids, dtype=np.int64)
-        n = len(ids)
+        pooled = self._forward(ids[None, :], types[None, :])[0].mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def _forward(self, ids: np.ndarray, types: np.ndarray) -> np.ndarray:
+        """The last hidden states of a batch of sequences of one length: (batch, n, dim)."""
+        batch, n = ids.shape
         x = (self._w("embeddings.word_embeddings.weight")[ids]
              + self._w("embeddings.position_embeddings.weight")[:n]
              + self._w("embeddings.token_type_embeddings.weight")[types])
@@ -183,18 +191,23 @@ class MiniEncoder:
         head = self.dim // self.heads
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
-            q, k, v = (self._dense(x, f"{p}.attention.self.{m}").reshape(n, self.heads, head)
-                       .transpose(1, 0, 2) for m in ("query", "key", "value"))
-            scores = (q @ k.transpose(0, 2, 1)) * (1.0 / math.sqrt(head))
+            q, k, v = (self._dense(x, f"{p}.attention.self.{m}").reshape(batch, n, self.heads, head)
+                       .transpose(0, 2, 1, 3) for m in ("query", "key", "value"))
+            scores = (q @ k.transpose(0, 1, 3, 2)) * (1.0 / math.sqrt(head))
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             context = (scores / scores.sum(axis=-1, keepdims=True)) @ v
-            context = context.transpose(1, 0, 2).reshape(n, self.dim)
+            context = context.transpose(0, 2, 1, 3).reshape(batch, n, self.dim)
             x = self._norm(self._dense(context, f"{p}.attention.output.dense") + x,
                            f"{p}.attention.output.LayerNorm")
             hidden = _gelu(self._dense(x, f"{p}.intermediate.dense"))
             x = self._norm(self._dense(hidden, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
-        pooled = x.mean(axis=0)
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return x
+
+    def pooled(self, ids: np.ndarray) -> np.ndarray:
+        """Mean-pooled last hidden states (not normalised) of token id sequences of one length,
+        with no padding: what a static model is distilled from (:mod:`kb.search.static`)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        return self._forward(ids, np.zeros_like(ids)).mean(axis=1)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised float32 row per text."""

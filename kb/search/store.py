@@ -33,7 +33,8 @@ Filter = tuple[str, dict[str, Any]]
 
 
 def filter_sql(filters: Filters | None) -> Filter | None:
-    """A SELECT of the paper keys that pass ``filters``, with its parameters (None: no filter)."""
+    """A SELECT of the paper keys that pass ``filters``, with its parameters (None: no filter):
+    the rule of :class:`kb.course.filters.Filters` in SQL."""
     if filters is None or filters.empty:
         return None
     where: list[str] = []
@@ -41,9 +42,10 @@ def filter_sql(filters: Filters | None) -> Filter | None:
     if filters.session is not None:
         where.append("key IN (SELECT key FROM reading WHERE session = :session)")
         params["session"] = filters.session
-    for i, tag in enumerate(filters.tags):
-        where.append(f"key IN (SELECT paper_key FROM tag WHERE tag = :tag{i})")
-        params[f"tag{i}"] = tag
+    if filters.tags:  # any of them
+        names = ", ".join(f":tag{i}" for i in range(len(filters.tags)))
+        where.append(f"key IN (SELECT paper_key FROM tag WHERE tag IN ({names}))")
+        params.update({f"tag{i}": tag for i, tag in enumerate(filters.tags)})
     if filters.year_from is not None:
         where.append("year >= :year_from")
         params["year_from"] = filters.year_from

@@ -67,10 +67,10 @@ __all__ = ["ASSET_DIR", "SCRIPTS", "STYLESHEETS", "Settings", "Site", "SiteError
 
 ASSET_DIR = "assets/kb"
 ASSETS = ("kb.css", "kb.js", "kb-search.css", "kb-search.js", "kb-search-page.js",
-          "tokens.js", "rank.js", "model.js", "page-rules.js")
+          "tokens.js", "rank.js", "model.js", "quick.js", "wordpiece.js", "page-rules.js")
 STYLESHEETS = (f"{ASSET_DIR}/kb.css", f"{ASSET_DIR}/kb-search.css")
-# (path, whether pages load it with <script type="module">); tokens.js, rank.js, model.js and
-# page-rules.js are imported by the modules.
+# (path, whether pages load it with <script type="module">); tokens.js, rank.js, model.js,
+# quick.js and wordpiece.js are imported by kb-search.js, page-rules.js by kb-search-page.js.
 SCRIPTS = ((f"{ASSET_DIR}/kb.js", False), (f"{ASSET_DIR}/kb-search.js", True),
            (f"{ASSET_DIR}/kb-search-page.js", True))
 UNTRUSTED = frozenset({"paper", "poster"})  # pages whose text comes from papers/ and posters

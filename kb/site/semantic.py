@@ -26,6 +26,14 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
 ``assets/kb/vendor/``
     transformers.js and ONNX Runtime Web's wasm, pinned, shipped in the kb package
     (:mod:`kb.site.vendor`).
+``assets/kb/quick/<name>/``
+    The quick model (:mod:`kb.search.static`, distilled once per machine from the same
+    encoder): ``vocab.txt`` and ``embeddings.bin``, a few MB, which answer the first query by
+    meaning while the full model (about 40 MB with transformers.js and the wasm) is not loaded;
+    ``assets/kb/search/quick-vectors.bin`` and ``quick-passages.bin`` hold the papers' and
+    passages' vectors by it, in the layout of ``vectors.bin``. The payload's ``quick`` names
+    them with their sizes, and ``model.files`` lists every file the full model downloads with
+    its size, so the page can say what a download costs before it starts.
 """
 
 from __future__ import annotations
@@ -46,11 +54,13 @@ from kb.model.names import display_name
 from kb.search import engine, fusion
 from kb.search.keyword import FUNCTION_WORDS, STOP_WORDS
 from kb.search.onnx_export import DTYPE
+from kb.search.embed import embed_text
 from kb.search.passages import passages
+from kb.search.static import EMBEDDINGS, VOCAB, StaticEmbedder
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
 from kb.site.pages.common import front_matter
 from kb.site.render import fragment
-from kb.site.vendor import query_encoder, vendored_files
+from kb.site.vendor import query_encoder, quick_model, vendored_files
 
 if TYPE_CHECKING:
     from kb.search.embed import Embedder
@@ -60,6 +70,7 @@ SEARCH_PAGE = "search.md"
 SEARCH_DIR = "assets/kb/search"
 MODEL_DIR = "assets/kb/model"
 VENDOR_DIR = "assets/kb/vendor"
+QUICK_DIR = "assets/kb/quick"
 FORMAT = 1
 # FTS5's bm25 constants (fts5_aux.c); the keyword index is FTS5's, so these are fixed.
 BM25_K1 = 1.2
@@ -78,7 +89,8 @@ def rules() -> dict[str, Any]:
     """The ranking rule the page applies, taken from the library (one rule, two readers)."""
     columns = dict(zip(("key", *FTS_COLUMNS), FTS_WEIGHTS))
     return {"coverage_weight": fusion.COVERAGE_WEIGHT, "fusion_depth": fusion.FUSION_DEPTH,
-            "strong": dict(fusion.STRONG), "modes": list(engine.MODES),
+            "strong": dict(fusion.STRONG), "strong_quick": dict(fusion.STATIC_STRONG),
+            "modes": list(engine.MODES),
             "stop_words": sorted(STOP_WORDS), "function_words": sorted(FUNCTION_WORDS),
             "bm25": {"k1": BM25_K1, "b": BM25_B, "column_weights": columns}}
 
@@ -167,16 +179,34 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
     model_dir = encoder_folder(kb.vectors.embedder)
     content: dict[str, str | bytes] = {}
     copies: dict[str, Path] = {}
-    model: dict[str, str] | None = None
+    model: dict[str, Any] | None = None
+    quick_embedder: StaticEmbedder | None = None
+    quick: dict[str, Any] | None = None
     if model_dir is not None:
         vendor = vendored_files()
         exported = query_encoder(model_dir, note=lambda text: log.info(f"kb: {text}"))
-        model = {"name": exported.name, "dtype": DTYPE}
-        copies.update({f"{VENDOR_DIR}/{name}": path for name, path in vendor.items()})
+        full: dict[str, Path] = {f"{VENDOR_DIR}/{name}": path for name, path in vendor.items()}
         for path in sorted(exported.rglob("*")):
             if path.is_file() and path.name != "export.json":
                 rel = path.relative_to(exported).as_posix()
-                copies[f"{MODEL_DIR}/{exported.name}/{rel}"] = path
+                full[f"{MODEL_DIR}/{exported.name}/{rel}"] = path
+        copies.update(full)
+        # what the full model downloads: the model's files, transformers.js and the wasm
+        # (not the licences, which no page fetches)
+        files = [{"path": site, "bytes": path.stat().st_size} for site, path in full.items()
+                 if not site.endswith(".txt")]
+        model = {"name": exported.name, "dtype": DTYPE, "files": files,
+                 "bytes": sum(f["bytes"] for f in files)}
+        folder = quick_model(model_dir, note=lambda text: log.info(f"kb: {text}"))
+        quick_embedder = StaticEmbedder(folder, model_dir / "tokenizer.json", kb.vectors.embedder.name)
+        quick_files = {f"{QUICK_DIR}/{folder.name}/{name}": folder / name
+                       for name in (VOCAB, EMBEDDINGS)}
+        copies.update(quick_files)
+        quick = {"name": folder.name, "dim": quick_embedder.dim, "count": len(quick_embedder.table),
+                 "unknown": quick_embedder.unknown, "special": quick_embedder.special,
+                 "vocab": f"{QUICK_DIR}/{folder.name}/{VOCAB}",
+                 "embeddings": f"{QUICK_DIR}/{folder.name}/{EMBEDDINGS}",
+                 "bytes": sum(path.stat().st_size for path in quick_files.values())}
     keys = [key for key in sorted(project.papers) if key in kb.index.positions]
     matrix = kb.index.matrix[[kb.index.positions[key] for key in keys]] if keys else \
         np.zeros((0, kb.vectors.embedder.dim), dtype=np.float32)
@@ -185,7 +215,7 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
         for reading in session.readings:
             if session.session not in readers[reading.key]:
                 readers[reading.key].append(session.session)
-    papers = []
+    papers: list[dict[str, Any]] = []
     for key in keys:
         paper = project.papers[key]
         papers.append({"key": key, "title": paper.title,
@@ -201,7 +231,7 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
     session_list = [{"number": s.session, "title": s.title, "url": url_of(sessions[s.session])}
                     for s in sorted(project.sessions, key=lambda s: s.session)
                     if s.session in sessions]
-    payload = {
+    payload: dict[str, Any] = {
         "format": FORMAT, "rules": rules(), "papers": papers, "sessions": session_list,
         "keyword": keyword_postings(kb, keys),
         "vectors": {"file": "vectors.bin", "count": len(keys), "dim": int(matrix.shape[1]),
@@ -210,9 +240,29 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
                      "dim": int(sentences.shape[1])} if model else None,
         "model": model,
     }
-    content[f"{SEARCH_DIR}/index.json"] = json.dumps(payload, ensure_ascii=False,
-                                                     separators=(",", ":"))
+    if quick is not None and quick_embedder is not None:
+        texts = [embed_text(project.papers[key]) for key in keys]
+        quick_sentences = [text for paper in papers for text in paper["passages"]]
+        quick_rows = quick_embedder.embed(texts)
+        quick_passages = quick_embedder.embed(quick_sentences)
+        quick["vectors"] = {"file": "quick-vectors.bin", "count": len(keys),
+                            "dim": quick_embedder.dim}
+        quick["passages"] = {"file": "quick-passages.bin", "count": len(quick_sentences),
+                             "dim": quick_embedder.dim}
+        content[f"{SEARCH_DIR}/quick-vectors.bin"] = vectors_file(quick_rows)
+        content[f"{SEARCH_DIR}/quick-passages.bin"] = vectors_file(quick_passages)
+        # the page fetches these two with the vocabulary and the table for its first answer
+        quick["bytes"] += len(content[f"{SEARCH_DIR}/quick-vectors.bin"]) \
+            + len(content[f"{SEARCH_DIR}/quick-passages.bin"])
+    payload["quick"] = quick
     if model:
         content[f"{SEARCH_DIR}/vectors.bin"] = vectors_file(matrix)
         content[f"{SEARCH_DIR}/passages.bin"] = vectors_file(sentences)
+        # the full model's vectors of the papers and passages come with it
+        for name in ("vectors.bin", "passages.bin"):
+            size = len(content[f"{SEARCH_DIR}/{name}"])
+            model["files"].append({"path": f"{SEARCH_DIR}/{name}", "bytes": size})
+            model["bytes"] += size
+    content[f"{SEARCH_DIR}/index.json"] = json.dumps(payload, ensure_ascii=False,
+                                                     separators=(",", ":"))
     return SearchFiles(content, copies)

@@ -229,6 +229,14 @@ def query_encoder(model_dir: Path, note: Callable[[str], object] | None = None) 
     return ensure_onnx_model(model_dir, cache_home() / "onnx", note=note)
 
 
+def quick_model(model_dir: Path, note: Callable[[str], object] | None = None) -> Path:
+    """The site's quick model (:mod:`kb.search.static`) distilled from ``model_dir`` into the
+    user cache, once per machine (about a minute, said through ``note``); later builds reuse it."""
+    from kb.search.static import ensure_static_model
+
+    return ensure_static_model(model_dir, cache_home() / "static", note=note)
+
+
 def licence_notes(cache: Path) -> str:
     """The text of ``assets/kb/vendor/LICENSES.txt``: what each file is, whose, which licence."""
     lines = ["Third-party files in this folder, unchanged copies from the npm registry.", ""]

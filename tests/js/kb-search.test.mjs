@@ -5,16 +5,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { passagesBuffer, payload, vectorsBuffer } from "./payload.mjs";
+import { passagesBuffer, payload, QUICK, quickFiles, vectorsBuffer } from "./payload.mjs";
 
 let copies = 0;
 
 async function page({ data = payload(), buffer = vectorsBuffer(), status = 200 } = {}) {
   const requests = [];
+  const quick = quickFiles();
   globalThis.window = {};
   globalThis.fetch = async (url) => {
     requests.push(String(url));
     if (status !== 200) { return new Response("", { status }); }
+    for (const [path, body] of Object.entries(quick)) {
+      if (String(url).endsWith("/" + path)) { return new Response(body); }
+    }
     if (String(url).endsWith("/assets/kb/search/index.json")) { return new Response(JSON.stringify(data)); }
     if (String(url).endsWith("/assets/kb/search/vectors.bin")) { return new Response(buffer); }
     if (String(url).endsWith("/assets/kb/search/passages.bin")) { return new Response(passagesBuffer()); }
@@ -34,7 +38,7 @@ test("window.kb: the API, and nothing fetched before a search", async () => {
   }
   // the site's root is two folders above the module (assets/kb/kb-search.js in a site)
   assert.equal(kb.root, new URL("../../kb/", import.meta.url).href);
-  assert.deepEqual(kb.status(), { index: "idle", model: "idle", error: null });
+  assert.deepEqual(kb.status(), { index: "idle", model: "idle", quick: "idle", error: null });
   assert.deepEqual(requests, []);
   assert.deepEqual(kb.textTokens("Rewarding models"), ["reward", "model"]);
 });
@@ -56,11 +60,11 @@ test("keyword search: bm25's order, results as the page shows them", async () =>
     highlights: [[0, 6], [18, 25], [31, 37]], by: "words" });
   assert.deepEqual((await kb.search("why reward", { mode: "keyword" }))[0].matched, ["reward"]);
   assert.deepEqual(keys(await kb.search("reward agents", { mode: "keyword", k: 1 })), ["alpha2021"]);
-  assert.deepEqual(kb.status(), { index: "ready", model: "idle", error: null });
+  assert.deepEqual(kb.status(), { index: "ready", model: "idle", quick: "idle", error: null });
   assert.deepEqual(await kb.queryTerms("the Reward and the reward"), ["reward"]);
   assert.equal(requests.filter((u) => u.endsWith("index.json")).length, 1);  // loaded once
-  assert.equal(requests.filter((u) => u.endsWith("vectors.bin")).length, 1);
-  assert.equal(requests.filter((u) => u.endsWith("passages.bin")).length, 1);
+  // words alone fetch no vectors: they come with the model that reads them
+  assert.deepEqual(requests.filter((u) => u.endsWith(".bin")), []);
 });
 
 test("search options: filters, k, mode, an empty query", async () => {
@@ -93,7 +97,7 @@ test("a site without a model: keyword results with a note, semantic refused", as
   assert.deepEqual(keys(hits), ["alpha2021", "zeta2020"]);
   assert.equal(hits.note, "Search by meaning is not available: this site ships no model for " +
     "search by meaning. These results match your words.");
-  assert.deepEqual(kb.status(), { index: "ready", model: "unavailable",
+  assert.deepEqual(kb.status(), { index: "ready", model: "unavailable", quick: "idle",
     error: "this site ships no model for search by meaning" });
   await assert.rejects(kb.search("reward", { mode: "semantic" }), /ships no model/);
   await assert.rejects(kb.embed("reward"), /ships no model/);
@@ -131,4 +135,35 @@ test("an index that cannot be fetched: unavailable, and tried again on the next 
   assert.equal(kb.status().index, "unavailable");
   await assert.rejects(kb.loadIndex(), /HTTP 404/);
   assert.equal(requests.length, 2);
+});
+
+test("the quick model answers by meaning first, and only its files are fetched", async () => {
+  const { kb, requests } = await page({ data: payload({ top: { quick: QUICK, model: { name: "m", dtype: "q8", files: [], bytes: 0 } } }) });
+  const hits = await kb.search("scaling", { mode: "semantic" });
+  assert.equal(hits.tier, "quick");
+  // "scaling" is the row [0, 0, 1] of the quick table; mid's quick vector is that row
+  assert.deepEqual(keys(hits), ["mid", "alpha2021", "zeta2020"]);
+  assert.equal(hits[0].score, Math.round(127 / 128 * 1e6) / 1e6);  // the int8 row 127 at scale 1/128
+  assert.equal(hits[0].strong, true);   // strong_quick.semantic 0.6
+  assert.equal(hits[1].strong, false);
+  assert.deepEqual(kb.status(), { index: "ready", model: "idle", quick: "ready", error: null });
+  assert.deepEqual(requests.filter((u) => u.endsWith(".bin")).map((u) => u.split("/").pop()).sort(),
+    ["embeddings.bin", "quick-passages.bin", "quick-vectors.bin"]);
+  assert.ok(!requests.some((u) => u.includes("/vendor/") || u.endsWith("/vectors.bin")));
+  const mixed = await kb.search("reward agents");
+  assert.equal(mixed.tier, "quick");
+  assert.deepEqual(keys(mixed), ["alpha2021", "zeta2020", "mid"]);
+  // the excerpt nearest in meaning comes from the quick model's passage vectors
+  const near = await kb.search("scaling", { mode: "semantic", k: 3 });
+  assert.deepEqual(near[2].excerpt, { text: "A reward model learns what they prefer.", highlights: [], by: "meaning" });
+  assert.deepEqual(await kb.embedQuick("Scaling!"), [0, 0, 1]);
+  await assert.rejects(kb.search("x", { tier: "fast" }), /unknown tier "fast": use auto, quick or full/);
+});
+
+test("tier full waits for the full model; when it fails, words answer with the reason", async () => {
+  const { kb } = await page({ data: payload({ top: { quick: QUICK, model: { name: "m", dtype: "q8", files: [], bytes: 10 } } }) });
+  const hits = await kb.search("scaling", { tier: "full" });
+  assert.equal(hits.tier, "keyword");
+  assert.match(hits.note, /the model could not be loaded \(.*transformers\.min\.js: HTTP 404/);
+  assert.equal(kb.status().quick, "idle");
 });

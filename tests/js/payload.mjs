@@ -16,6 +16,7 @@ export function payload(overrides = {}) {
     format: 1,
     rules: {
       coverage_weight: 0.5, fusion_depth: 100, strong: { hybrid: 0.5, semantic: 0.39 },
+      strong_quick: { hybrid: 0.8, semantic: 0.6 },
       modes: ["hybrid", "semantic", "keyword"], stop_words: STOP_WORDS.slice(),
       function_words: FUNCTION_WORDS.slice(),
       bm25: { k1: 1.2, b: 0.75, column_weights: { key: 0, title: 2.0 } },
@@ -67,4 +68,32 @@ export function passagesBuffer() {
   new Float32Array(buffer, 0, 4).fill(SCALE);
   new Int8Array(buffer, 16, 12).set(PASSAGE_ROWS.flat());
   return buffer;
+}
+
+// The quick model of kb.search.static in miniature: a vocabulary of 6 pieces, a 3-dimensional
+// table (int8 rows, scale 1/127), the papers' and passages' vectors by it.
+export const QUICK_VOCAB = ["[PAD]", "[UNK]", "reward", "agents", "scaling", "##s"];
+export const QUICK_ROWS = [[0, 0, 0], [0, 0, 0], [127, 0, 0], [0, 127, 0], [0, 0, 127], [0, 0, 0]];
+export const QUICK = {
+  name: "q", dim: 3, count: 6, unknown: 1, bytes: 1000,
+  vocab: "assets/kb/quick/q/vocab.txt", embeddings: "assets/kb/quick/q/embeddings.bin",
+  vectors: { file: "quick-vectors.bin", count: 3, dim: 3 },
+  passages: { file: "quick-passages.bin", count: 4, dim: 3 }
+};
+
+function int8File(rows, scale) {
+  const n = rows.length, dim = rows[0].length, buffer = new ArrayBuffer(n * 4 + n * dim);
+  new Float32Array(buffer, 0, n).fill(scale);
+  new Int8Array(buffer, 4 * n, n * dim).set(rows.flat());
+  return buffer;
+}
+
+// site path -> body: zeta2020 ~ reward, alpha2021 ~ agents (and some reward), mid ~ scaling
+export function quickFiles() {
+  return {
+    "assets/kb/quick/q/vocab.txt": QUICK_VOCAB.join("\n") + "\n",
+    "assets/kb/quick/q/embeddings.bin": int8File(QUICK_ROWS, 1 / 127),
+    "assets/kb/search/quick-vectors.bin": int8File([[127, 0, 0], [60, 112, 0], [0, 0, 127]], 1 / 128),
+    "assets/kb/search/quick-passages.bin": int8File([[0, 127, 0], [40, 0, 120], [127, 0, 0], [0, 127, 0]], 1 / 128)
+  };
 }

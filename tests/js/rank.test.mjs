@@ -1,6 +1,7 @@
 // rank.js: bm25, cosine ranking, fusion, explanations, filters and results on the three-paper
 // payload.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import {
@@ -272,6 +273,23 @@ test("filters: type in any case, key or keys", () => {
   assert.equal(allowed(P[ZETA], { key: ["alpha2021", "zeta2020"] }), true);
   assert.equal(allowed(P[MID], { key: ["alpha2021", "zeta2020"] }), false);
   assert.equal(allowed(P[MID], { key: [] }), true);
+});
+
+// The one filter rule's cases, which tests/test_query.py checks Python and the cache's SQL
+// against; here with the API's names (a list for tag and key, as repeated --tag and --key).
+const RULE = JSON.parse(readFileSync(new URL("../data/filter_rule.json", import.meta.url), "utf8"));
+const API_NAMES = { session: "session", tags: "tag", year_from: "yearFrom", year_to: "yearTo",
+  type: "type", keys: "key" };
+
+test("filters: the cases of the one rule (tests/data/filter_rule.json)", () => {
+  assert.ok(RULE.cases.length >= 10);
+  for (const c of RULE.cases) {
+    const o = {};
+    for (const [name, value] of Object.entries(c.filters)) { o[API_NAMES[name]] = value; }
+    assert.equal(Object.keys(o).length, Object.keys(c.filters).length, "an unknown filter name");
+    const got = RULE.papers.filter((p) => allowed(p, o)).map((p) => p.key);
+    assert.deepEqual(got, c.selects, JSON.stringify(c.filters));
+  }
 });
 
 test("filters: every given condition must hold", () => {

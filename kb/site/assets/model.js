@@ -4,10 +4,12 @@
    loading is. Everything comes from the site itself (assets/kb/vendor/, assets/kb/model/);
    transformers.js is imported only when a query by meaning needs it.
 
-     loadEncoder({vendor, modelBase, name, dtype, onProgress})
+     loadEncoder({vendor, modelBase, name, dtype, onProgress, wasmBinary})
                                  the feature-extraction pipeline of the model `name`, in
                                  `modelBase` (the address of assets/kb/model/); onProgress
-                                 ({loaded, total}) in bytes over all the model's files so far
+                                 ({loaded, total}) in bytes over all the model's files so far;
+                                 wasmBinary: ONNX Runtime's wasm, already fetched
+     countedFetch(url, onBytes)  the file's bytes (ArrayBuffer), onBytes(n) as they arrive
      embedWith(extractor, text)  the text's vector as a list (mean pooled, unit length)
      progressTotals(report)      transformers.js's per-file progress events as running totals
      sharedFetch(prefix)         a fetch that downloads each file under `prefix` once */
@@ -57,6 +59,7 @@ export function loadEncoder(o) {
     var wasm = T.env.backends.onnx.wasm;
     wasm.wasmPaths = { mjs: o.vendor + "ort-wasm-simd-threaded.mjs",
       wasm: o.vendor + "ort-wasm-simd-threaded.wasm" };
+    if (o.wasmBinary) { wasm.wasmBinary = o.wasmBinary; }  // fetched (and counted) by the caller
     wasm.numThreads = 1;  // threads need cross-origin isolation and gain nothing here
     wasm.proxy = false;
     T.env.fetch = sharedFetch(o.modelBase, o.fetch);
@@ -68,5 +71,30 @@ export function loadEncoder(o) {
 export function embedWith(extractor, text) {
   return Promise.resolve(extractor(text, { pooling: "mean", normalize: true })).then(function (out) {
     return Array.from(out.data);
+  });
+}
+
+export function countedFetch(url, onBytes, fetchImpl) {
+  var get = fetchImpl || function (u) { return fetch(u); };
+  return get(url).then(function (r) {
+    if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
+    if (!r.body || !r.body.getReader) {
+      return r.arrayBuffer().then(function (b) { onBytes(b.byteLength); return b; });
+    }
+    var reader = r.body.getReader(), parts = [], size = 0;
+    function pump() {
+      return reader.read().then(function (step) {
+        if (step.done) {
+          var out = new Uint8Array(size), at = 0;
+          parts.forEach(function (p) { out.set(p, at); at += p.length; });
+          return out.buffer;
+        }
+        parts.push(step.value);
+        size += step.value.length;
+        onBytes(step.value.length);
+        return pump();
+      });
+    }
+    return pump();
   });
 }

@@ -244,9 +244,11 @@ function anyOf(value) {
   return (Array.isArray(value) ? value : [value]).filter(Boolean);
 }
 
-// kb.filters.Filters, with the API's names: session (its number), tag (one tag, or a list:
-// any of them), yearFrom and yearTo (a paper without a year passes neither), type (any
-// case), key (one key, or a list: any of them). Unset, "" or [] is no condition.
+// The rule of kb.course.filters.Filters (every given condition holds), with the API's names:
+// session (its number: on its reading list), tag (one tag, or a list: any of them, as repeated
+// --tag), yearFrom and yearTo (both included; a paper without a year passes neither), type
+// (any case), key (one key, or a list: any of them). Unset, "" or [] is no condition.
+// tests/data/filter_rule.json holds the cases this, the CLI's SQL and Python all pass.
 export function allowed(paper, o) {
   if (given(o.session) && paper.sessions.indexOf(Number(o.session)) < 0) { return false; }
   var tags = anyOf(o.tag);
