@@ -33,7 +33,8 @@ from kb.errors import KbError, NotFoundError
 from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
-from kb.search.fusion import FUSION_DEPTH, coverage, fused, strong, term_weights
+from kb.search.fusion import (COVERAGE_WEIGHT, FUSION_DEPTH, QUICK_COVERAGE_WEIGHT,
+                              STATIC_STRONG, STRONG, coverage, fused, strong, term_weights)
 from kb.search.keyword import query_terms
 from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
@@ -139,6 +140,12 @@ class KnowledgeBase:
     def embed_query(self, text: str) -> np.ndarray:
         return self.vectors.embed_query(text)
 
+    @property
+    def quick(self) -> bool:
+        """Whether the quick model (:mod:`kb.search.static`) ranks by meaning here: its own
+        coverage weight and thresholds apply (:mod:`kb.search.fusion`)."""
+        return bool(getattr(self.vectors.embedder, "quick", False))
+
     def close(self) -> None:
         self.store.close()
         self.vectors.close()
@@ -213,7 +220,8 @@ class KnowledgeBase:
                 cosines[key] = float(row @ vector) if row is not None else 0.0
         weights = term_weights(counts, len(self))
         held = self.store.holding({t: n for t, n in counts.items() if weights.get(t)}, cosines)
-        scored = sorted(((key, fused(cos, coverage(held.get(key, ()), weights)))
+        weight = QUICK_COVERAGE_WEIGHT if self.quick else COVERAGE_WEIGHT
+        scored = sorted(((key, fused(cos, coverage(held.get(key, ()), weights), weight))
                          for key, cos in cosines.items()), key=lambda item: (-item[1], item[0]))
         return self._explained(scored[:k], mode, terms, counts, cosines, vector, explain)
 
@@ -235,7 +243,7 @@ class KnowledgeBase:
 
         rows = self.store.rows(key for key, _ in scored)
         scored = [(key, score) for key, score in scored if key in rows]
-        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score))
+        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score, self.quick))
                 for key, score in scored]
         if not explain or not hits:
             return hits
@@ -249,8 +257,9 @@ class KnowledgeBase:
         if vector is not None:
             found = self.vectors.passages
             rows_of = found.rows
+        close_at = (STATIC_STRONG if self.quick else STRONG)["semantic"]
         found_out = explanations(texts, terms, weights, fields, mode=mode, cosines=cosines,
-                                 query=vector, passage_vectors=rows_of)
+                                 query=vector, passage_vectors=rows_of, close_at=close_at)
         for hit in hits:
             explained = found_out.get(hit.key)
             if explained is not None:

@@ -55,8 +55,10 @@ COVERAGE_WEIGHT = 0.6
 FUSION_DEPTH = 100
 STRONG = {"hybrid": 0.51, "semantic": 0.39}
 # The same rule with the quick (static) model's cosines (kb.search.static: the site's first
-# answer by meaning, before the full model has loaded), which run higher: chosen alike (the
-# eval's choice 0.792 and 0.632, rounded down; separability 0.99 and 0.95, course alone).
+# answer by meaning, before the full model has loaded). Its cosines, centred on the library's
+# mean vector, spread differently, so the words weigh more (QUICK_COVERAGE_WEIGHT) and the
+# thresholds are chosen for it by the same rule (scripts/eval_devset.py, "kb static" rows).
+QUICK_COVERAGE_WEIGHT = 1.0
 STATIC_STRONG = {"hybrid": 0.79, "semantic": 0.63}
 
 
@@ -80,12 +82,13 @@ def coverage(held: Iterable[str], weights: Mapping[str, float]) -> float:
     return sum(weights.get(term, 0.0) for term in set(held))
 
 
-def fused(cosine: float, cover: float) -> float:
-    """A paper's hybrid score."""
-    return cosine + COVERAGE_WEIGHT * cover
+def fused(cosine: float, cover: float, weight: float = COVERAGE_WEIGHT) -> float:
+    """A paper's hybrid score (``weight``: :data:`QUICK_COVERAGE_WEIGHT` for the quick model)."""
+    return cosine + weight * cover
 
 
-def strong(mode: str, score: float) -> bool | None:
-    """Whether a result with ``score`` in ``mode`` is a strong match (None: not judged)."""
-    threshold = STRONG.get(mode)
+def strong(mode: str, score: float, quick: bool = False) -> bool | None:
+    """Whether a result with ``score`` in ``mode`` is a strong match (None: not judged);
+    ``quick``: ranked with the quick model, judged by its thresholds."""
+    threshold = (STATIC_STRONG if quick else STRONG).get(mode)
     return None if threshold is None else score >= threshold

@@ -256,7 +256,7 @@ function search(query, options) {
     var used = null;
     return meaning(tier).then(function (chosen) {
       used = chosen;
-      return used === "quick" ? embedQuick(state.quickModel, query) : embed(query);
+      return used === "quick" ? embedQuick(state.quickModel, query, data.quick.centre) : embed(query);
     }).then(function (vector) {
       var index = used === "quick" ? state.quickVectors : state.vectors;
       var cos = cosines(index, vector);
@@ -264,7 +264,7 @@ function search(query, options) {
         return results(semanticRanking(index, vector, k, ok, cos), cos, vector, "semantic", used);
       }
       var fused = fuse(words, semanticRanking(index, vector, depth, ok, cos), cos, cover,
-        rules.coverage_weight, papers);
+        used === "quick" ? rules.coverage_weight_quick : rules.coverage_weight, papers);
       return results(fused, cos, vector, "hybrid", used);
     }, function (error) {
       if (mode === "semantic") { throw error; }
@@ -283,7 +283,7 @@ api.status = status;
 api.loadModel = loadModel;
 api.loadQuick = loadQuick;
 api.embedQuick = function (text) {
-  return loadQuick().then(function (model) { return embedQuick(model, text); });
+  return loadQuick().then(function (model) { return embedQuick(model, text, state.data.quick.centre); });
 };
 api.loadIndex = loadIndex;
 api.onStatus = function (fn) { state.listeners.push(fn); };
