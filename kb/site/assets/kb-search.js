@@ -26,7 +26,7 @@
    Everything comes from the site itself (assets/kb/search/, assets/kb/model/,
    assets/kb/vendor/): the papers' metadata and passages, their vectors (computed by kb, the
    CLI's own), FTS5's keyword postings, the int8 query encoder run by transformers.js.
-   Ranking follows kb.search.engine: keyword scores are FTS5's bm25 over the same postings,
+   Ranking follows kb.search.engine: keyword scores are kb's bm25 over the same postings,
    meaning scores the cosine of the query's vector with each paper's, and hybrid scores the
    cosine plus the weighted share of the query's words a paper holds (kb.search.fusion), with
    the constants the build copied from the library. The model loads on the first query by
