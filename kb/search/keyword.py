@@ -28,10 +28,12 @@ words still to come add at most ``R = (k1 + 1) * sum of their idf`` to any paper
 enter the top ``k``, so each later word is scored on the papers already seen alone, and only
 on those whose sum plus ``R`` still reaches that ``k``-th sum (their postings are read through,
 but bm25 is computed for those rows only). The hits and scores are those of scoring every match
-(the idea is MaxScore's, Turtle and Flood 1995). Measured against FTS5's single ranking of the
-old rule (``bm25()`` of all the words at once, in SQL): a few tenths of a millisecond to 1.5 ms
-more per query on the 1,370-paper import (queries of several words held by half the papers),
-as fast overall on 100,000 synthetic papers.
+(the idea is MaxScore's, Turtle and Flood 1995). Against the single SQL ranking of the rule
+before (``bm25()`` of all the words at once, FTS5's idf), measured in-process: about the same
+for one word; up to 1.5-3 ms more on the 1,370-paper import for a query of several words that
+each half the papers hold (a ``kb search`` process takes 0.1-0.2 s); on 100,000 synthetic
+papers (scripts/bench_search.py's library) 15-25% less time over 40 queries of three words, the
+median a few milliseconds more.
 
 Ties go to the smaller key; keys are read for the winners (and any row tied with the ``k``-th)
 alone: reading the key of every match cost more than scoring it.
