@@ -537,7 +537,7 @@ def print_tables(settings: list[Setting], results: dict[str, dict], nones: dict[
     for setting in settings:
         rep = nones[setting.name]
         print(f"\n{setting.name}: top-1 score, answerable against none questions "
-              "(scores are each ranker's own: kb keyword -bm25, semantic/MiniLM cosine, "
+              "(scores are each ranker's own: kb keyword bm25, semantic/MiniLM cosine, "
               "hybrid/RRF fused)")
         print("| ranker | answerable median [p10, p90] | top-1 right, median | none median "
               "[min, max] | separability | flagged at answerable p10: none / answerable "

@@ -1,4 +1,4 @@
-"""Search over a course's papers: keyword (FTS5 bm25), semantic (embeddings), hybrid (fusion).
+"""Search over a course's papers: keyword (bm25 over FTS5), semantic (embeddings), hybrid (fusion).
 
 ::
 
@@ -13,11 +13,12 @@
 holds), and each search result explains itself (:mod:`kb.search.explain`: the content words it
 holds, why it was found, the sentence that shows it, and whether it is a strong match).
 
-Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
-similarity, hybrid hits the fused score; they order hits within one result list and are not
-comparable across modes. A semantic or hybrid hit is ``strong`` when its score reaches the
-mode's threshold (:data:`kb.search.fusion.STRONG`); when no hit of a search is, nothing in the
-library is a strong match and the hits are only the nearest papers.
+Scores: keyword hits carry kb's bm25 (:mod:`kb.search.keyword`: higher is better, above 0 for
+every hit), semantic hits the cosine similarity, hybrid hits the fused score; they order hits
+within one result list and are not comparable across modes. A semantic or hybrid hit is
+``strong`` when its score reaches the mode's threshold (:data:`kb.search.fusion.STRONG`); when
+no hit of a search is, nothing in the library is a strong match and the hits are only the
+nearest papers.
 """
 
 from __future__ import annotations
@@ -185,12 +186,13 @@ class KnowledgeBase:
         filt = filter_sql(filters)
         terms = query_terms(query)
         if mode == "keyword":
-            # bm25's shortcut counts the papers holding each word of a query of several; one
-            # word alone needs no count (an excerpt's choice does not depend on its weight)
-            counts = self.store.term_hits(terms) if len(terms) > 1 and explain else None
+            # bm25's idf counts the papers holding each word; an excerpt's choice weighs them
+            # by those counts when there are several (one word alone weighs all there is)
+            counts = self.store.term_hits(terms)
             ranked = self.store.keyword(query, k, filt, hits=counts)
             unknown: dict[str, int | None] = {t: None for t in terms}
-            return self._explained(ranked, mode, terms, counts or unknown, None, None, explain)
+            return self._explained(ranked, mode, terms, counts if len(terms) > 1 else unknown,
+                                   None, None, explain)
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         if mode == "semantic":
             # no word is counted (the mode's speed is the model's): an excerpt's words weigh

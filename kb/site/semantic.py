@@ -11,9 +11,9 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
     authors, year, venue, type, tags, sessions, url, and its passages, the sentences an
     excerpt is chosen from: :func:`kb.search.passages.passages`); ``sessions``; ``keyword``:
     the postings of SQLite's FTS5 index of the same papers (porter-stemmed terms, per paper the
-    column-weighted term count and the token count), which is what FTS5's bm25 reads, so the
-    page ranks words exactly as ``kb search --mode keyword``; ``model``: where the query
-    encoder lies.
+    column-weighted term count and the token count), which is what kb's bm25 reads
+    (:mod:`kb.search.keyword`), so the page ranks words exactly as ``kb search --mode
+    keyword``; ``model``: where the query encoder lies.
 ``assets/kb/search/vectors.bin``
     The papers' vectors from the ``.kb/`` cache (the CLI's vectors), int8 with one float32 scale
     per paper: ``N`` little-endian float32 scales, then ``N x dim`` int8 values.
@@ -53,7 +53,7 @@ import numpy as np
 from kb.course.config import Config
 from kb.model.entries import Project
 from kb.model.names import display_name
-from kb.search import engine, fusion
+from kb.search import engine, fusion, keyword
 from kb.search.keyword import FUNCTION_WORDS, STOP_WORDS
 from kb.search.onnx_export import DTYPE
 from kb.search.embed import embed_text
@@ -74,9 +74,6 @@ MODEL_DIR = "assets/kb/model"
 VENDOR_DIR = "assets/kb/vendor"
 QUICK_DIR = "assets/kb/quick"
 FORMAT = 1
-# FTS5's bm25 constants (fts5_aux.c); the keyword index is FTS5's, so these are fixed.
-BM25_K1 = 1.2
-BM25_B = 0.75
 
 
 @dataclass
@@ -95,7 +92,7 @@ def rules() -> dict[str, Any]:
             "coverage_weight_quick": fusion.QUICK_COVERAGE_WEIGHT,
             "modes": list(engine.MODES),
             "stop_words": sorted(STOP_WORDS), "function_words": sorted(FUNCTION_WORDS),
-            "bm25": {"k1": BM25_K1, "b": BM25_B, "column_weights": columns}}
+            "bm25": {"k1": keyword.K1, "b": keyword.B, "column_weights": columns}}
 
 
 def quantize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -36,7 +36,7 @@
    (computed by kb, the CLI's own), FTS5's keyword postings, the int8 query encoder run by
    transformers.js, and the quick model (kb.search.static), a table of word-piece vectors
    of a few MB that answers the first query by meaning while the full model (about 40 MB)
-   has not loaded. Ranking follows kb.search.engine: keyword scores are FTS5's bm25 over the
+   has not loaded. Ranking follows kb.search.engine: keyword scores are kb's bm25 over the
    same postings, meaning scores the cosine of the query's vector with each paper's, and
    hybrid scores the cosine plus the weighted share of the query's words a paper holds
    (kb.search.fusion), with the constants the build copied from the library. A model loads
