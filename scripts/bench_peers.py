@@ -5,7 +5,7 @@ throwaway virtual environment under the work folder; both tools import the same 
 Zotero export, and then answer the same query as a user would type it:
 
     papis list --all innovation            (papis: title/author/... matches, its own cache)
-    kb search innovation --mode keyword    (kb: FTS5 bm25 over titles, authors, abstracts, notes)
+    kb search innovation --mode keyword    (kb: bm25 over FTS5: titles, authors, abstracts, notes)
     kb search innovation                   (kb: hybrid, bm25 fused with the embedding ranking)
 
 Every command runs ``--repeat`` times (default 5) after one warm-up run (which lets each tool

@@ -67,7 +67,7 @@ from kb.search.embed import embed_text  # noqa: E402
 from kb.course.config import DEFAULT_MODEL  # noqa: E402
 from kb.search.embed import model_location  # noqa: E402
 from kb.search.fusion import COVERAGE_WEIGHT, FUSION_DEPTH, STATIC_STRONG, STRONG  # noqa: E402
-from kb.search.static import DIM, static_embedder  # noqa: E402
+from kb.search.static import DIM, CentredEmbedder, library_centre, static_embedder  # noqa: E402
 from kb.fs import cache_home  # noqa: E402
 # ---
 
@@ -356,9 +356,12 @@ def run_setting(name: str, config: kb.Config, questions: list[Question], minilm:
     finally:
         base.close()
     t = time.perf_counter()
-    quick = kb.open_kb(config, progress=sys.stderr.isatty(), embedder=static_embedder(
-        Path(model_location(DEFAULT_MODEL)), cache_home() / "static", DEFAULT_MODEL,
-        dim=QUICK_DIM, note=say))
+    # the site's quick model, centred on this library's mean vector as the site's build does
+    inner = static_embedder(Path(model_location(DEFAULT_MODEL)), cache_home() / "static",
+                            DEFAULT_MODEL, dim=QUICK_DIM, note=say)
+    texts = [embed_text(p) for p in kb.load_project(config).papers.values()]
+    quick = kb.open_kb(config, progress=sys.stderr.isatty(),
+                       embedder=CentredEmbedder(inner, library_centre(inner, texts)))
     try:
         for mode in STATIC_MODES:
             runs = []
@@ -534,7 +537,7 @@ def print_tables(settings: list[Setting], results: dict[str, dict], nones: dict[
     for setting in settings:
         rep = nones[setting.name]
         print(f"\n{setting.name}: top-1 score, answerable against none questions "
-              "(scores are each ranker's own: kb keyword -bm25, semantic/MiniLM cosine, "
+              "(scores are each ranker's own: kb keyword bm25, semantic/MiniLM cosine, "
               "hybrid/RRF fused)")
         print("| ranker | answerable median [p10, p90] | top-1 right, median | none median "
               "[min, max] | separability | flagged at answerable p10: none / answerable "

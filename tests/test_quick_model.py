@@ -106,6 +106,20 @@ def test_a_texts_vector_is_the_mean_of_its_pieces(tmp_path: Path) -> None:
     assert embedder.pieces("reward unknown models") == [2, 3, 4]
 
 
+def test_centred_vectors_take_the_librarys_mean_away(tmp_path: Path) -> None:
+    inner = static.StaticEmbedder(tmp_path, tiny_model(tmp_path), "tiny-base")
+    centre = static.library_centre(inner, ["reward", "models"])
+    assert centre.tolist() == [0.5, 0.5]  # the mean of [1, 0] and [0, 1]
+    centred = static.CentredEmbedder(inner, centre)
+    assert centred.quick and centred.dim == 2 and centred.name.startswith("static2:tiny-base-centred-")
+    vectors = centred.embed(["reward", "models", "nothing known"])
+    assert np.allclose(vectors[0], [2 ** -0.5, -(2 ** -0.5)])
+    assert np.allclose(vectors[1], [-(2 ** -0.5), 2 ** -0.5])
+    assert vectors[2].tolist() == [0.0, 0.0]  # no piece: still no direction, not -centre
+    other = static.CentredEmbedder(inner, np.array([0.1, 0.0], dtype=np.float32))
+    assert other.name != centred.name  # vectors cached under one centre are not another's
+
+
 def test_a_model_that_is_not_bert_is_refused_with_the_reason(tmp_path: Path) -> None:
     (tmp_path / "tokenizer.json").write_text('{"model": {"type": "BPE"}}', "utf-8")
     with pytest.raises(ConfigError, match="not a BERT sentence-transformers model"):
@@ -177,6 +191,8 @@ QUICK_QUERIES = ["teaching a chatbot manners using people's votes",
 def test_the_sites_first_answer_by_meaning_is_kbs_with_the_quick_model(
         repo_site: Path, repo_site_url: str, page, quick_folder: Path) -> None:  # type: ignore[no-untyped-def]
     from kb.course.config import load_config
+    from kb.course.load import load_project
+    from kb.search.embed import embed_text
     from kb.search.engine import open_kb
 
     index = json.loads((repo_site / "assets/kb/search/index.json").read_text("utf-8"))
@@ -196,9 +212,13 @@ def test_the_sites_first_answer_by_meaning_is_kbs_with_the_quick_model(
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(repo_site_url)
-    embedder = static.StaticEmbedder(quick_folder, Path(model_location(DEFAULT_MODEL))
-                                     / "tokenizer.json", DEFAULT_MODEL)
-    kb = open_kb(load_config(ROOT), embedder=embedder)
+    inner = static.StaticEmbedder(quick_folder, Path(model_location(DEFAULT_MODEL))
+                                  / "tokenizer.json", DEFAULT_MODEL)
+    config = load_config(ROOT)
+    texts = [embed_text(p) for p in load_project(config).papers.values()]
+    centre = static.library_centre(inner, texts)
+    assert np.allclose(index["quick"]["centre"], centre, atol=2e-6)
+    kb = open_kb(config, embedder=static.CentredEmbedder(inner, centre))
     try:
         for query in QUICK_QUERIES:
             for mode in ("hybrid", "semantic"):

@@ -205,7 +205,7 @@ def test_keyword_mode_needs_no_vectors(library: Path) -> None:
 
 
 def test_fusion_weighs_words_by_rarity() -> None:
-    # bm25's idf, nothing for a word more than half the papers hold
+    # the classic idf, nothing for a word more than half the papers hold
     assert idf(1, 3) == pytest.approx(np.log(2.5 / 1.5))
     assert idf(2, 3) == 0.0 and idf(0, 0) == 0.0
     weights = term_weights({"rare": 1, "common": 2, "absent": 0}, 3)

@@ -159,7 +159,7 @@ def test_cli_table_shows_the_excerpt_and_the_matched_words(notes: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = [line.rstrip() for line in result.output.splitlines()]
     assert lines[4:10] == [
-        "  1   holtzman2020curious   The Curious Case of Neural Text             4.1609",
+        "  1   holtzman2020curious   The Curious Case of Neural Text             5.8693",
         "                            Degeneration",
         "                            Holtzman et al., 2020",
         "                            “Nucleus sampling cuts off the unreliable",

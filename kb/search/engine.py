@@ -1,4 +1,4 @@
-"""Search over a course's papers: keyword (FTS5 bm25), semantic (embeddings), hybrid (fusion).
+"""Search over a course's papers: keyword (bm25 over FTS5), semantic (embeddings), hybrid (fusion).
 
 ::
 
@@ -13,11 +13,12 @@
 holds), and each search result explains itself (:mod:`kb.search.explain`: the content words it
 holds, why it was found, the sentence that shows it, and whether it is a strong match).
 
-Scores: keyword hits carry the negated bm25 (higher is better), semantic hits the cosine
-similarity, hybrid hits the fused score; they order hits within one result list and are not
-comparable across modes. A semantic or hybrid hit is ``strong`` when its score reaches the
-mode's threshold (:data:`kb.search.fusion.STRONG`); when no hit of a search is, nothing in the
-library is a strong match and the hits are only the nearest papers.
+Scores: keyword hits carry kb's bm25 (:mod:`kb.search.keyword`: higher is better, above 0 for
+every hit), semantic hits the cosine similarity, hybrid hits the fused score; they order hits
+within one result list and are not comparable across modes. A semantic or hybrid hit is
+``strong`` when its score reaches the mode's threshold (:data:`kb.search.fusion.STRONG`); when
+no hit of a search is, nothing in the library is a strong match and the hits are only the
+nearest papers.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from kb.errors import KbError, NotFoundError
 from kb.course.filters import Filters
 from kb.progress import Progress, as_progress
 from kb.search.blas import one_blas_thread
-from kb.search.fusion import FUSION_DEPTH, coverage, fused, strong, term_weights
+from kb.search.fusion import (COVERAGE_WEIGHT, FUSION_DEPTH, QUICK_COVERAGE_WEIGHT,
+                              STATIC_STRONG, STRONG, coverage, fused, strong, term_weights)
 from kb.search.keyword import query_terms
 from kb.search.paper_vectors import PaperVectors
 from kb.search.uptodate import SyncReport, fresh_store
@@ -139,6 +141,12 @@ class KnowledgeBase:
     def embed_query(self, text: str) -> np.ndarray:
         return self.vectors.embed_query(text)
 
+    @property
+    def quick(self) -> bool:
+        """Whether the quick model (:mod:`kb.search.static`) ranks by meaning here: its own
+        coverage weight and thresholds apply (:mod:`kb.search.fusion`)."""
+        return bool(getattr(self.vectors.embedder, "quick", False))
+
     def close(self) -> None:
         self.store.close()
         self.vectors.close()
@@ -178,12 +186,13 @@ class KnowledgeBase:
         filt = filter_sql(filters)
         terms = query_terms(query)
         if mode == "keyword":
-            # bm25's shortcut counts the papers holding each word of a query of several; one
-            # word alone needs no count (an excerpt's choice does not depend on its weight)
-            counts = self.store.term_hits(terms) if len(terms) > 1 and explain else None
+            # bm25's idf counts the papers holding each word; an excerpt's choice weighs them
+            # by those counts when there are several (one word alone weighs all there is)
+            counts = self.store.term_hits(terms)
             ranked = self.store.keyword(query, k, filt, hits=counts)
             unknown: dict[str, int | None] = {t: None for t in terms}
-            return self._explained(ranked, mode, terms, counts or unknown, None, None, explain)
+            return self._explained(ranked, mode, terms, counts if len(terms) > 1 else unknown,
+                                   None, None, explain)
         _ = self.index  # the library's vectors first: a model that must be loaded loads for both
         if mode == "semantic":
             # no word is counted (the mode's speed is the model's): an excerpt's words weigh
@@ -213,7 +222,8 @@ class KnowledgeBase:
                 cosines[key] = float(row @ vector) if row is not None else 0.0
         weights = term_weights(counts, len(self))
         held = self.store.holding({t: n for t, n in counts.items() if weights.get(t)}, cosines)
-        scored = sorted(((key, fused(cos, coverage(held.get(key, ()), weights)))
+        weight = QUICK_COVERAGE_WEIGHT if self.quick else COVERAGE_WEIGHT
+        scored = sorted(((key, fused(cos, coverage(held.get(key, ()), weights), weight))
                          for key, cos in cosines.items()), key=lambda item: (-item[1], item[0]))
         return self._explained(scored[:k], mode, terms, counts, cosines, vector, explain)
 
@@ -235,7 +245,7 @@ class KnowledgeBase:
 
         rows = self.store.rows(key for key, _ in scored)
         scored = [(key, score) for key, score in scored if key in rows]
-        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score))
+        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score, self.quick))
                 for key, score in scored]
         if not explain or not hits:
             return hits
@@ -249,8 +259,9 @@ class KnowledgeBase:
         if vector is not None:
             found = self.vectors.passages
             rows_of = found.rows
+        close_at = (STATIC_STRONG if self.quick else STRONG)["semantic"]
         found_out = explanations(texts, terms, weights, fields, mode=mode, cosines=cosines,
-                                 query=vector, passage_vectors=rows_of)
+                                 query=vector, passage_vectors=rows_of, close_at=close_at)
         for hit in hits:
             explained = found_out.get(hit.key)
             if explained is not None:

@@ -89,8 +89,8 @@ def explain(texts: Mapping[str, Sequence[str]], terms: Sequence[str], weights: M
             fields: Mapping[str, Mapping[str, str]], *, mode: str,
             cosines: Mapping[str, float] | None = None,
             query: np.ndarray | None = None,
-            passage_vectors: Callable[[str], np.ndarray | None] | None = None
-            ) -> dict[str, Explanation]:
+            passage_vectors: Callable[[str], np.ndarray | None] | None = None,
+            close_at: float = STRONG["semantic"]) -> dict[str, Explanation]:
     """The explanation of each result (``texts``: key -> the paper's passages, in order).
 
     ``terms``: the query's words (:func:`kb.search.keyword.query_terms`); ``weights``: their
@@ -153,7 +153,7 @@ def explain(texts: Mapping[str, Sequence[str]], terms: Sequence[str], weights: M
                 excerpt = Excerpt(sentences[0], [], "lead")
             matched = [t for t in content if t in held.get(key, set())]
             cosine = None if cosines is None else cosines.get(key)
-            close = cosine is not None and cosine >= STRONG["semantic"]
+            close = cosine is not None and cosine >= close_at
             why = "keyword" if mode == "keyword" else (
                 "both" if matched and close else "keyword" if matched else "meaning")
             out[key] = Explanation(matched, why, excerpt)

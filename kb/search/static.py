@@ -207,6 +207,8 @@ class StaticEmbedder:
     """The static model as an :class:`~kb.search.embed.Embedder`: a text's vector is the mean
     of its word pieces' rows, unit length (a text with no known piece gets a zero vector)."""
 
+    quick = True  # ranked with kb.search.fusion's quick constants
+
     def __init__(self, folder: Path, tokenizer_file: Path, base: str):
         from tokenizers import Tokenizer
 
@@ -240,6 +242,42 @@ class StaticEmbedder:
                 if norm > 0:
                     out[row] = mean / norm
         return out
+
+
+class CentredEmbedder:
+    """A static model's vectors centred on a library's mean vector (:func:`library_centre`),
+    then unit length; a text with no known piece keeps its zero vector.
+
+    The mean of many word pieces' rows leans towards what all texts share, so every paper of a
+    large library looks alike to it; taking the library's mean away leaves what sets a paper
+    apart (on the development set with 300 distractors: MRR@10 of the quick hybrid ranking
+    0.757 -> 0.804, at a coverage weight of 1.0; course alone 0.888 -> 0.886)."""
+
+    quick = True
+
+    def __init__(self, inner: StaticEmbedder, centre: np.ndarray):
+        self.inner = inner
+        self.centre = np.asarray(centre, dtype=np.float32)
+        digest = hashlib.sha256(self.centre.tobytes()).hexdigest()[:12]
+        self.name = f"{inner.name}-centred-{digest}"
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        raw = self.inner.embed(texts)
+        known = np.abs(raw).sum(axis=1) > 0
+        out = np.where(known[:, None], raw - self.centre, 0).astype(np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def library_centre(inner: StaticEmbedder, texts: list[str]) -> np.ndarray:
+    """The mean of the texts' static vectors (rounded to 6 decimals, as the site ships it)."""
+    if not texts:
+        return np.zeros(inner.dim, dtype=np.float32)
+    return np.round(inner.embed(texts).mean(axis=0), 6).astype(np.float32)
 
 
 def static_embedder(model_dir: Path, cache: Path, base: str, dim: int = DIM,

@@ -188,7 +188,7 @@ class Store:
 
     def keyword(self, query: str, k: int, filt: Filter | None = None, *,
                 hits: dict[str, int] | None = None) -> list[tuple[str, float]]:
-        """Top ``k`` (key, score) for ``query`` by FTS5 bm25 (higher score is better);
+        """Top ``k`` (key, score) for ``query`` by kb's bm25 (:mod:`kb.search.keyword`);
         ``hits``: :meth:`term_hits` of its words, when already counted."""
         return bm25_top(self.conn, query, k, filt, total=self.count(), hits=hits)
 

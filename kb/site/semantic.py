@@ -11,9 +11,9 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
     authors, year, venue, type, tags, sessions, url, and its passages, the sentences an
     excerpt is chosen from: :func:`kb.search.passages.passages`); ``sessions``; ``keyword``:
     the postings of SQLite's FTS5 index of the same papers (porter-stemmed terms, per paper the
-    column-weighted term count and the token count), which is what FTS5's bm25 reads, so the
-    page ranks words exactly as ``kb search --mode keyword``; ``model``: where the query
-    encoder lies.
+    column-weighted term count and the token count), which is what kb's bm25 reads
+    (:mod:`kb.search.keyword`), so the page ranks words exactly as ``kb search --mode
+    keyword``; ``model``: where the query encoder lies.
 ``assets/kb/search/vectors.bin``
     The papers' vectors from the ``.kb/`` cache (the CLI's vectors), int8 with one float32 scale
     per paper: ``N`` little-endian float32 scales, then ``N x dim`` int8 values.
@@ -31,7 +31,9 @@ plugin ships what kb computed, and ``assets/kb/kb-search.js`` only ranks it, wit
     encoder): ``vocab.txt`` and ``embeddings.bin``, a few MB, which answer the first query by
     meaning while the full model (about 40 MB with transformers.js and the wasm) is not loaded;
     ``assets/kb/search/quick-vectors.bin`` and ``quick-passages.bin`` hold the papers' and
-    passages' vectors by it, in the layout of ``vectors.bin``. The payload's ``quick`` names
+    passages' vectors by it, centred on the library's mean (``quick.centre``, which the page
+    takes from a query's vector too: :class:`kb.search.static.CentredEmbedder`), in the layout
+    of ``vectors.bin``. The payload's ``quick`` names
     them with their sizes, and ``model.files`` lists every file the full model downloads with
     its size, so the page can say what a download costs before it starts.
 """
@@ -51,12 +53,12 @@ import numpy as np
 from kb.course.config import Config
 from kb.model.entries import Project
 from kb.model.names import display_name
-from kb.search import engine, fusion
+from kb.search import engine, fusion, keyword
 from kb.search.keyword import FUNCTION_WORDS, STOP_WORDS
 from kb.search.onnx_export import DTYPE
 from kb.search.embed import embed_text
 from kb.search.passages import passages
-from kb.search.static import EMBEDDINGS, VOCAB, StaticEmbedder
+from kb.search.static import EMBEDDINGS, VOCAB, CentredEmbedder, StaticEmbedder, library_centre
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
 from kb.site.pages.common import front_matter
 from kb.site.render import fragment
@@ -72,9 +74,6 @@ MODEL_DIR = "assets/kb/model"
 VENDOR_DIR = "assets/kb/vendor"
 QUICK_DIR = "assets/kb/quick"
 FORMAT = 1
-# FTS5's bm25 constants (fts5_aux.c); the keyword index is FTS5's, so these are fixed.
-BM25_K1 = 1.2
-BM25_B = 0.75
 
 
 @dataclass
@@ -90,9 +89,10 @@ def rules() -> dict[str, Any]:
     columns = dict(zip(("key", *FTS_COLUMNS), FTS_WEIGHTS))
     return {"coverage_weight": fusion.COVERAGE_WEIGHT, "fusion_depth": fusion.FUSION_DEPTH,
             "strong": dict(fusion.STRONG), "strong_quick": dict(fusion.STATIC_STRONG),
+            "coverage_weight_quick": fusion.QUICK_COVERAGE_WEIGHT,
             "modes": list(engine.MODES),
             "stop_words": sorted(STOP_WORDS), "function_words": sorted(FUNCTION_WORDS),
-            "bm25": {"k1": BM25_K1, "b": BM25_B, "column_weights": columns}}
+            "bm25": {"k1": keyword.K1, "b": keyword.B, "column_weights": columns}}
 
 
 def quantize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,8 +243,11 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
     if quick is not None and quick_embedder is not None:
         texts = [embed_text(project.papers[key]) for key in keys]
         quick_sentences = [text for paper in papers for text in paper["passages"]]
-        quick_rows = quick_embedder.embed(texts)
-        quick_passages = quick_embedder.embed(quick_sentences)
+        centre = library_centre(quick_embedder, texts)
+        centred = CentredEmbedder(quick_embedder, centre)
+        quick_rows = centred.embed(texts)
+        quick_passages = centred.embed(quick_sentences)
+        quick["centre"] = [float(x) for x in centre]
         quick["vectors"] = {"file": "quick-vectors.bin", "count": len(keys),
                             "dim": quick_embedder.dim}
         quick["passages"] = {"file": "quick-passages.bin", "count": len(quick_sentences),

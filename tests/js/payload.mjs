@@ -16,7 +16,7 @@ export function payload(overrides = {}) {
     format: 1,
     rules: {
       coverage_weight: 0.5, fusion_depth: 100, strong: { hybrid: 0.5, semantic: 0.39 },
-      strong_quick: { hybrid: 0.8, semantic: 0.6 },
+      strong_quick: { hybrid: 0.8, semantic: 0.6 }, coverage_weight_quick: 1.0,
       modes: ["hybrid", "semantic", "keyword"], stop_words: STOP_WORDS.slice(),
       function_words: FUNCTION_WORDS.slice(),
       bm25: { k1: 1.2, b: 0.75, column_weights: { key: 0, title: 2.0 } },

@@ -53,3 +53,11 @@ test("a query's vector: the mean of its pieces' rows, unit length; [UNK] dropped
   assert.deepEqual(embedQuick(model, "zzz qqq"), [0, 0]);
   assert.throws(() => quickModel(text, new ArrayBuffer(7), 4, 2, 1), /table is 7 bytes, not 24/);
 });
+
+test("a centred query vector: the library's mean taken from the unit mean, then unit length again", () => {
+  const text = "[PAD]\n[UNK]\nreward\nmodel\n";
+  const model = quickModel(text, table([[0, 0], [0, 0], [127, 0], [0, 127]], 1 / 127), 4, 2, 1);
+  const v = embedQuick(model, "reward", [0.5, 0.5]);
+  [Math.SQRT1_2, -Math.SQRT1_2].forEach((want, i) => assert.ok(Math.abs(v[i] - want) < 1e-12, String(v)));
+  assert.deepEqual(embedQuick(model, "nothing", [0.5, 0.5]), [0, 0]);
+});

@@ -14,11 +14,12 @@ const ZETA = 0, ALPHA = 1, MID = 2;  // positions in payload().papers
 const close = (got, want, what) => assert.ok(Math.abs(got - want) <= 1e-12 * Math.max(1, Math.abs(want)),
   `${what}: ${got} != ${want}`);
 
-// FTS5's bm25 by hand: idf = ln((N - n + 0.5) / (n + 0.5)) (1e-6 when not above 0), and per
-// paper idf * f * (k1 + 1) / (f + k1 * (1 - b + b * len / avglen)); N = 3, avglen = 12 / 3 = 4,
-// k1 = 1.2, b = 0.75. SQLite's own bm25() over the same three texts (see payload.mjs) gives the
-// same numbers (negated), to the last digit.
-const IDF1 = Math.log(2.5 / 1.5);  // a word in one paper of three: ln(5/3) = 0.5108...
+// kb's bm25 by hand: idf = ln(1 + (N - n + 0.5) / (n + 0.5)) (Lucene's, above 0 for every
+// word), and per paper idf * f * (k1 + 1) / (f + k1 * (1 - b + b * len / avglen)); N = 3,
+// avglen = 12 / 3 = 4, k1 = 1.2, b = 0.75. kb.search.keyword.bm25_top over the same three texts
+// in FTS5 (see payload.mjs) gives the same numbers, to its 9 places.
+const IDF1 = Math.log(1 + 2.5 / 1.5);  // a word in one paper of three: ln(8/3) = 0.9808...
+const IDF2 = Math.log(1 + 1.5 / 2.5);  // a word in two papers of three: ln(1.6) = 0.4700...
 
 function index() { return keywordIndex(payload()); }
 function ranked(query, depth = 10, ok = null, matched = undefined) {
@@ -37,28 +38,30 @@ test("bm25 of one word in one paper of average length is its idf", () => {
   // f = 1, len = 4: tf = 1 * 2.2 / (1 + 1.2 * (0.25 + 0.75)) = 1
   const got = ranked("models");
   assert.deepEqual(got.map((x) => x[0]), [ZETA]);
-  close(got[0][1], IDF1, "model");  // SQLite: 0.5108256237659907
+  close(got[0][1], IDF1, "model");  // kb: 0.980829253
 });
 
 test("bm25 counts the frequency against the paper's length", () => {
   // "scaling" -> scale: f = 2 in paper 2 of length 2: norm = 2 + 1.2 * (0.25 + 0.75 * 0.5) = 2.75
-  close(ranked("scaling")[0][1], IDF1 * 2 * 2.2 / 2.75, "scale");  // SQLite: 0.8173209980255852
+  close(ranked("scaling")[0][1], IDF1 * 2 * 2.2 / 2.75, "scale");  // kb: 1.569326805
   // "hf": f = 3 in paper 1 of length 6: norm = 3 + 1.2 * (0.25 + 0.75 * 1.5) = 4.65
-  close(ranked("hf")[0][1], IDF1 * 3 * 2.2 / 4.65, "hf");  // SQLite: 0.7250428208291482
+  close(ranked("hf")[0][1], IDF1 * 3 * 2.2 / 4.65, "hf");  // kb: 1.392144746
 });
 
-test("a word in most papers gets FTS5's floor idf of 1e-6", () => {
-  // "reward": n = 2 of 3, ln(1.5 / 2.5) < 0 -> 1e-6; paper 0: f 2, len 4: norm 2 + 1.2 = 3.2;
+test("a word in most papers still weighs: its hits score by their counts, not FTS5's 1e-6", () => {
+  // "reward": n = 2 of 3, FTS5's ln(1.5 / 2.5) < 0 would be floored to 1e-6 (every hit
+  // 0.0000); kb's ln(1 + 1.5 / 2.5) is not. Paper 0: f 2, len 4: norm 2 + 1.2 = 3.2;
   // paper 1: f 1, len 6: norm 1 + 1.2 * (0.25 + 1.125) = 2.65
   const got = ranked("rewards");
   assert.deepEqual(got.map((x) => x[0]), [ZETA, ALPHA]);
-  close(got[0][1], 1e-6 * 2 * 2.2 / 3.2, "reward 0");  // SQLite: 1.375e-06
-  close(got[1][1], 1e-6 * 1 * 2.2 / 2.65, "reward 1");  // SQLite: 8.301886792452831e-07
+  close(got[0][1], IDF2 * 2 * 2.2 / 3.2, "reward 0");  // kb: 0.64625499
+  close(got[1][1], IDF2 * 1 * 2.2 / 2.65, "reward 1");  // kb: 0.390191692
+  assert.ok(got[1][1] > 0.3);
 });
 
 test("the query's words add up; stop words and repeats count once or not at all", () => {
-  const want = [[ZETA, 1e-6 * 2 * 2.2 / 3.2 + IDF1], [ALPHA, 1e-6 * 2.2 / 2.65]];
-  // SQLite, '"reward" OR "model"': 0.5108269987659907 and 8.301886792452831e-07
+  const want = [[ZETA, IDF2 * 2 * 2.2 / 3.2 + IDF1], [ALPHA, IDF2 * 2.2 / 2.65]];
+  // kb, "reward models": 1.627084243 and 0.390191692
   for (const query of ["reward models", "the reward of the models", "Reward reward MODELS models"]) {
     const got = ranked(query);
     assert.deepEqual(got.map((x) => x[0]), want.map((x) => x[0]), query);
@@ -73,7 +76,7 @@ test("a word FTS5 splits is a phrase: papers holding all its tokens, the rarest 
   // rl_hf -> "rl hf": only paper 1, f = min(1, 3) = 1, len 6: 1 * 2.2 / 2.65
   const got = ranked("rl_hf");
   assert.deepEqual(got.map((x) => x[0]), [ALPHA]);
-  close(got[0][1], IDF1 * 2.2 / 2.65, "rl_hf");  // SQLite, '"rl hf"': 0.42408164991893577
+  close(got[0][1], IDF1 * 2.2 / 2.65, "rl_hf");  // kb, '"rl hf"': 0.814273342
 });
 
 test("column-weighted counts enter bm25 as they are", () => {
@@ -135,7 +138,8 @@ test("cosine ranking: ties by key, depth, filter", () => {
 });
 
 test("coverage: each word's share of the query's idf, and the words each paper holds", () => {
-  // "agents": 1 paper of 3, idf ln(2.5 / 1.5); "reward": 2 of 3, ln(1.5 / 2.5) < 0 -> 0
+  // kb.search.fusion's idf: "agents": 1 paper of 3, ln(2.5 / 1.5); "reward": 2 of 3,
+  // ln(1.5 / 2.5) < 0 -> 0
   const got = coverage(index(), "the reward agents");
   assert.deepEqual(Array.from(got.weights), [["reward", 0], ["agents", 1]]);
   assert.deepEqual(Array.from(got.held.get(ZETA)), ["reward"]);
@@ -143,8 +147,9 @@ test("coverage: each word's share of the query's idf, and the words each paper h
   assert.equal(got.held.has(MID), false);
   // a word no paper holds counts in the whole: "quokka", idf ln(3.5 / 0.5)
   const rare = coverage(index(), "agents quokka").weights;
-  close(rare.get("agents"), IDF1 / (IDF1 + Math.log(7)), "agents");
-  close(rare.get("quokka"), Math.log(7) / (IDF1 + Math.log(7)), "quokka");
+  const agents = Math.log(2.5 / 1.5);
+  close(rare.get("agents"), agents / (agents + Math.log(7)), "agents");
+  close(rare.get("quokka"), Math.log(7) / (agents + Math.log(7)), "quokka");
   // only words every paper holds: nothing weighs anything
   assert.deepEqual(Array.from(coverage(index(), "reward").weights), [["reward", 0]]);
 });

@@ -36,7 +36,7 @@
    (computed by kb, the CLI's own), FTS5's keyword postings, the int8 query encoder run by
    transformers.js, and the quick model (kb.search.static), a table of word-piece vectors
    of a few MB that answers the first query by meaning while the full model (about 40 MB)
-   has not loaded. Ranking follows kb.search.engine: keyword scores are FTS5's bm25 over the
+   has not loaded. Ranking follows kb.search.engine: keyword scores are kb's bm25 over the
    same postings, meaning scores the cosine of the query's vector with each paper's, and
    hybrid scores the cosine plus the weighted share of the query's words a paper holds
    (kb.search.fusion), with the constants the build copied from the library. A model loads
@@ -256,7 +256,7 @@ function search(query, options) {
     var used = null;
     return meaning(tier).then(function (chosen) {
       used = chosen;
-      return used === "quick" ? embedQuick(state.quickModel, query) : embed(query);
+      return used === "quick" ? embedQuick(state.quickModel, query, data.quick.centre) : embed(query);
     }).then(function (vector) {
       var index = used === "quick" ? state.quickVectors : state.vectors;
       var cos = cosines(index, vector);
@@ -264,7 +264,7 @@ function search(query, options) {
         return results(semanticRanking(index, vector, k, ok, cos), cos, vector, "semantic", used);
       }
       var fused = fuse(words, semanticRanking(index, vector, depth, ok, cos), cos, cover,
-        rules.coverage_weight, papers);
+        used === "quick" ? rules.coverage_weight_quick : rules.coverage_weight, papers);
       return results(fused, cos, vector, "hybrid", used);
     }, function (error) {
       if (mode === "semantic") { throw error; }
@@ -283,7 +283,7 @@ api.status = status;
 api.loadModel = loadModel;
 api.loadQuick = loadQuick;
 api.embedQuick = function (text) {
-  return loadQuick().then(function (model) { return embedQuick(model, text); });
+  return loadQuick().then(function (model) { return embedQuick(model, text, state.data.quick.centre); });
 };
 api.loadIndex = loadIndex;
 api.onStatus = function (fn) { state.listeners.push(fn); };

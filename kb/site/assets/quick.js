@@ -8,7 +8,10 @@
                                  the model from vocab.txt and embeddings.bin (count float32
                                  scales, then count x dim int8 values); special: the
                                  tokenizer's added tokens, {text: id}
-     embedQuick(model, text)     the text's vector as a list (zeros when no piece is known) */
+     embedQuick(model, text, centre)
+                                 the text's vector as a list: the mean of its pieces' rows,
+                                 less `centre` (the library's mean vector) when given, unit
+                                 length; zeros when no piece is known */
 
 import { parseVocab, pieceIds } from "./wordpiece.js";
 
@@ -22,7 +25,7 @@ export function quickModel(vocabText, buffer, count, dim, unknown, special) {
   };
 }
 
-export function embedQuick(model, text) {
+export function embedQuick(model, text, centre) {
   var dim = model.dim, sum = new Float64Array(dim), n = 0;
   pieceIds(model.vocab, text, model.special).forEach(function (id) {
     if (id === model.unknown || id < 0 || id >= model.count) { return; }
@@ -32,6 +35,12 @@ export function embedQuick(model, text) {
   });
   var out = new Array(dim).fill(0);
   if (!n) { return out; }
+  if (centre) {
+    var length = 0;
+    for (var c = 0; c < dim; c++) { length += sum[c] * sum[c]; }
+    length = Math.sqrt(length);
+    for (var d = 0; d < dim; d++) { sum[d] = (length > 0 ? sum[d] / length : 0) - centre[d]; }
+  }
   var norm = 0;
   for (var j = 0; j < dim; j++) { norm += sum[j] * sum[j]; }
   norm = Math.sqrt(norm);

@@ -8,7 +8,7 @@
      vectorIndex(data, buffer)               vectors.bin: N float32 scales, then N x dim int8
      passageIndex(data, buffer)              passages.bin: the same for the papers' passages
      keywordRanking(index, query, depth, ok, matched)
-                                             FTS5's bm25 over the postings: [[paper, score]]
+                                             kb's bm25 over the postings: [[paper, score]]
      cosines(index, vector)                  the cosine of the query's vector with each paper's
      semanticRanking(index, vector, depth, ok)
                                              the papers by cosine: [[paper, cosine]]
@@ -82,16 +82,17 @@ function holders(index, word) {
   return freq;
 }
 
-// FTS5's bm25 (fts5_aux.c) over the shipped postings: each query word is a quoted phrase;
-// a phrase of several tokens (a word FTS5 splits) counts where all its tokens occur.
+// kb.search.keyword's bm25 over the shipped postings: FTS5's (fts5_aux.c) with Lucene's idf,
+// ln(1 + (N - n + 0.5) / (n + 0.5)), above 0 however many papers hold the word. Each query
+// word is a quoted phrase; a phrase of several tokens (a word FTS5 splits) counts where all
+// its tokens occur.
 export function keywordRanking(index, query, depth, ok, matched) {
   var rules = index.bm25, n = index.rows, lengths = index.lengths;
   var scores = new Map();
   queryTerms(query, index.stopWords).forEach(function (word) {
     var freq = holders(index, word);
     if (!freq) { return; }
-    var idf = Math.log((0.5 + n - freq.size) / (0.5 + freq.size));
-    if (idf <= 0) { idf = 1e-6; }
+    var idf = Math.log(1 + (n - freq.size + 0.5) / (freq.size + 0.5));
     freq.forEach(function (f, doc) {
       var norm = f + rules.k1 * (1 - rules.b + rules.b * lengths[doc] / index.avgdl);
       scores.set(doc, (scores.get(doc) || 0) + idf * f * (rules.k1 + 1) / norm);
@@ -136,7 +137,7 @@ export function semanticRanking(index, vector, depth, ok, all) {
   return order.slice(0, depth).map(function (i) { return [i, scores[i]]; });
 }
 
-// kb.search.fusion.idf: bm25's idf, 0 where it is not above 0.
+// kb.search.fusion.idf: the classic idf (FTS5's), 0 where it is not above 0.
 function idf(hits, total) {
   return total > 0 ? Math.max(0, Math.log((total - hits + 0.5) / (hits + 0.5))) : 0;
 }
