@@ -250,6 +250,8 @@ function initPage(box) {
       progress = [p.loaded || 0, total];
     } else if (s.model === "ready") {
       text = full.loaded && line.hidden === false ? "The full model is loaded." : "";
+    } else if (meaning && typeof WebAssembly !== "object") {
+      text = "The full model needs WebAssembly, which this browser does not run; the quick model ranks these results.";
     } else if (s.model === "unavailable") {
       text = full.offer === "tried" && shown.mode !== "keyword"
         ? "The full model could not be loaded (" + s.error + "); the quick model ranks these results." : "";
@@ -296,7 +298,8 @@ function initPage(box) {
 
   // After an answer by meaning from the quick model: load the full one now, or offer it.
   function considerFull(tier) {
-    if (tier === "full" || api.status().model !== "idle" || full.offer === "tried") { updateLine(); return; }
+    if (tier === "full" || api.status().model !== "idle" || full.offer === "tried"
+        || typeof WebAssembly !== "object") { updateLine(); return; }
     var wide = window.matchMedia && window.matchMedia(WIDE).matches;
     if (fullModelPolicy(navigator.connection, wide) === "background") {
       loadFull();
@@ -381,11 +384,9 @@ function initPage(box) {
     readUrl(form);
     foldLabel();
     say("");
-    if (!window.WebAssembly) {
-      say("This browser runs no WebAssembly: search matches words only.");
-    }
-    if (form.q.value.trim()) { run(); }
-    form.q.focus();
+    // Focus the box only to type a query: one in the address is to be read (a phone would
+    // open its keyboard over the results).
+    if (form.q.value.trim()) { run(); } else { form.q.focus(); }
   }, function (error) {
     say("The search index could not be loaded (" + error.message + "); the papers table lists every paper.");
   });
