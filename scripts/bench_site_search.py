@@ -17,7 +17,15 @@ A last table times the same int8 model in Python through onnxruntime for a query
 numpy encoder ``kb search`` uses today. Bytes are what the server sent (``python -m
 http.server``, no compression), as the Resource Timing API reports them.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_site_search.py [--papers 1000]
+On a slow link (``--link-only`` runs just this part): this repository's search page opened
+with a query, in a fresh browser (empty caches), over a link Chromium emulates at 12 Mbit/s
+with 40 ms of latency (CDP ``Network.emulateNetworkConditions``), at a phone's width (390 px)
+and a desk's (1280 px): seconds from the navigation and bytes received until the first answer
+by meaning (the quick model; target <= 5 s and <= 6 MB), then until the full model's results
+are shown (it loads in the background, as on any link Chromium calls 4g). Screenshots of the
+page before and after the full model, light and dark, go to test-output/.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_site_search.py [--papers 1000] [--link-only]
 """
 
 from __future__ import annotations
@@ -54,6 +62,27 @@ TIME_QUERIES = """async ([qs, modes]) => {
   }
   return times;
 }"""
+
+
+LINK_MBIT = 12.0
+LINK_LATENCY_MS = 40
+LINK_QUERY = "teaching a chatbot to follow instructions from people's rankings"
+OUTPUT = ROOT / "test-output"
+# Before any page script: note when the result list first shows each tier ("keyword",
+# "quick", "full"), in ms since the navigation began, with the bytes received by then.
+TIER_CLOCK = """(() => {
+  performance.setResourceTimingBufferSize(2000);
+  window.__kbTiers = {};
+  new MutationObserver(() => {
+    const list = document.querySelector('.kb-search__results');
+    const tier = list && list.getAttribute('data-tier');
+    if (tier && !(tier in window.__kbTiers)) {
+      window.__kbTiers[tier] = {ms: performance.now(), bytes: performance.getEntriesByType(
+        'navigation').concat(performance.getEntriesByType('resource')).reduce(
+        (s, e) => s + e.transferSize, 0)};
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-tier']});
+})();"""
 
 
 def pct(values: list[float], q: float) -> float:
@@ -105,6 +134,87 @@ def measure_site(label: str, root: Path, profile: Path) -> dict[str, Any]:
             # a revisit: same profile, caches kept
             out["revisit_s"], out["revisit_mb"] = load_model(context.new_page(), base)
     return out
+
+
+def slow_link(page: Any) -> Any:
+    """Emulate the 12 Mbit/s, 40 ms link on ``page``; returns the CDP session, whose
+    Network.loadingFinished events are summed into ``session.received``."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.received = 0
+    cdp.on("Network.loadingFinished",
+           lambda e: setattr(cdp, "received", cdp.received + e["encodedDataLength"]))
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": LINK_LATENCY_MS,
+        "downloadThroughput": LINK_MBIT * 1e6 / 8, "uploadThroughput": LINK_MBIT * 1e6 / 8})
+    return cdp
+
+
+def link_run(browser: Any, base: str, width: int, height: int,
+             shots: str | None = None) -> dict[str, Any]:
+    """One visit of the search page over the slow link in a fresh context (empty caches)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_init_script(TIER_CLOCK)
+    page = context.new_page()
+    cdp = slow_link(page)
+    page.goto(base + "search/?query=" + LINK_QUERY.replace(" ", "+"))
+    out: dict[str, Any] = {"width": width}
+    try:
+        for tier in ("quick", "full"):
+            page.wait_for_function(f"'{tier}' in window.__kbTiers", timeout=300_000)
+            if shots:
+                for scheme, name in (("default", "light"), ("slate", "dark")):
+                    page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
+                    OUTPUT.mkdir(exist_ok=True)
+                    page.screenshot(path=str(OUTPUT / f"{shots}-{width}-{name}-{tier}.png"))
+                page.evaluate("() => document.body.setAttribute('data-md-color-scheme', 'default')")
+        out.update(page.evaluate("""() => ({
+            tiers: window.__kbTiers, connection: navigator.connection && {
+              effectiveType: navigator.connection.effectiveType,
+              downlink: navigator.connection.downlink, rtt: navigator.connection.rtt}})"""))
+        out["line"] = page.locator(".kb-search__model").inner_text().strip()
+        out["received"] = cdp.received
+    finally:
+        context.close()
+    return out
+
+
+def measure_link(site: Path) -> list[dict[str, Any]]:
+    """The slow-link runs on a built site: timed runs at both widths, then runs for the
+    screenshots (apart, so that taking them delays no timed run)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_launch import launch
+
+    rows = []
+    with serve(site) as base, sync_playwright() as p:
+        browser = launch(p)
+        try:
+            for width, height in ((390, 844), (1280, 900)):
+                rows.append(link_run(browser, base, width, height))
+            for width, height in ((390, 844), (1280, 900)):
+                link_run(browser, base, width, height, shots="search-link")
+        finally:
+            browser.close()
+    return rows
+
+
+def print_link(rows: list[dict[str, Any]]) -> None:
+    print(f"\nThe search page over a {LINK_MBIT:g} Mbit/s link with {LINK_LATENCY_MS} ms latency "
+          "(Chromium's emulation), fresh browser, this repository's site, query in the address")
+    print("| width px | keyword answer s | first answer by meaning (quick) s | MB by then "
+          "| full model's results s | MB by then | full model: MB, s after the quick answer |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        t = r["tiers"]
+        quick, full, words = t["quick"], t["full"], t.get("keyword", {"ms": float("nan")})
+        print(f"| {r['width']} | {words['ms'] / 1000:.2f} | {quick['ms'] / 1000:.2f} "
+              f"| {quick['bytes'] / MB:.2f} | {full['ms'] / 1000:.2f} | {full['bytes'] / MB:.1f} "
+              f"| {(full['bytes'] - quick['bytes']) / MB:.1f}, {(full['ms'] - quick['ms']) / 1000:.1f} |")
+    print("targets: first answer by meaning <= 5 s and <= 6 MB")
+    for r in rows:
+        print(f"  {r['width']} px: navigator.connection under emulation {r['connection']}; "
+              f"bytes by CDP {r['received'] / MB:.1f} MB; the model line at the end: {r['line']!r}")
 
 
 def build_added(root: Path, rounds: int = 3) -> tuple[float, float]:
@@ -184,7 +294,15 @@ def python_query_path() -> list[tuple[str, float, float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=1000, help="papers in the synthetic course")
+    parser.add_argument("--link-only", action="store_true",
+                        help="only the runs over the emulated 12 Mbit/s link (this repository)")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kb-bench-link-") as tmp:
+        build_site(ROOT, Path(tmp) / "site")
+        link = measure_link(Path(tmp) / "site")
+    if args.link_only:
+        print_link(link)
+        return 0
     rows = []
     with tempfile.TemporaryDirectory(prefix="kb-bench-profile-") as profiles:
         rows.append(measure_site("this repository", ROOT, Path(profiles) / "a"))
@@ -220,6 +338,7 @@ def main() -> int:
     print("| --- | --- | --- |")
     for label, load, ms in python_query_path():
         print(f"| {label} | {load:.2f} | {ms:.1f} |")
+    print_link(link)
     return 0
 
 
