@@ -73,6 +73,7 @@ SEARCH_DIR = "assets/kb/search"
 MODEL_DIR = "assets/kb/model"
 VENDOR_DIR = "assets/kb/vendor"
 QUICK_DIR = "assets/kb/quick"
+NOT_FETCHED = frozenset({"LICENSES.txt", "special_tokens_map.json"})
 FORMAT = 1
 
 
@@ -192,9 +193,9 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
                 full[f"{MODEL_DIR}/{exported.name}/{rel}"] = path
         copies.update(full)
         # what the full model downloads: the model's files, transformers.js and the wasm
-        # (not the licences, which no page fetches)
+        # (not the licences nor the special tokens' map, which transformers.js never asks for)
         files = [{"path": site, "bytes": path.stat().st_size} for site, path in full.items()
-                 if not site.endswith(".txt")]
+                 if path.name not in NOT_FETCHED]
         model = {"name": exported.name, "dtype": DTYPE, "files": files,
                  "bytes": sum(f["bytes"] for f in files)}
         folder = quick_model(model_dir, note=lambda text: log.info(f"kb: {text}"))

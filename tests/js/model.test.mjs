@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { embedWith, loadEncoder, progressTotals, sharedFetch } from "../../kb/site/assets/model.js";
+import { countedFetch, embedWith, fetched, loadEncoder, progressTotals, sharedFetch } from "../../kb/site/assets/model.js";
 
 const MODEL = "https://host.example/course/assets/kb/model/";
 
@@ -40,6 +40,34 @@ test("other addresses, ranges and other methods go to the network as they are", 
   await shared(MODEL + "y", { method: "HEAD" });
   assert.equal(calls.length, 5);
   assert.equal(calls[0][1], undefined);
+});
+
+test("the wasm fetched (and counted) once answers transformers.js' own request for it", async () => {
+  const { calls, get } = countingFetch();
+  const wasm = "https://host.example/course/assets/kb/vendor/ort-wasm-simd-threaded.wasm";
+  const bytes = new Uint8Array([0, 97, 115, 109]).buffer;
+  const fetch1 = fetched(wasm, bytes, get, "https://host.example/course/search/");
+  const response = await fetch1("../assets/kb/vendor/ort-wasm-simd-threaded.wasm");
+  assert.deepEqual(new Uint8Array(await response.arrayBuffer()), new Uint8Array(bytes));
+  assert.equal(response.headers.get("Content-Type"), "application/wasm");
+  await fetch1(wasm);  // a second time: the same bytes, still no download
+  assert.equal(calls.length, 0);
+  await fetch1(MODEL + "m/config.json");
+  assert.deepEqual(calls.map((c) => c[0]), [MODEL + "m/config.json"]);
+  // without bytes in hand, the request goes to the network
+  await fetched(wasm, null, get, "https://host.example/")(wasm);
+  assert.equal(calls.length, 2);
+});
+
+test("countedFetch: a file's bytes, counted as they arrive; an HTTP error is an error", async () => {
+  const chunks = [new Uint8Array([1, 2]), new Uint8Array([3])];
+  const body = new ReadableStream({ start(c) { chunks.forEach((x) => c.enqueue(x)); c.close(); } });
+  const seen = [];
+  const buffer = await countedFetch("f", (n) => seen.push(n), async () => new Response(body));
+  assert.deepEqual([...new Uint8Array(buffer)], [1, 2, 3]);
+  assert.deepEqual(seen, [2, 1]);
+  await assert.rejects(countedFetch("g", () => {}, async () => new Response("", { status: 404 })),
+    /g: HTTP 404/);
 });
 
 test("progress: one running total over the model's files", () => {

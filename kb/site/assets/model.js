@@ -49,6 +49,20 @@ export function progressTotals(report) {
   };
 }
 
+// transformers.js fetches ONNX Runtime's wasm itself, even when it is handed over as bytes:
+// the bytes already here answer that request, so the 14 MB file is downloaded once.
+export function fetched(url, bytes, fetchImpl, base) {
+  var target = new URL(url, base || location.href).href;
+  return function (request, init) {
+    var key = new URL(String(request && request.url ? request.url : request), base || location.href).href;
+    if (bytes && key === target) {
+      return Promise.resolve(new Response(bytes.slice(0), {
+        status: 200, headers: { "Content-Type": "application/wasm" } }));
+    }
+    return fetchImpl(request, init);
+  };
+}
+
 // `importModule` and `fetch` stand in for the browser's in tests.
 export function loadEncoder(o) {
   var load = o.importModule || function (url) { return import(url); };
@@ -62,7 +76,8 @@ export function loadEncoder(o) {
     if (o.wasmBinary) { wasm.wasmBinary = o.wasmBinary; }  // fetched (and counted) by the caller
     wasm.numThreads = 1;  // threads need cross-origin isolation and gain nothing here
     wasm.proxy = false;
-    T.env.fetch = sharedFetch(o.modelBase, o.fetch);
+    T.env.fetch = fetched(o.vendor + "ort-wasm-simd-threaded.wasm", o.wasmBinary,
+      sharedFetch(o.modelBase, o.fetch), o.vendor);
     return T.pipeline("feature-extraction", o.name,
       { dtype: o.dtype, device: "wasm", progress_callback: progressTotals(o.onProgress) });
   });
