@@ -16,7 +16,7 @@ float32 scale each. ``[unusedN]`` pieces get zero rows. A text is split by the m
 WordPiece tokenizer (lower-cased, accents stripped, no ``[CLS]``/``[SEP]``, no length limit),
 ``[UNK]`` pieces are dropped, and the mean of the remaining rows is scaled to unit length.
 
-Distilling takes about half a minute on two cores, once per machine, into kb's user cache
+Distilling takes about a minute on two cores, once per machine, into kb's user cache
 (``<cache>/static/<name>/``): ``vocab.txt`` (one piece per line, line i = id i),
 ``embeddings.bin`` (``count`` little-endian float32 scales, then ``count x dim`` int8 values)
 and ``static.json`` (written last: its presence marks the folder whole). The site ships the
@@ -165,8 +165,8 @@ def write_model(folder: Path, pieces: list[str], table: np.ndarray, source: str)
 
 def ensure_static_model(model_dir: Path, cache: Path, dim: int = DIM,
                         note: Callable[[str], object] | None = None) -> Path:
-    """The static model's folder under ``cache``, distilled now if it is missing (about half
-    a minute, announced through ``note``)."""
+    """The static model's folder under ``cache``, distilled now if it is missing (about a
+    minute, announced through ``note``)."""
     model_dir = Path(model_dir)
     target = cache / static_name(model_dir, dim)
     if (target / META).is_file():
@@ -174,7 +174,7 @@ def ensure_static_model(model_dir: Path, cache: Path, dim: int = DIM,
     cache.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if note is not None:
-        note(f"preparing the quick search model, once: ~30 s (distilled into {cache})")
+        note(f"preparing the quick search model, once: ~1 min (distilled into {cache})")
     pieces, table = distil(model_dir, dim)
     with tempfile.TemporaryDirectory(dir=cache, prefix=".static-") as tmp:
         out = Path(tmp) / "out"
