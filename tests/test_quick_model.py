@@ -126,6 +126,62 @@ def test_a_model_that_is_not_bert_is_refused_with_the_reason(tmp_path: Path) -> 
         static.distil(tmp_path)
 
 
+def tiny_bert(folder: Path) -> Path:
+    """A random BERT of one layer over 12 pieces, saved as sentence-transformers lays it out."""
+    import torch
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import WordPiece
+    from transformers import BertConfig, BertModel
+
+    pieces = ["[PAD]", "[unused0]", "[unused1]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+              "reward", "model", "##s", "policy", "gradient"]
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(pieces), hidden_size=16, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)
+    BertModel(config).eval().save_pretrained(folder, safe_serialization=True)
+    tokenizer = Tokenizer(WordPiece({p: i for i, p in enumerate(pieces)}, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.save(str(folder / "tokenizer.json"))
+    (folder / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize",
+         "type": "sentence_transformers.models.Normalize"}]), "utf-8")
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 16, "pooling_mode_mean_tokens": True}), "utf-8")
+    return folder
+
+
+@pytest.mark.model
+def test_distilling_runs_each_piece_through_the_model_alone(tmp_path: Path) -> None:
+    import torch
+    from transformers import BertModel
+
+    source = tiny_bert(tmp_path / "bert")
+    notes: list[str] = []
+    folder = static.ensure_static_model(source, tmp_path / "cache", dim=4, note=notes.append)
+    assert folder.parent == tmp_path / "cache" and folder.name.startswith("static4-")
+    assert notes[0].startswith("preparing the quick search model, once") and "ready" in notes[1]
+    assert (folder / static.VOCAB).read_text("utf-8").split("\n")[7] == "reward"
+    dim, table = static.read_table(folder)
+    assert dim == 4 and table.shape == (12, 4)
+    assert not table[1:3].any() and table[7:].any(axis=1).all()  # [unusedN]: zero rows
+    # the table is PCA and SIF over each kept piece's mean-pooled output of [CLS] piece [SEP]
+    model = BertModel.from_pretrained(source).eval()
+    kept = [0, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    with torch.no_grad():
+        ids = torch.tensor([[4, i, 5] for i in kept])
+        pooled = model(input_ids=ids, attention_mask=torch.ones_like(ids)).last_hidden_state.mean(1)
+    want = static.pca(pooled.numpy().astype(np.float64), 4) * static.sif_weights(len(kept))[:, None]
+    steps = np.abs(want).max(axis=1, keepdims=True) / 127
+    assert np.all(np.abs(table[kept] - want) <= steps / 2 + 1e-4)
+    # a second call finds it and says nothing
+    assert static.ensure_static_model(source, tmp_path / "cache", dim=4, note=notes.append) == folder
+    assert len(notes) == 2
+
+
 # ------------------------------------------------------------------ the bundled model's twin
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -78,6 +79,14 @@ def new_course(folder: Path, cache: Path, generator: str) -> subprocess.Complete
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     cache = tmp_path_factory.mktemp("user-cache")
+    # The quick model is distilled once per machine (about a minute); this cache starts with the
+    # machine's copy, so the build shows it is found there (tests/test_quick_model.py distils
+    # one from a model of its own). The ONNX export is done here for real.
+    from kb.search.embed import DEFAULT_MODEL, model_location
+    from kb.site.vendor import quick_model
+
+    machine = quick_model(Path(model_location(DEFAULT_MODEL)))
+    shutil.copytree(machine, cache / "static" / machine.name)
     first = new_course(tmp_path_factory.mktemp("first"), cache, "mkdocs")
     second_folder = tmp_path_factory.mktemp("second")
     second = new_course(second_folder, cache, "auto")  # ProperDocs where it is installed
@@ -95,8 +104,11 @@ def test_a_new_course_builds_offline_and_prepares_the_model_once(built: dict[str
     assert "WARNING: MkDocs may break" not in first.stderr + first.stdout
     assert second.returncode == 0, second.stdout + second.stderr
     assert "preparing the search model" not in second.stderr  # every course reuses it
+    assert "preparing the quick search model" not in first.stderr + second.stderr
     cache = built["cache"]
     assert isinstance(cache, Path) and len(list((cache / "onnx").glob("minilm-*/onnx/*.onnx"))) == 1
+    assert [p.name for p in (cache / "static").iterdir()] == [
+        p.name for p in (built["site"] / "assets/kb/quick").iterdir()]  # type: ignore[operator]
     assert not (cache / "npm").exists()  # nothing was downloaded
 
 
