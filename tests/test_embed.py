@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +181,32 @@ def test_a_query_in_a_new_process_needs_no_torch(course: Path) -> None:
             "print(hits[0].key, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["gao2022scaling", "False"]
+
+
+@pytest.mark.model
+def test_a_hybrid_search_process_imports_only_what_its_query_needs(course: Path) -> None:
+    """`kb search` (hybrid) on a fresh cache: numpy and the numpy encoder, and nothing of
+    torch, pydantic, SQLModel, rich or faiss; for an ASCII query not even tokenizers
+    (kb.search.wordpiece) or threadpoolctl (OpenBLAS started with one thread)."""
+    write(course, "papers/gao2022scaling.md", paper(
+        "gao2022scaling", title="Scaling Laws for Reward Model Overoptimization",
+        summary="Optimising too hard against a learned proxy reward lowers the true reward."))
+    open_kb(load_config(course)).close()  # embeds the papers with sentence-transformers
+    code = ("import os, sys\nfrom kb.cli import main\nsys.argv = ['kb', 'search', sys.argv[1], "
+            "'--json']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = ('pydantic', 'sqlalchemy', 'sqlmodel', 'rich', 'faiss', 'bibtexparser', "
+            "'torch', 'sentence_transformers', 'tokenizers', 'threadpoolctl')\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}), "
+            "'numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+
+    def run(query: str) -> str:
+        out = subprocess.run([sys.executable, "-c", code, query], cwd=course, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        assert '"key": "gao2022scaling"' in out
+        return out.strip().splitlines()[-1]
+
+    assert run("goodhart effects when maximising a learned reward") == "[] True 1"
+    assert run("Goodhart-Effekte bei übermäßiger Optimierung") == "['tokenizers'] True 1"
