@@ -55,11 +55,16 @@ def _texts(vocab: list[str]) -> list[str]:
     return texts
 
 
+def _vocab() -> dict[str, int]:
+    return dict(json.loads(_file().read_text(encoding="utf-8"))["model"]["vocab"])
+
+
 def test_the_ids_are_the_tokenizers_packages(cache: Path) -> None:
-    ours = WordPiece.prepared(_file(), MAX_LENGTH)
-    assert ours is not None
+    WordPiece.prepared(_file(), MAX_LENGTH)  # prepares the copy
+    ours = WordPiece.prepared(_file(), MAX_LENGTH)  # reads it
+    assert ours is not None and isinstance(ours.vocab, wordpiece.SortedPieces)
     library = _library()
-    texts = _texts(list(ours.vocab))
+    texts = _texts(list(_vocab()))
     covered = 0
     for text in texts:
         ids = ours.ids(text)
@@ -83,16 +88,34 @@ def test_text_it_does_not_cover_is_left_to_the_library(cache: Path) -> None:
     assert ours.ids("what does [mask] predict") == _library().encode("what does [mask] predict").ids
 
 
+def test_the_sorted_pieces_hold_every_ascii_piece_and_nothing_else(cache: Path) -> None:
+    vocab = _vocab()
+    data, width, count = wordpiece.SortedPieces.records(vocab)
+    pieces = wordpiece.SortedPieces(b"header\n" + data, 7, width, count)
+    ascii_ = {piece: id_ for piece, id_ in vocab.items() if piece.isascii()}
+    assert count == len(ascii_) and width == max(map(len, ascii_))
+    assert all(pieces.get(piece) == id_ for piece, id_ in ascii_.items())
+    for other in ("", "innovationx", "##zzzzq", "a" * (width + 1), "\x00", "é", "!!", "[cls]"):
+        assert pieces.get(other) is None, other
+    with pytest.raises(ValueError):
+        wordpiece.SortedPieces(data[:-1], 0, width, count)
+
+
 def test_the_prepared_copy_is_made_once_and_read_after(cache: Path) -> None:
     first = WordPiece.prepared(_file(), MAX_LENGTH)
-    (copy,) = cache.glob("wordpiece-*.txt")
+    (copy,) = cache.glob("wordpiece-*.bin")
     stamp = copy.stat().st_mtime_ns
     again = WordPiece.prepared(_file(), MAX_LENGTH)
     assert first is not None and again is not None
-    assert copy.stat().st_mtime_ns == stamp and again.vocab == first.vocab
-    copy.write_text(copy.read_text(encoding="utf-8")[:5000], encoding="utf-8")  # cut short
+    assert isinstance(first.vocab, dict) and isinstance(again.vocab, wordpiece.SortedPieces)
+    assert copy.stat().st_mtime_ns == stamp
+    text = "Reward over-optimisation in RLHF, 2022!"
+    assert first.ids(text) == again.ids(text) == _library().encode(text).ids
+    copy.write_bytes(copy.read_bytes()[:5000])  # cut short
     repaired = WordPiece.prepared(_file(), MAX_LENGTH)
-    assert repaired is not None and repaired.vocab == first.vocab
+    assert repaired is not None and repaired.ids(text) == first.ids(text)
+    assert isinstance(WordPiece.prepared(_file(), MAX_LENGTH).vocab,  # type: ignore[union-attr]
+                      wordpiece.SortedPieces)  # the copy was written again
 
 
 def test_an_unwritable_cache_reads_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +134,7 @@ def test_an_unwritable_cache_reads_the_file(tmp_path: Path, monkeypatch: pytest.
     lambda c: c["post_processor"]["single"].pop(),
     lambda c: c["added_tokens"][0].update(normalized=True),
     lambda c: c.update(added_tokens=[t for t in c["added_tokens"] if t["content"] != "[CLS]"]),
-    lambda c: c["model"]["vocab"].update({"a\nb": 30522}),
+    lambda c: c["model"]["vocab"].update({"zzzq": 40000}),
     lambda c: c.pop("normalizer"),
 ])
 def test_a_tokenizer_other_than_berts_is_not_covered(change: object, tmp_path: Path,
