@@ -228,7 +228,7 @@ class KnowledgeBase:
 
         rows = self.store.rows(key for key, _ in scored)
         scored = [(key, score) for key, score in scored if key in rows]
-        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score))
+        hits = [_hit(rows[key], score, SearchHit, strong=strong(mode, score))
                 for key, score in scored]
         if not explain or not hits:
             return hits
@@ -371,10 +371,15 @@ class _InBackground(Generic[_T]):
         return self._value  # type: ignore[return-value]
 
 
-def _hit(row: dict[str, Any], score: float) -> Hit:
-    return Hit(key=row["key"], title=row["title"], authors=json.loads(row["authors"]),
-               year=row["year"], venue=row["venue"], arxiv=row["arxiv"], doi=row["doi"],
-               score=round(float(score), 6))
+_H = TypeVar("_H", bound=Hit)
+
+
+def _hit(row: dict[str, Any], score: float, kind: type[_H] = Hit,  # type: ignore[assignment]
+         **more: Any) -> _H:
+    """The hit (a ``kind``, with the ``more`` fields of its kind) of a paper's stored row."""
+    return kind(key=row["key"], title=row["title"], authors=json.loads(row["authors"]),
+                year=row["year"], venue=row["venue"], arxiv=row["arxiv"], doi=row["doi"],
+                score=round(float(score), 6), **more)
 
 
 def open_kb(config: Config, project: Project | None = None, *, embedder: Embedder | None = None,
