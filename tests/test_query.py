@@ -154,12 +154,14 @@ def test_fresh_store_only_when_the_files_match(robots: Path) -> None:
 
 
 def test_keyword_search_process_imports_no_heavy_module(robots: Path) -> None:
-    """`kb search --mode keyword` on a fresh cache reads it with sqlite3 alone."""
+    """`kb search --mode keyword` on a fresh cache reads it with sqlite3 alone (and no logging),
+    and mkdocs.yml from the copy of its last parse (no PyYAML)."""
     synced(robots).close()
+    load_config(robots)  # the first read since .kb/ exists copies mkdocs.yml's parse there
     code = ("import sys\nfrom kb.cli import main\nsys.argv = ['kb', 'search', 'policy', "
             "'--mode', 'keyword', '--tag', 'rl']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
             "heavy = ('pydantic', 'sqlalchemy', 'sqlmodel', 'numpy', 'rich', 'faiss', "
-            "'bibtexparser', 'torch')\n"
+            "'bibtexparser', 'torch', 'logging', 'concurrent', 'yaml')\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], cwd=robots, env=env, capture_output=True,

@@ -451,3 +451,19 @@ def test_related_to_a_title_word_suggests_the_paper_before_embedding(
     result = run(library, "related", "long-document")
     assert "did you mean beltagy2020longformer (Longformer: The Long-Document Transformer)?" \
         in result.output
+
+
+def test_the_keyword_rankings_thread_hands_back_its_value_or_its_error() -> None:
+    import threading
+
+    names: list[str] = []
+
+    def ranking() -> int:
+        names.append(threading.current_thread().name)
+        return 7
+
+    assert kb.search.engine._InBackground(ranking).result() == 7
+    assert names == ["kb-keyword"]  # it ran on its own thread
+    failing = kb.search.engine._InBackground(lambda: 1 // 0)
+    with pytest.raises(ZeroDivisionError):
+        failing.result()

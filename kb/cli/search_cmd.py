@@ -130,6 +130,10 @@ def search_command(state: State, query: str, mode: str, k: int, as_json: bool,
     embedded again.
     """
     filters = pop_filters(options)
+    if mode == "hybrid":  # all its matrix products run on one thread (kb.search.blas)
+        from kb.search.blas import start_with_one_thread
+
+        start_with_one_thread()
     _show(state, as_json, f"{mode} search: {query}", f"no papers match {query!r}",
           lambda kb: kb.search(query, mode=mode, k=k, filters=filters), query, filters)
 

@@ -7,11 +7,12 @@ One configuration file serves both front ends: the mkdocs plugin reads its optio
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-import yaml
+from typing import TYPE_CHECKING, Any, Literal
 
 from kb.model.issue_codes import validate_settings
 from kb.errors import ConfigError
@@ -19,8 +20,14 @@ from kb.course.option_schema import Field, OptionError, Options, field_validator
 from kb.model.privacy import DEFAULT_PRIVATE_FIELDS
 from kb.model.suggest import suggest
 
+if TYPE_CHECKING:
+    import yaml
+
 CONFIG_FILE = "mkdocs.yml"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_CACHE_DIR = ".kb"
+# mkdocs.yml's settings as last parsed, in the default cache folder (see _settings)
+PARSED_FILE = "mkdocs.json"
 
 
 class KbOptions(Options):
@@ -31,7 +38,7 @@ class KbOptions(Options):
     posters_dir: str = Field("docs/posters", description="folder of poster notes")
     related: int = Field(5, ge=0, le=50, description="related papers shown on each paper page")
     model: str = Field(DEFAULT_MODEL, description="sentence-transformers model name or path")
-    cache_dir: str = Field(".kb", description="folder of the rebuildable cache")
+    cache_dir: str = Field(DEFAULT_CACHE_DIR, description="folder of the rebuildable cache")
     tags: dict[str, str] = Field(
         default_factory=dict, description="tag vocabulary: tag -> description (empty: any tag)"
     )
@@ -178,21 +185,78 @@ class Config:
         return any({a, b} == set(pair) for pair in self.options.not_duplicates)
 
 
-class _TolerantLoader(yaml.SafeLoader):
-    """Safe loader that accepts mkdocs' custom tags (!ENV, !!python/name:...) as plain values."""
+@cache
+def _tolerant_loader() -> type[yaml.SafeLoader]:
+    """A safe loader that accepts mkdocs' custom tags (!ENV, !!python/name:...) as plain
+    values."""
+    import yaml
+
+    class TolerantLoader(yaml.SafeLoader):
+        pass
+
+    def unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return loader.construct_scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node)
+        assert isinstance(node, yaml.MappingNode)  # the third and last kind of YAML node
+        return loader.construct_mapping(node)
+
+    TolerantLoader.add_multi_constructor("!", unknown_tag)
+    TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", unknown_tag)
+    return TolerantLoader
 
 
-def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    assert isinstance(node, yaml.MappingNode)  # the third and last kind of YAML node
-    return loader.construct_mapping(node)
+def _plain(value: Any) -> bool:
+    """Whether ``value`` comes back from JSON as it is: None, booleans, numbers (finite),
+    strings, and lists and string-keyed mappings of them (not a date, say)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
 
 
-_TolerantLoader.add_multi_constructor("!", _unknown_tag)
-_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
+def _settings(root: Path, text: str) -> Any:
+    """mkdocs.yml's settings parsed from ``text``: from the copy of its last parse that the
+    course's cache keeps (``.kb/mkdocs.json``, the digest of the text beside them) when it is
+    of this very text, else parsed with PyYAML now.
+
+    Importing PyYAML and parsing took 10-15 ms of every command, a third of what a keyword
+    search costs. The copy is written when the cache folder is the default one and exists
+    (a course that set another cache_dir is read with PyYAML each time) and the settings
+    are plain JSON values, so that the copy gives them back exactly."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    copy = root / DEFAULT_CACHE_DIR / PARSED_FILE
+    try:
+        saved = json.loads(copy.read_text(encoding="utf-8"))
+        if isinstance(saved, dict) and saved.get("sha256") == digest and "site" in saved:
+            return saved["site"]
+    except (OSError, ValueError):
+        pass
+    import yaml
+
+    try:
+        site = yaml.load(text, Loader=_tolerant_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"malformed YAML: {getattr(exc, 'problem', exc)}", path=CONFIG_FILE,
+            line=mark.line + 1 if mark else None, fix="correct the YAML syntax at that line",
+        ) from None
+    if (isinstance(site, dict) and _plain(site) and copy.parent.is_dir()
+            and plugin_entry(site).get("cache_dir", DEFAULT_CACHE_DIR) == DEFAULT_CACHE_DIR):
+        from kb.fs import atomic_write
+
+        try:
+            atomic_write(copy, json.dumps({"sha256": digest, "site": site}))
+        except OSError:  # a read-only cache: parsed again next time
+            pass
+    return site
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -251,14 +315,7 @@ def load_config(root: Path | None = None) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{CONFIG_FILE} is not valid UTF-8 ({exc.reason} at byte {exc.start})",
                           path=path, fix="save the file as UTF-8") from None
-    try:
-        site = yaml.load(text, Loader=_TolerantLoader) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"malformed YAML: {getattr(exc, 'problem', exc)}", path=CONFIG_FILE,
-            line=mark.line + 1 if mark else None, fix="correct the YAML syntax at that line",
-        ) from None
+    site = _settings(root, text) or {}
     if not isinstance(site, dict):
         raise ConfigError("mkdocs.yml must be a mapping of settings", path=CONFIG_FILE,
                           fix="start from the file `kb init` writes")

