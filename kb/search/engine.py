@@ -145,7 +145,9 @@ class KnowledgeBase:
     def quick(self) -> bool:
         """Whether the quick model (:mod:`kb.search.static`) ranks by meaning here: its own
         coverage weight and thresholds apply (:mod:`kb.search.fusion`)."""
-        return bool(getattr(self.vectors.embedder, "quick", False))
+        # the embedder given, if any: the configured model is never the quick one, and making
+        # it would import numpy into a keyword search
+        return bool(getattr(self.vectors.given, "quick", False))
 
     def close(self) -> None:
         self.store.close()

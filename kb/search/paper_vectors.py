@@ -55,6 +55,11 @@ class PaperVectors:
         return [key for key, _ in self.items]
 
     @property
+    def given(self) -> Embedder | None:
+        """The embedder given or already made, None while the configured one is not made."""
+        return self._embedder
+
+    @property
     def embedder(self) -> Embedder:
         """The embedder (the configured model unless one was given); loads nothing yet."""
         embedder = self._embedder
