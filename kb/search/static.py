@@ -102,7 +102,8 @@ def sif_weights(count: int, a: float = SIF) -> np.ndarray:
 
 
 def quantize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows as int8 with one float32 scale each: ``row ~= scale * q``."""
+    """Rows as int8 with one float32 scale each: ``row ~= scale * q`` (max error scale / 2);
+    the site's vector files use it too (:func:`kb.site.semantic.vectors_file`)."""
     matrix = np.asarray(matrix, dtype=np.float32)
     peak = np.abs(matrix).max(axis=1) if len(matrix) else np.zeros(0, dtype=np.float32)
     scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)

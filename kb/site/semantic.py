@@ -58,7 +58,8 @@ from kb.search.keyword import FUNCTION_WORDS, STOP_WORDS
 from kb.search.onnx_export import DTYPE
 from kb.search.embed import embed_text
 from kb.search.passages import passages
-from kb.search.static import EMBEDDINGS, VOCAB, CentredEmbedder, StaticEmbedder, library_centre
+from kb.search.static import (EMBEDDINGS, VOCAB, CentredEmbedder, StaticEmbedder,
+                              library_centre, quantize)
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
 from kb.site.pages.common import front_matter
 from kb.site.render import fragment
@@ -94,15 +95,6 @@ def rules() -> dict[str, Any]:
             "modes": list(engine.MODES),
             "stop_words": sorted(STOP_WORDS), "function_words": sorted(FUNCTION_WORDS),
             "bm25": {"k1": keyword.K1, "b": keyword.B, "column_weights": columns}}
-
-
-def quantize(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows as int8 with one scale each: ``row ~= scale * q`` (max error scale / 2)."""
-    matrix = np.asarray(matrix, dtype=np.float32)
-    peak = np.abs(matrix).max(axis=1) if len(matrix) else np.zeros(0, dtype=np.float32)
-    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
-    q = np.clip(np.rint(matrix / scale[:, None]), -127, 127).astype(np.int8)
-    return q, scale
 
 
 def vectors_file(matrix: np.ndarray) -> bytes:
