@@ -67,10 +67,13 @@ lint: setup
 	$(BIN)/python -m mypy
 
 # The set-up and the Debian packages are independent: pip and apt-get install side by side.
+# pytest runs in one process per core (pytest-xdist), each module in one of them, and the
+# modules that share a costly fixture together (tests/conftest.py); PYTEST_XDIST= runs it in one.
+PYTEST_XDIST ?= -n auto --dist loadscope
 test:
 	@$(MAKE) --no-print-directory -j2 setup debs
 	@$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # Unit tests without the real model or the browser, for a quick loop.
 test-fast: setup node
