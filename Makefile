@@ -9,8 +9,12 @@ export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 export NO_MKDOCS_2_WARNING = 1
+# pip installs without compiling every module of every package (--no-compile: half of its
+# time, 40 s CPU); Python compiles a module the first time something imports it and keeps the
+# .pyc, which it would not do where the environment sets PYTHONDONTWRITEBYTECODE.
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup serve build wheel lint test test-fast chromium node bench bench-peers clean
+.PHONY: setup serve build wheel lint test test-fast chromium node debs bench bench-peers clean
 
 setup: $(STAMP)
 
@@ -22,8 +26,8 @@ setup: $(STAMP)
 # into ~/.cache/kb (kb/site/vendor.py, kb/search/onnx_export.py).
 $(STAMP): pyproject.toml kb/site/vendor.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-compile torch==2.13.0
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[test]'
 	$(BIN)/python scripts/vendor_browser.py --export-model
 	touch $(STAMP)
 
@@ -40,28 +44,36 @@ wheel: setup
 	$(BIN)/python -m pip wheel --no-deps --quiet -w dist .
 	@ls dist/kb-*.whl
 
-# Headless Chromium for the browser tests, from Debian's packages.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+# Headless Chromium for the browser tests, and Node for the tests of the site's browser modules
+# (tests/js/, run by tests/test_js.py with `node --test`; no npm package), from Debian's
+# packages; `make debs` installs whichever of the two is missing in one apt-get call.
+APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
 
-# Node, for the tests of the site's browser modules (tests/js/, run by tests/test_js.py with
-# `node --test`; no npm package), from Debian's packages.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(APT_INSTALL) chromium >/dev/null; }
+
 node:
-	@command -v node >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs >/dev/null; }
+	@command -v node >/dev/null 2>&1 || { $(APT_INSTALL) nodejs >/dev/null; }
+
+debs:
+	@missing=$$(command -v chromium >/dev/null 2>&1 || echo chromium; \
+	  command -v node >/dev/null 2>&1 || echo nodejs); \
+	test -z "$$missing" || { $(APT_INSTALL) $$missing >/dev/null; }
 
 # Style and types: ruff over the code, tests and scripts, mypy over the package.
 lint: setup
 	$(BIN)/python -m ruff check kb tests scripts
 	$(BIN)/python -m mypy
 
-test: lint chromium node
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The set-up and the Debian packages are independent: pip and apt-get install side by side.
+# pytest runs in one process per core (pytest-xdist), each module in one of them, and the
+# modules that share a costly fixture together (tests/conftest.py); PYTEST_XDIST= runs it in one.
+PYTEST_XDIST ?= -n auto --dist loadscope
+test:
+	@$(MAKE) --no-print-directory -j2 setup debs
+	@$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # Unit tests without the real model or the browser, for a quick loop.
 test-fast: setup node

@@ -281,3 +281,45 @@ def net(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     server.sleeps = sleeps
     yield server
     server.close()
+
+
+# ------------------------------------------------------------------ with pytest-xdist
+
+# `make test` runs the suite in two processes (pytest-xdist, ``-n auto --dist loadscope``):
+# each module runs in one worker, so that its module fixtures are made once, and the modules
+# that share a costly session fixture run in one worker together, so that it is made once too:
+# this repository's built site (and its .kb cache, which test_site_generators' builds write)
+# and the 488-entry import. (xdist's own --dist loadgroup reads no group under pytest 9.)
+MODULE_GROUPS = {
+    **dict.fromkeys(("test_browser.py", "test_browser_course.py", "test_browser_search.py",
+                     "test_site_repo.py", "test_site_generators.py"), "repo-site"),
+    **dict.fromkeys(("test_check_triage.py", "test_report.py"), "d2l"),
+}
+SHARED_FIXTURES = {"repo_site": "repo-site", "repo_site_url": "repo-site",
+                   "d2l_import": "d2l", "big_course": "d2l"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return MODULE_GROUPS.get(module.rsplit("/", 1)[-1], module)
+
+    return ModuleGroups(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In an xdist worker: a module that uses a shared session fixture must be in its group."""
+    if not hasattr(config, "workerinput"):
+        return
+    missing = sorted({f"{item.path.name} uses {name}" for item in items
+                      for name, group in SHARED_FIXTURES.items()
+                      if name in getattr(item, "fixturenames", ())
+                      and MODULE_GROUPS.get(item.path.name) != group})
+    if missing:
+        raise pytest.UsageError("add to MODULE_GROUPS in tests/conftest.py: " + "; ".join(missing))

@@ -128,8 +128,20 @@ def test_report_page_in_the_site(weeks: Path, tmp_path: Path) -> None:
     assert '<a href="../papers/Abadi.Barham.Chen.ea.2016/">' in page
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "report/" not in home  # hidden: not in the navigation
-    set_option(root, "report", "nav")
-    home = (build_site(root, strict=False, embedder=HashingEmbedder()) / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_option_lists_the_page_or_leaves_it_out(rlhf: Path) -> None:
+    """report: nav puts the page in the navigation, report: off builds none (the same on any
+    course: a small one, where the page above needed the big one)."""
+    from kb.search.embed import HashingEmbedder
+    from site_helpers import build_site, set_option, text_of
+
+    hidden = build_site(rlhf, embedder=HashingEmbedder())
+    assert "report/" not in (hidden / "index.html").read_text(encoding="utf-8")
+    assert "Papers no session or poster uses" in text_of(
+        (hidden / "report/index.html").read_text(encoding="utf-8"))
+    set_option(rlhf, "report", "nav")
+    home = (build_site(rlhf, embedder=HashingEmbedder()) / "index.html").read_text(encoding="utf-8")
     assert 'href="report/"' in home
-    set_option(root, "report", "off")
-    assert not (build_site(root, strict=False, embedder=HashingEmbedder()) / "report").exists()
+    set_option(rlhf, "report", "off")
+    assert not (build_site(rlhf, embedder=HashingEmbedder()) / "report").exists()
