@@ -292,8 +292,9 @@ def net(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 # and the 488-entry import. (xdist's own --dist loadgroup reads no group under pytest 9.)
 MODULE_GROUPS = {
     **dict.fromkeys(("test_browser.py", "test_browser_course.py", "test_browser_search.py",
-                     "test_site_repo.py", "test_site_generators.py"), "repo-site"),
-    **dict.fromkeys(("test_check_triage.py", "test_report.py"), "d2l"),
+                     "test_browser_search_page.py", "test_quick_model.py", "test_site_repo.py",
+                     "test_site_generators.py"), "repo-site"),
+    **dict.fromkeys(("test_check_triage.py", "test_import_real.py", "test_report.py"), "d2l"),
 }
 SHARED_FIXTURES = {"repo_site": "repo-site", "repo_site_url": "repo-site",
                    "d2l_import": "d2l", "big_course": "d2l"}
