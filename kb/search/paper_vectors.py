@@ -176,12 +176,12 @@ def _embed_all(embedder: Embedder, texts: list[str], progress: Progress,
     seconds), then with a bar (terminal) or a line per phase."""
     import numpy as np
 
-    from kb.search.embed import SMALL_BATCH, normalize
+    from kb.search.embed import LIGHT_BATCH, normalize
 
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
     load = getattr(embedder, "load", None)  # a model loaded on first use announces the wait
-    if load is not None and not getattr(embedder, "loaded", True) and len(texts) > SMALL_BATCH:
+    if load is not None and not getattr(embedder, "loaded", True) and len(texts) > LIGHT_BATCH:
         progress.phase(f"loading the embedding model {embedder.name}...")
         load()
     parts = []
