@@ -34,9 +34,11 @@ class SlowModel(HashingEmbedder):
 
 
 @pytest.fixture
-def seventy(course: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, SlowModel]:
-    for i in range(70):  # two batches
-        write(course, f"papers/p{i:02d}.md", paper(f"p{i:02d}", title=f"Paper number {i}"))
+def over_light_batch(course: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, SlowModel]:
+    """130 papers (and the course's own one): more than kb.search.embed.LIGHT_BATCH, so the
+    model is loaded, and three batches of EMBED_BATCH."""
+    for i in range(130):
+        write(course, f"papers/p{i:03d}.md", paper(f"p{i:03d}", title=f"Paper number {i}"))
     model = SlowModel()
     monkeypatch.setattr(kb.search.embed, "default_embedder", lambda name: model)
     return course, model
@@ -75,41 +77,41 @@ def test_the_import_and_enrich_bar_counts_on_stderr(capsys: pytest.CaptureFixtur
     assert capsys.readouterr().out == ""
 
 
-def test_search_says_it_loads_the_model_before_embedding(seventy: tuple[Path, SlowModel]) -> None:
-    course, model = seventy
+def test_search_says_it_loads_the_model_before_embedding(over_light_batch: tuple[Path, SlowModel]) -> None:
+    course, model = over_light_batch
     result = run(course, "search", "paper", "-k", "1", "--json")
     assert result.exit_code == 0
     assert result.stderr.splitlines()[:2] == [
         "loading the embedding model hashing-64...",
-        "embedding with hashing-64: 71 papers...",
+        "embedding with hashing-64: 131 papers...",
     ]
-    assert result.stderr.splitlines()[2].startswith("embedding with hashing-64: 71 papers done in ")
-    assert model.events[:3] == ["load", "embed 64", "embed 7"]  # loaded before the first batch
+    assert result.stderr.splitlines()[2].startswith("embedding with hashing-64: 131 papers done in ")
+    assert model.events[:4] == ["load", "embed 64", "embed 64", "embed 3"]  # loaded first
     assert result.stdout.startswith("[\n")  # stdout holds only the JSON
 
 
 @pytest.mark.parametrize("args", [("--quiet", "sync"), ("sync", "--quiet"), ("sync", "-q")])
-def test_quiet_silences_progress(seventy: tuple[Path, SlowModel], args: tuple[str, ...]) -> None:
-    course, model = seventy
+def test_quiet_silences_progress(over_light_batch: tuple[Path, SlowModel], args: tuple[str, ...]) -> None:
+    course, model = over_light_batch
     result = run(course, *args)
     assert result.stderr == ""
-    assert result.stdout == "synced 71 papers: 71 added, 0 changed, 0 removed, 0 unchanged; 71 embedded\n"
+    assert result.stdout == "synced 131 papers: 131 added, 0 changed, 0 removed, 0 unchanged; 131 embedded\n"
     assert model.events[0] == "load"
 
 
-def test_nothing_to_embed_prints_nothing(seventy: tuple[Path, SlowModel]) -> None:
-    course, _ = seventy
+def test_nothing_to_embed_prints_nothing(over_light_batch: tuple[Path, SlowModel]) -> None:
+    course, _ = over_light_batch
     run(course, "sync")
     again = run(course, "search", "paper", "-k", "1", "--mode", "keyword")
     assert again.stderr == ""
 
 
-def test_the_site_build_logs_its_phases(seventy: tuple[Path, SlowModel],
+def test_the_site_build_logs_its_phases(over_light_batch: tuple[Path, SlowModel],
                                         caplog: pytest.LogCaptureFixture) -> None:
     from site_helpers import build_site
 
-    course, model = seventy
+    course, model = over_light_batch
     build_site(course, embedder=model)
     lines = [r.getMessage() for r in caplog.records if r.name == "mkdocs.plugins.kb"]
     assert lines[:2] == ["kb: loading the embedding model hashing-64...",
-                         "kb: embedding with hashing-64: 71 papers..."]
+                         "kb: embedding with hashing-64: 131 papers..."]
