@@ -62,6 +62,16 @@ class NotRegularFile(OSError):
     """What :func:`read_limited` found is not a regular file (any more)."""
 
 
+def publish_folder(out: Path, target: Path, marker: str) -> None:
+    """Move the finished folder ``out`` to ``target`` in one rename; when another process got
+    there first (its ``marker`` file is in place), keep theirs and leave ``out`` to be removed."""
+    try:
+        out.rename(target)
+    except OSError:
+        if not (target / marker).is_file():
+            raise
+
+
 def atomic_write(path: Path, text: str | bytes, *, overwrite: bool = True) -> None:
     """Write ``text`` to ``path`` all at once: a reader sees the old file or the new, never half.
 

@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.errors import ConfigError, MissingDependencyError
+from kb.fs import publish_folder
 
 RECIPE = "torchscript-opset14-eager/positions-256/int8-per-channel-ffn0-fp32/v4"
 # MatMul nodes left in float32 (see the module docstring).
@@ -107,11 +108,7 @@ def ensure_onnx_model(model_dir: Path, cache: Path,
                                                        separators=(",", ":")), "utf-8")
         (out / "export.json").write_text(json.dumps({"recipe": RECIPE, "opset": OPSET}) + "\n",
                                           encoding="utf-8")
-        try:
-            out.rename(target)
-        except OSError:  # another build finished the same export first
-            if not (target / ONNX_FILE).is_file():
-                raise
+        publish_folder(out, target, ONNX_FILE)  # another build may have finished it first
     if note is not None:
         note(f"search model ready in {time.perf_counter() - started:.0f} s: {target}")
     return target

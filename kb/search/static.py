@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.errors import ConfigError
+from kb.fs import publish_folder
 
 RECIPE = "kb-static-1: model2vec recipe, mean pooling, PCA, SIF 1e-4, int8 rows"
 DIM = 128
@@ -181,11 +182,7 @@ def ensure_static_model(model_dir: Path, cache: Path, dim: int = DIM,
         out = Path(tmp) / "out"
         out.mkdir()
         write_model(out, pieces, table, model_dir.name)
-        try:
-            out.rename(target)
-        except OSError:  # another process finished the same model first
-            if not (target / META).is_file():
-                raise
+        publish_folder(out, target, META)
     if note is not None:
         note(f"quick search model ready in {time.perf_counter() - started:.0f} s: {target}")
     return target
@@ -267,7 +264,10 @@ class CentredEmbedder:
         return self.inner.dim
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        raw = self.inner.embed(texts)
+        return self.centred(self.inner.embed(texts))
+
+    def centred(self, raw: np.ndarray) -> np.ndarray:
+        """Rows of the inner model's vectors, centred and unit length (zero rows stay zero)."""
         known = np.abs(raw).sum(axis=1) > 0
         out = np.where(known[:, None], raw - self.centre, 0).astype(np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -276,9 +276,14 @@ class CentredEmbedder:
 
 def library_centre(inner: StaticEmbedder, texts: list[str]) -> np.ndarray:
     """The mean of the texts' static vectors (rounded to 6 decimals, as the site ships it)."""
-    if not texts:
-        return np.zeros(inner.dim, dtype=np.float32)
-    return np.round(inner.embed(texts).mean(axis=0), 6).astype(np.float32)
+    return centre_of(inner.embed(texts), inner.dim)
+
+
+def centre_of(raw: np.ndarray, dim: int) -> np.ndarray:
+    """The mean of static vectors already computed (:func:`library_centre`)."""
+    if not len(raw):
+        return np.zeros(dim, dtype=np.float32)
+    return np.round(raw.mean(axis=0), 6).astype(np.float32)
 
 
 def static_embedder(model_dir: Path, cache: Path, base: str, dim: int = DIM,

@@ -59,7 +59,7 @@ from kb.search.onnx_export import DTYPE
 from kb.search.embed import embed_text
 from kb.search.passages import passages
 from kb.search.static import (EMBEDDINGS, VOCAB, CentredEmbedder, StaticEmbedder,
-                              library_centre, quantize)
+                              centre_of, quantize)
 from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
 from kb.site.pages.common import front_matter
 from kb.site.render import fragment
@@ -236,9 +236,10 @@ def _search_files(config: Config, project: Project, kb: engine.KnowledgeBase,
     if quick is not None and quick_embedder is not None:
         texts = [embed_text(project.papers[key]) for key in keys]
         quick_sentences = [text for paper in papers for text in paper["passages"]]
-        centre = library_centre(quick_embedder, texts)
+        raw = quick_embedder.embed(texts)  # once: for the centre and for the rows
+        centre = centre_of(raw, quick_embedder.dim)
         centred = CentredEmbedder(quick_embedder, centre)
-        quick_rows = centred.embed(texts)
+        quick_rows = centred.centred(raw)
         quick_passages = centred.embed(quick_sentences)
         quick["centre"] = [float(x) for x in centre]
         quick["vectors"] = {"file": "quick-vectors.bin", "count": len(keys),
