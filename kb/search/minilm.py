@@ -30,16 +30,31 @@ _ERF_P = 0.3275911
 _ERF_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    sign = np.sign(x)
-    ax = np.abs(x)
-    t = 1.0 / (1.0 + _ERF_P * ax)
-    poly = t * (_ERF_A[0] + t * (_ERF_A[1] + t * (_ERF_A[2] + t * (_ERF_A[3] + t * _ERF_A[4]))))
-    return sign * (1.0 - poly * np.exp(-ax * ax))
+_ROOT_HALF = np.float32(1.0 / math.sqrt(2.0))
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
+    """0.5 x (1 + erf(x / sqrt 2)) of a float32 array, with erf as A&S 7.1.26 on |z| and the
+    sign applied at the end; computed in place in three temporaries (a layer's hidden states
+    are the encoder's largest arrays, and ufunc calls over them its largest cost after the
+    matrix products)."""
+    z = x * _ROOT_HALF
+    t = np.abs(z)
+    q = np.square(t)
+    t *= np.float32(_ERF_P)
+    t += np.float32(1.0)
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(_ERF_A[4])
+    for a in _ERF_A[3::-1]:
+        poly += np.float32(a)
+        poly *= t
+    np.negative(q, out=q)
+    np.exp(q, out=q)
+    q *= poly  # 1 - erf(|z|)
+    np.subtract(np.float32(2.0), q, out=q, where=z >= 0)  # 1 + erf(z)
+    q *= x
+    q *= np.float32(0.5)
+    return q
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:

@@ -31,16 +31,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from kb.errors import ConfigError
 from kb.fs import publish_folder
+from kb.search.blas import one_blas_thread
 
 RECIPE = "kb-static-1: model2vec recipe, mean pooling, PCA, SIF 1e-4, int8 rows"
 DIM = 128
@@ -50,6 +53,7 @@ VOCAB = "vocab.txt"
 EMBEDDINGS = "embeddings.bin"
 _UNUSED = re.compile(r"\[unused\d+\]")
 _BATCH = 2048
+_THREADS = 4
 
 
 def static_name(model_dir: Path, dim: int = DIM) -> str:
@@ -130,12 +134,22 @@ def pooled_vocabulary(model_dir: Path, progress: Callable[[int, int], object] | 
     kept = np.array([i for i, p in enumerate(pieces) if not _UNUSED.fullmatch(p)], dtype=np.int64)
     encoder = minilm.MiniEncoder(model_dir)
     pooled = np.zeros((len(kept), encoder.dim), dtype=np.float32)
-    for start in range(0, len(kept), _BATCH):
+
+    def run(start: int) -> int:
         ids = kept[start:start + _BATCH]
         batch = np.stack([np.full(len(ids), cls), ids, np.full(len(ids), sep)], axis=1)
         pooled[start:start + len(ids)] = encoder.pooled(batch)
-        if progress is not None:
-            progress(start + len(ids), len(kept))
+        return start + len(ids)
+
+    # a batch per thread, each with one BLAS thread: the element-wise steps between the
+    # matrix products (GELU, softmax, layer norm; half the time) run on one core in numpy,
+    # which lets go of the GIL for them, so two batches side by side use two cores throughout
+    # (26 s -> 16 s on the 2-core machine). The rows do not depend on the split.
+    with one_blas_thread(), ThreadPoolExecutor(max_workers=min(_THREADS, os.cpu_count() or 1)
+                                               ) as pool:
+        for done in pool.map(run, range(0, len(kept), _BATCH)):
+            if progress is not None:
+                progress(done, len(kept))
     return pieces, kept, np.nan_to_num(pooled)
 
 
