@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-STAMP   = $(VENV)/.kb-installed
+INSTALLED = $(VENV)/.kb-installed
+STAMP   = $(VENV)/.kb-ready
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
@@ -18,16 +19,19 @@ unexport PYTHONDONTWRITEBYTECODE
 
 setup: $(STAMP)
 
-# torch's CPU build lies on this machine's disk; installing it first keeps pip from
-# pulling the multi-GB CUDA build as a dependency of sentence-transformers.
-# The search page's browser files come from the npm registry at pinned versions (sha256
-# checked) into kb/site/assets/vendor/ (package data, not in git), so that no site build
-# downloads anything; its query encoder is exported once per machine from the bundled model
-# into ~/.cache/kb (kb/site/vendor.py, kb/search/onnx_export.py).
-$(STAMP): pyproject.toml kb/site/vendor.py
+# Two steps: pip's install (torch's CPU build lies on this machine's disk; asking for it by
+# version in the same call keeps pip from pulling the multi-GB CUDA build as a dependency of
+# sentence-transformers), then the search page's browser files: from the npm registry at
+# pinned versions (sha256 checked) into kb/site/assets/vendor/ (package data, not in git), so
+# that no site build downloads anything, and its query encoder and quick model, prepared once
+# per machine from the bundled model into ~/.cache/kb (kb/site/vendor.py,
+# kb/search/onnx_export.py, kb/search/static.py). The lint needs only the first step.
+$(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile torch==2.13.0
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-compile torch==2.13.0 -e '.[test]'
+	touch $(INSTALLED)
+
+$(STAMP): $(INSTALLED) kb/site/vendor.py
 	$(BIN)/python scripts/vendor_browser.py --export-model
 	touch $(STAMP)
 
@@ -62,17 +66,17 @@ debs:
 	test -z "$$missing" || { $(APT_INSTALL) $$missing >/dev/null; }
 
 # Style and types: ruff over the code, tests and scripts, mypy over the package.
-lint: setup
+lint: $(INSTALLED)
 	$(BIN)/python -m ruff check kb tests scripts
 	$(BIN)/python -m mypy
 
-# The set-up and the Debian packages are independent: pip and apt-get install side by side.
+# The set-up, the Debian packages and the lint are independent but for pip's install, which
+# the lint waits for: apt-get beside pip, then mypy beside the browser files' step.
 # pytest runs in one process per core (pytest-xdist), each module in one of them, and the
 # modules that share a costly fixture together (tests/conftest.py); PYTEST_XDIST= runs it in one.
 PYTEST_XDIST ?= -n auto --dist loadscope
 test:
-	@$(MAKE) --no-print-directory -j2 setup debs
-	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory -j3 setup debs lint
 	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # Unit tests without the real model or the browser, for a quick loop.
