@@ -110,13 +110,55 @@ def role(rel: str) -> str:
     return rel if rel.count("/") <= 1 else rel.split("/")[0] + "/*"
 
 
-def test_no_element_wider_than_the_viewport_on_any_page(site: str, repo_site: Path, tab) -> None:  # type: ignore[no-untyped-def]
-    """Every page at a phone's width, and one page of each kind (the one with the most HTML) at
-    a desktop's. kb's phone rules (kb.css, max-width: 600px) reshape only the papers table, the
-    schedule and the map, pages of a kind of their own and so checked at both widths; on every
-    other page the article's column is narrower on the phone under the same rules, so what is
-    too wide for the desktop is too wide for the phone, where every page is checked. The
-    desktop pass checks each kind's frame: header, navigation, search box."""
+# Material's instant navigation follows a link only to a page of the site's sitemap, whose
+# addresses it moves to the page's scheme and host but not its port: on a test server's port it
+# loads every page in full. Served at its own address (conftest.py: ``repo_site``'s site_url),
+# the site navigates as it does for its readers.
+DEPLOYED = "https://host.example/course/"
+# follow a link as a reader does; resolves once the theme has swapped the new page in
+FOLLOW_JS = """url => new Promise(resolve => {
+  const old = document.querySelector("[data-md-component=container]");
+  const link = Object.assign(document.createElement("a"), {href: url});
+  document.body.append(link);
+  const done = document$.subscribe(() => {
+    if (location.href !== url || document.querySelector("[data-md-component=container]") === old) return;
+    setTimeout(() => done.unsubscribe());
+    resolve(location.href);
+  });
+  setTimeout(() => resolve("still at " + location.href), 10000);
+  link.click();
+})"""
+
+
+def _route_site(context, folder: Path, base: str) -> None:  # type: ignore[no-untyped-def]
+    """Requests below ``base`` in ``context`` answered from the built site ``folder``, as a
+    static host answers them (a folder's index.html, 404 for anything else)."""
+    import mimetypes
+
+    def answer(route) -> None:  # type: ignore[no-untyped-def]
+        rel = route.request.url[len(base):].split("#")[0].split("?")[0]
+        path = folder / rel
+        if path.is_dir():
+            path = path / "index.html"
+        if rel.startswith("/") or ".." in Path(rel).parts or not path.is_file():
+            route.fulfill(status=404, body="not found")
+            return
+        route.fulfill(status=200, body=path.read_bytes(),
+                      content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+    context.route(base + "**", answer)
+
+
+def test_no_element_wider_than_the_viewport_on_any_page(site: str, repo_site: Path, tab, browser) -> None:  # type: ignore[no-untyped-def]
+    """Every page at a phone's width, and one page of each kind (the one with the most HTML)
+    loaded afresh at a phone's and a desktop's. kb's phone rules (kb.css, max-width: 600px)
+    reshape only the papers table, the schedule and the map, pages of a kind of their own and
+    so loaded afresh at both widths; on every other page the article's column is narrower on
+    the phone under the same rules, so what is too wide for the desktop is too wide for the
+    phone, where every page is checked. The desktop pass checks each kind's frame: header,
+    navigation, search box. At a phone's width every page is then reached as a reader reaches
+    it, by following a link (the theme's instant navigation swaps the page in, a tenth of a
+    full load's work)."""
     pages = crawl(site)
     project = load_project(load_kb(ROOT))
     assert {f"papers/{key}/" for key in project.papers} <= set(pages)
@@ -125,20 +167,43 @@ def test_no_element_wider_than_the_viewport_on_any_page(site: str, repo_site: Pa
     for rel in pages:
         kinds.setdefault(role(rel), []).append(rel)
     assert {"papers/*", "sessions/*", "posters/*", "tags/*"} <= set(kinds)
-    desktop = [max(group, key=lambda rel: (repo_site / rel / "index.html").stat().st_size)
+    biggest = [max(group, key=lambda rel: (repo_site / rel / "index.html").stat().st_size)
                for group in kinds.values()]
     problems = []
-    for width, checked in ((1280, desktop), (390, pages)):
+    for width in (1280, 390):
         # a fresh load at each width: a window widened after a load keeps what the theme's
         # script laid out for the narrow one (the search box stays off to the right)
         tab.set_viewport_size({"width": width, "height": 800})
-        for rel in checked:
+        for rel in biggest:
             tab.goto(site + rel, wait_until="load")
             found = tab.evaluate(OVERFLOW_JS)
             if found:
                 problems.append(f"{rel or 'home'} at {width} px: {found}")
-    assert not problems, "\n".join(problems)
     assert tab.errors == []
+
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    try:
+        _route_site(context, repo_site, DEPLOYED)
+        phone = context.new_page()
+        errors: list[str] = []
+        phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        phone.on("pageerror", lambda exc: errors.append(str(exc)))
+        with phone.expect_response(DEPLOYED + "sitemap.xml"):  # what instant navigation follows
+            phone.goto(DEPLOYED, wait_until="load")
+        phone.evaluate("window.kbLoadedOnce = true")
+        for rel in pages:
+            if rel:
+                reached = phone.evaluate(FOLLOW_JS, DEPLOYED + rel)
+                assert reached == DEPLOYED + rel, reached
+            found = phone.evaluate(OVERFLOW_JS)
+            if found:
+                problems.append(f"{rel or 'home'} at 390 px, followed from a link: {found}")
+        # every page was swapped in, none loaded in full
+        assert phone.evaluate("window.kbLoadedOnce") is True
+        assert errors == []
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
 
 
 AXE_PAGES = {"home": "", "session": "sessions/04-rlhf-and-ppo/", "paper": "papers/ouyang2022training/",
