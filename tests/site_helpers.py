@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import socket
 import threading
@@ -150,12 +151,15 @@ def wait_http(url: str, text: str = "", seconds: float = 120) -> str:
     raise AssertionError(f"{url} did not show {text!r} within {seconds} s")
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """A full-page screenshot into test-output/ (for people to look at; the tests assert on
-    the page itself)."""
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path | None:
+    """A screenshot into test-output/ when KB_SCREENSHOTS is set (``make screenshots``), for
+    people to look at: the tests assert on the page itself, and a full-page capture costs a
+    fifth of a second (a tenth of the browser tests' time), so ``make test`` takes none."""
+    if not os.environ.get("KB_SCREENSHOTS"):
+        return None
     OUTPUT.mkdir(exist_ok=True)
     path = OUTPUT / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 10_000
     return path
 

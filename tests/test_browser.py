@@ -8,7 +8,6 @@ do not skip. The site (conftest.py: ``repo_site``, built once per session) uses 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from conftest import ROOT, run
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
 from kb.course.scaffold import init_course
-from site_helpers import OUTPUT, screenshot
+from site_helpers import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -76,7 +75,6 @@ def test_session_page_lists_readings_and_its_bib_imports(site: str, page, tmp_pa
     assert download.suggested_filename == f"{session.slug}.bib"
     bib = tmp_path / download.suggested_filename
     download.save_as(str(bib))
-    shutil.copy(bib, OUTPUT / bib.name)
     fresh = tmp_path / "fresh"
     init_course(fresh)
     result = run(fresh, "import", "--dry-run", str(bib))

@@ -15,7 +15,7 @@ import pytest
 from conftest import paper, write
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import OUTPUT, add_rlhf, build_site, serve_folder
+from site_helpers import add_rlhf, build_site, screenshot, serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -192,13 +192,12 @@ def test_the_map_and_timeline_fit_the_column(site: str, chromium, width: int, sc
         frame = tab.locator(picture).bounding_box()
         for box in [c.bounding_box() for c in tab.locator(f"{picture} circle").all()]:
             assert frame["x"] - 1 <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
-    OUTPUT.mkdir(exist_ok=True)
-    tab.screenshot(path=str(OUTPUT / f"map-{width}-{scheme}.png"), full_page=True)
+    screenshot(tab, f"map-{width}-{scheme}.png")
     tab.goto(site + "papers/ouyang2022training/", wait_until="networkidle")
     if scheme == "dark":
         tab.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
     assert tab.locator("h2", has_text="Cites in this course").count() == 1
     assert tab.evaluate("document.documentElement.scrollWidth") <= width
-    tab.screenshot(path=str(OUTPUT / f"paper-cites-{width}-{scheme}.png"), full_page=True)
+    screenshot(tab, f"paper-cites-{width}-{scheme}.png")
     assert tab.errors == []
     tab.context.close()

@@ -28,7 +28,7 @@ from kb.course.filters import Filters, select_papers
 from kb.course.load import load_project
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
-from site_helpers import OUTPUT, build_site, free_port, serve_folder, set_option, stop_process, wait_http
+from site_helpers import build_site, free_port, screenshot, serve_folder, set_option, stop_process, wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -155,7 +155,7 @@ def test_browser_tokens_are_fts5s(page, site: str) -> None:  # type: ignore[no-u
     assert wrong == [] and len(words) > 1000
 
 
-def test_search_page_shows_results_with_progress_and_screenshots(page, site: str) -> None:  # type: ignore[no-untyped-def]
+def test_search_page_shows_results_with_progress_at_both_widths(page, site: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(site)
     page.locator("label.md-search__icon, .md-search__input").first.click()
     page.locator("input.md-search__input").fill("chatbot instructions")
@@ -192,10 +192,7 @@ def test_search_page_shows_results_with_progress_and_screenshots(page, site: str
                                ".includes('words and meaning')", timeout=30_000)
         for scheme in ("default", "slate"):
             page.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
-            OUTPUT.mkdir(exist_ok=True)
-            path = OUTPUT / f"search-{name}-{'dark' if scheme == 'slate' else 'light'}.png"
-            page.screenshot(path=str(path), full_page=True)
-            assert path.stat().st_size > 10_000
+            screenshot(page, f"search-{name}-{'dark' if scheme == 'slate' else 'light'}.png")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the search page scrolls sideways on a phone"
     assert page.errors == []

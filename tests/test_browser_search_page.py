@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from site_helpers import OUTPUT
+from site_helpers import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -210,10 +210,9 @@ def test_filters_fold_on_a_phone_and_stay_open_on_a_desk(new_page, site: str) ->
     assert tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # a query from the address is to be read: no focus in the box, so no keyboard over it
     assert tab.evaluate("document.activeElement.name") != "q"
-    OUTPUT.mkdir(exist_ok=True)
     for scheme, name in (("default", "light"), ("slate", "dark")):
         tab.evaluate("s => document.body.setAttribute('data-md-color-scheme', s)", scheme)
-        tab.screenshot(path=str(OUTPUT / f"search-page-phone-ask-{name}.png"))
+        screenshot(tab, f"search-page-phone-ask-{name}.png", full_page=False)
     fold.click()
     assert filters.is_visible() and fold.get_attribute("aria-expanded") == "true"
     assert tab.locator("select[name=session]").input_value() == "4"
