@@ -60,7 +60,7 @@ from kb.search.embed import embed_text
 from kb.search.passages import passages
 from kb.search.static import (EMBEDDINGS, VOCAB, CentredEmbedder, StaticEmbedder,
                               centre_of, quantize)
-from kb.search.tables import FTS_COLUMNS, FTS_WEIGHTS
+from kb.search.schema import FTS_COLUMNS, FTS_WEIGHTS
 from kb.site.pages.common import front_matter
 from kb.site.render import fragment
 from kb.site.vendor import query_encoder, quick_model, vendored_files
