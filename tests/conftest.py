@@ -206,7 +206,8 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-def _local(url: str) -> bool:
+def local_url(url: str) -> bool:
+    """Whether a request of a tab stays on this machine (127.0.0.1, or no network: blob:, data:)."""
     parsed = urlparse(url)
     return parsed.scheme not in ("http", "https", "ws", "wss") or parsed.hostname == "127.0.0.1"
 
@@ -246,7 +247,7 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         tab.close()
     for context in contexts:
         context.close()
-    away = [u for tab in tabs for u in tab.requests if not _local(u)]
+    away = [u for tab in tabs for u in tab.requests if not local_url(u)]
     assert away == [], f"requests to other hosts: {away}"
 
 

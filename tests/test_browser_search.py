@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import ROOT, paper, run, write
+from conftest import ROOT, local_url, paper, run, write
 from kb.course.config import load_config as load_kb
 from kb.course.filters import Filters, select_papers
 from kb.course.load import load_project
@@ -59,6 +59,26 @@ def shared_context(browser):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(new_page, shared_context):  # type: ignore[no-untyped-def]
     return new_page(context=shared_context)
+
+
+@pytest.fixture(scope="module")
+def searching(shared_context, repo_site_url: str):  # type: ignore[no-untyped-def]
+    """One tab on the home page whose window.kb has loaded the full model, shared by the tests
+    that only ask it (a reader's later queries on one page): a model loads once per page, a
+    second of each test's time otherwise. At the end no error was seen on it."""
+    tab = shared_context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("request", lambda r: requests.append(r.url))
+    tab.errors = errors
+    tab.goto(repo_site_url)
+    search(tab, "warm up", k=1)
+    yield tab
+    tab.close()
+    assert errors == []
+    assert [u for u in requests if not local_url(u)] == []
 
 
 def search(tab, query: str, **options: object) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -109,37 +129,34 @@ def test_api_finds_by_meaning_what_keywords_miss(page, site: str) -> None:  # ty
     assert page.errors == []
 
 
-def test_filters_narrow_the_results(page, site: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(site)
+def test_filters_narrow_the_results(searching) -> None:  # type: ignore[no-untyped-def]
     project = load_project(load_kb(ROOT))
-    everything = search(page, "reward model", k=40)
+    everything = search(searching, "reward model", k=40)
     session = next(s for s in project.sessions if len(s.readings) >= 3)
     listed = {r.key for r in session.readings}
-    narrowed = search(page, "reward model", k=40, session=session.session)
+    narrowed = search(searching, "reward model", k=40, session=session.session)
     assert narrowed and set(keys(narrowed)) <= listed and len(narrowed) < len(everything)
-    recent = search(page, "reward model", k=40, yearFrom=2022, yearTo=2023)
+    recent = search(searching, "reward model", k=40, yearFrom=2022, yearTo=2023)
     assert recent and all(2022 <= h["year"] <= 2023 for h in recent)
-    tagged = search(page, "reward model", k=40, tag="policy-gradient")
+    tagged = search(searching, "reward model", k=40, tag="policy-gradient")
     assert tagged and all("policy-gradient" in h["tags"] for h in tagged)
-    books = search(page, "reward model", k=40, type="book")
+    books = search(searching, "reward model", k=40, type="book")
     assert books and all(project.papers[h["key"]].type == "book" for h in books)
-    assert search(page, "reward model", yearFrom=3000) == []
+    assert search(searching, "reward model", yearFrom=3000) == []
 
 
-def test_site_and_cli_rank_alike(page, site: str, cli) -> None:  # type: ignore[no-untyped-def]
-    page.goto(site)
+def test_site_and_cli_rank_alike(searching, cli) -> None:  # type: ignore[no-untyped-def]
     for query in QUERIES:
-        words = search(page, query, k=10, mode="keyword")
+        words = search(searching, query, k=10, mode="keyword")
         assert keys(words) == [h.key for h in cli.search(query, mode="keyword", k=10)], query
-        site_top = keys(search(page, query, k=5))
+        site_top = keys(search(searching, query, k=5))
         cli_top = [h.key for h in cli.search(query, k=5)]
         assert len(set(site_top) & set(cli_top)) >= 4, (query, site_top, cli_top)
-        browser = np.array(page.evaluate("q => window.kb.embed(q)", query), dtype=np.float32)
+        browser = np.array(searching.evaluate("q => window.kb.embed(q)", query), dtype=np.float32)
         assert float(browser @ cli.embed_query(query)) >= 0.99, query
 
 
-def test_browser_tokens_are_fts5s(page, site: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(site)
+def test_browser_tokens_are_fts5s(searching) -> None:  # type: ignore[no-untyped-def]
     words = sorted({w for p in (ROOT / "papers").glob("*.md")
                     for w in re.findall(r"[a-z]+", p.read_text("utf-8").lower())})
     words += ["Café", "naïve", "GPT-4", "x", "caresses", "ponies", "hopping", "generalization"]
@@ -150,7 +167,7 @@ def test_browser_tokens_are_fts5s(page, site: str) -> None:  # type: ignore[no-u
     want: dict[int, list[str]] = {}
     for term, doc, _offset in db.execute("SELECT term, doc, offset FROM v ORDER BY doc, offset"):
         want.setdefault(doc, []).append(term)
-    got = page.evaluate("ws => ws.map(w => window.kb.textTokens(w))", words)
+    got = searching.evaluate("ws => ws.map(w => window.kb.textTokens(w))", words)
     wrong = [(w, want.get(i), got[i]) for i, w in enumerate(words) if want.get(i, []) != got[i]]
     assert wrong == [] and len(words) > 1000
 
@@ -298,12 +315,11 @@ def site_options(filters: Filters) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("filters", FILTERED, ids=lambda f: f.describe())
-def test_site_and_cli_filter_alike(page, site: str, filters: Filters) -> None:  # type: ignore[no-untyped-def]
+def test_site_and_cli_filter_alike(searching, filters: Filters) -> None:  # type: ignore[no-untyped-def]
     """`kb search --json` with the filters and window.kb.search with the same ones give the
     same papers, in each mode, by the tolerance of test_site_and_cli_rank_alike: keyword
     results equal in order; by meaning (the site's int8 vectors and query encoder) the top 5
     share 4 papers, or all of them when fewer pass."""
-    page.goto(site)
     project = load_project(load_kb(ROOT))
     selected = {p.key for p in select_papers(project, filters)}
     assert len(selected) >= 3, filters  # a filter that leaves a ranking to compare
@@ -315,7 +331,7 @@ def test_site_and_cli_filter_alike(page, site: str, filters: Filters) -> None:  
                          *filters.describe().split())
             assert result.exit_code == 0, result.output
             mine = keys(json.loads(result.stdout))
-            theirs = keys(search(page, query, k=k, mode=mode, **site_options(filters)))
+            theirs = keys(search(searching, query, k=k, mode=mode, **site_options(filters)))
             what = (filters.describe(), query, mode, theirs, mine)
             assert set(theirs) <= selected and set(mine) <= selected, what
             assert len(theirs) == len(mine), what
@@ -324,7 +340,7 @@ def test_site_and_cli_filter_alike(page, site: str, filters: Filters) -> None:  
             else:
                 assert len(mine) == min(k, len(selected)), what  # every paper has a vector
                 assert len(set(theirs) & set(mine)) >= min(4, len(mine)), what
-    assert page.errors == []
+    assert searching.errors == []
 
 
 # ------------------------------------------------------------------ results explain themselves
@@ -333,11 +349,10 @@ LONG_DOCUMENTS = "making transformers handle very long documents efficiently"
 OFF_TOPIC = "protein folding with graph networks"
 
 
-def test_site_explains_results_as_the_cli_does(page, site: str, cli) -> None:  # type: ignore[no-untyped-def]
-    page.goto(site)
+def test_site_explains_results_as_the_cli_does(searching, cli) -> None:  # type: ignore[no-untyped-def]
     same = total = 0
     for query in QUERIES:
-        theirs = {h["key"]: h for h in search(page, query, k=5)}
+        theirs = {h["key"]: h for h in search(searching, query, k=5)}
         for mine in cli.search(query, k=5):
             hit = theirs.get(mine.key)
             if hit is None:
@@ -351,7 +366,7 @@ def test_site_explains_results_as_the_cli_does(page, site: str, cli) -> None:  #
             same += hit["excerpt"] == excerpt and hit["why"] == mine.why
     # by meaning, the int8 vectors may pick another sentence of the same paper, rarely
     assert total >= 30 and same >= 0.9 * total, (same, total)
-    assert page.errors == []
+    assert searching.errors == []
 
 
 def test_search_page_shows_the_excerpt_with_its_words_marked(page, site: str) -> None:  # type: ignore[no-untyped-def]
