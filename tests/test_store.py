@@ -188,12 +188,12 @@ def _zipf_library(root: Path, n: int) -> None:
               .replace("Notes.", " ".join(w[20:])))
 
 
-def _kb_bm25(store: Store, query: str, k: int, filt: Filter | None = None
-             ) -> list[tuple[str, float]]:
-    """The truth, by hand: every match scored by kb's bm25 from what FTS5's index holds (each
-    word's column-weighted count per paper and each paper's token count, read through
-    fts5vocab, not through bm25()), with Lucene's idf, ordered by (score, key). For queries of
-    words that are their own Porter stem."""
+FtsCounts = tuple[dict[str, dict[int, float]], dict[int, int], dict[int, str]]
+
+
+def _fts_counts(store: Store) -> FtsCounts:
+    """What FTS5's index holds, read through fts5vocab (not through bm25()): each word's
+    column-weighted count per paper, each paper's token count, each row's key."""
     conn = store.conn
     conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.test_instance "
                  "USING fts5vocab(main, paper_fts, instance)")
@@ -205,7 +205,15 @@ def _kb_bm25(store: Store, query: str, k: int, filt: Filter | None = None
         length[doc] = length.get(doc, 0) + n
         counts.setdefault(term, {})
         counts[term][doc] = counts[term].get(doc, 0.0) + weight[col] * n
-    key_of = dict(conn.execute("SELECT rowid, key FROM paper_fts"))
+    return counts, length, dict(conn.execute("SELECT rowid, key FROM paper_fts"))
+
+
+def _kb_bm25(store: Store, query: str, k: int, filt: Filter | None = None,
+             index: FtsCounts | None = None) -> list[tuple[str, float]]:
+    """The truth, by hand: every match scored by kb's bm25 from what FTS5's index holds
+    (:func:`_fts_counts`, read afresh unless given), with Lucene's idf, ordered by (score,
+    key). For queries of words that are their own Porter stem."""
+    counts, length, key_of = index or _fts_counts(store)
     total, average = len(key_of), sum(length.values()) / len(key_of)
     allowed = store.filter_keys(filt) if filt is not None else set(key_of.values())
     scores: dict[int, float] = {}
@@ -240,11 +248,12 @@ def test_bm25_shortcut_returns_what_ranking_every_match_returns(
     monkeypatch.setattr(keyword, "_scores", spy)
     rng = np.random.default_rng(9)
     filt = filter_sql(Filters(year_from=2020))
+    index = _fts_counts(store)  # the library does not change below
     for _ in range(60):
         query = " ".join(f"w{i}" for i in rng.choice(300, size=int(rng.integers(2, 5))))
         for k in (1, 5, 30):
             for f in (None, filt):
-                truth = _kb_bm25(store, query, k, f)
+                truth = _kb_bm25(store, query, k, f, index)
                 got = keyword.bm25_top(store.conn, query, k, f, total=store.count())
                 assert _same(got, truth), (query, k, got, truth)
                 assert _same(keyword.bm25_top(store.conn, query, k, f), truth), (query, k)
