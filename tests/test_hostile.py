@@ -134,8 +134,10 @@ def _fifo(course: Path, outside: Path) -> None:
     os.mkfifo(course / "papers/fifo2020pipe.md")
 
 
-def _field(rel: str, text: str) -> Callable[[Path, Path], None]:
-    return lambda course, outside: write(course, rel, text)  # type: ignore[return-value]
+def _field(rel: str, text: str | Callable[[], str]) -> Callable[[Path, Path], None]:
+    """Plant ``text`` at ``rel``; a large one is given as a function, made when its case runs
+    (not when each test process collects the cases)."""
+    return lambda course, outside: write(course, rel, text if isinstance(text, str) else text())  # type: ignore[return-value]
 
 
 BIG = "1" + "0" * 20
@@ -160,7 +162,7 @@ CASES = [
                                         "---\ntitle: Tagged\ntags:\n- rl\n- !!int 12z\n---\n"),
          "error [tags.1] a value in the front matter cannot be read", "papers/tagged2020int.md:5"),
     Case("90k tags", _field("papers/tags2020many.md",
-                            paper("tags2020many", tags=[f"t{i}" for i in range(90_000)])),
+                            lambda: paper("tags2020many", tags=[f"t{i}" for i in range(90_000)])),
          "error [tags] 90000 tags, more than the 50 kb accepts", "papers/tags2020many.md:"),
     Case("symlink loop", _link("loop2020self.md", "loop2020self.md"),
          "error not read: a symbolic link loop", "papers/loop2020self.md"),
@@ -174,7 +176,7 @@ CASES = [
     Case("symlink out of the course", _link("out2020side.md", "OUTSIDE/secret.md"),
          "outside the course", "papers/out2020side.md"),
     Case("file over max_file_size", _field("papers/huge2020file.md",
-                                           paper("huge2020file", abstract="x " * 700_000)),
+                                           lambda: paper("huge2020file", abstract="x " * 700_000)),
          "error the file is 1.4 MB, more than the 1.0 MB kb reads", "papers/huge2020file.md"),
     Case("reserved key index", _field("papers/index.md", paper("index")),
          "the key 'index' is a reserved name", "papers/index.md:1"),
