@@ -77,7 +77,7 @@ def link(tab, title: str):  # type: ignore[no-untyped-def]
 
 def test_a_tap_shows_the_paper_and_a_second_tap_opens_it(site: str, chromium) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(chromium, 390)
-    tab.goto(site + "map/", wait_until="networkidle")
+    tab.goto(site + "map/", wait_until="load")
     card = tab.locator(".kb-map-card")
     assert card.is_hidden()
     dot(tab, INSTRUCTGPT).tap()
@@ -106,7 +106,7 @@ def test_a_tap_shows_the_paper_and_a_second_tap_opens_it(site: str, chromium) ->
 
 def test_the_cards_link_opens_the_paper(site: str, chromium) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(chromium, 390)
-    tab.goto(site + "map/", wait_until="networkidle")
+    tab.goto(site + "map/", wait_until="load")
     dot(tab, "Long Short-Term Memory").tap()
     card = tab.locator(".kb-map-card")
     assert "1997 · not read in a session" in card.inner_text()
@@ -117,7 +117,7 @@ def test_the_cards_link_opens_the_paper(site: str, chromium) -> None:  # type: i
 
 def test_a_mouse_click_opens_at_once_and_the_keyboard_shows_the_card(site: str, chromium) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(chromium, 1280)
-    tab.goto(site + "map/", wait_until="networkidle")
+    tab.goto(site + "map/", wait_until="load")
     link(tab, INSTRUCTGPT).focus()
     card = tab.locator(".kb-map-card")
     assert card.is_visible() and INSTRUCTGPT in card.inner_text()
@@ -125,7 +125,7 @@ def test_a_mouse_click_opens_at_once_and_the_keyboard_shows_the_card(site: str, 
     assert card.is_hidden()
     dot(tab, "Long Short-Term Memory").click()
     tab.wait_for_url(re.compile(r"/papers/hochreiter1997long/$"))
-    tab.go_back(wait_until="networkidle")
+    tab.go_back(wait_until="load")
     link(tab, INSTRUCTGPT).focus()
     tab.keyboard.press("Enter")
     tab.wait_for_url(re.compile(r"/papers/ouyang2022training/$"))
@@ -135,7 +135,7 @@ def test_a_mouse_click_opens_at_once_and_the_keyboard_shows_the_card(site: str, 
 
 def test_citation_lines_behind_the_dots_and_their_switch(site: str, chromium) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(chromium, 1280)
-    tab.goto(site + "map/", wait_until="networkidle")
+    tab.goto(site + "map/", wait_until="load")
     lines = tab.locator(".kb-map-edges line")
     assert lines.count() == 2 and lines.first.is_visible()
     order = tab.evaluate("""() => { const svg = document.querySelector('.kb-map-svg');
@@ -152,7 +152,7 @@ def test_citation_lines_behind_the_dots_and_their_switch(site: str, chromium) ->
 
 def test_every_session_in_the_legend_with_distinct_marks(site: str, chromium) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(chromium, 1280)
-    tab.goto(site + "map/", wait_until="networkidle")
+    tab.goto(site + "map/", wait_until="load")
     items = tab.locator("ul.kb-legend li")
     texts = items.all_inner_texts()
     assert [t.split(".")[0] for t in texts[:3]] == ["1", "2", "3"]
@@ -167,7 +167,7 @@ def test_every_session_in_the_legend_with_distinct_marks(site: str, chromium) ->
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_map_and_timeline_fit_the_column(site: str, chromium, width: int, scheme: str) -> None:  # type: ignore[no-untyped-def]
     tab = open_tab(chromium, width, scheme)
-    tab.goto(site + "map/", wait_until="networkidle")
+    tab.goto(site + "map/", wait_until="load")
     if scheme == "dark":
         tab.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
     assert tab.evaluate("document.documentElement.scrollWidth") <= width
@@ -193,7 +193,7 @@ def test_the_map_and_timeline_fit_the_column(site: str, chromium, width: int, sc
         for box in [c.bounding_box() for c in tab.locator(f"{picture} circle").all()]:
             assert frame["x"] - 1 <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
     screenshot(tab, f"map-{width}-{scheme}.png")
-    tab.goto(site + "papers/ouyang2022training/", wait_until="networkidle")
+    tab.goto(site + "papers/ouyang2022training/", wait_until="load")
     if scheme == "dark":
         tab.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
     assert tab.locator("h2", has_text="Cites in this course").count() == 1

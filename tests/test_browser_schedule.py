@@ -62,8 +62,7 @@ def _open(chromium, site: str, when: str | None, *, width: int = 1280,  # type: 
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     if when is not None:
         page.clock.set_fixed_time(when)
-    page.goto(site + "sessions/")
-    page.wait_for_load_state("networkidle")
+    page.goto(site + "sessions/", wait_until="load")  # kb.js has marked the schedule by then
     return context, page
 
 
