@@ -79,7 +79,7 @@ def new_course(folder: Path, cache: Path, generator: str) -> subprocess.Complete
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     cache = tmp_path_factory.mktemp("user-cache")
-    # The quick model is distilled once per machine (about a minute); this cache starts with the
+    # The quick model is distilled once per machine (about 20 s); this cache starts with the
     # machine's copy, so the build shows it is found there (tests/test_quick_model.py distils
     # one from a model of its own). The ONNX export is done here for real.
     from kb.search.embed import DEFAULT_MODEL, model_location

@@ -190,7 +190,7 @@ def ensure_static_model(model_dir: Path, cache: Path, dim: int = DIM,
     cache.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if note is not None:
-        note(f"preparing the quick search model, once: ~1 min (distilled into {cache})")
+        note(f"preparing the quick search model, once: ~20 s (distilled into {cache})")
     pieces, table = distil(model_dir, dim)
     with tempfile.TemporaryDirectory(dir=cache, prefix=".static-") as tmp:
         out = Path(tmp) / "out"

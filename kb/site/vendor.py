@@ -231,7 +231,7 @@ def query_encoder(model_dir: Path, note: Callable[[str], object] | None = None) 
 
 def quick_model(model_dir: Path, note: Callable[[str], object] | None = None) -> Path:
     """The site's quick model (:mod:`kb.search.static`) distilled from ``model_dir`` into the
-    user cache, once per machine (about a minute, said through ``note``); later builds reuse it."""
+    user cache, once per machine (about 20 s, said through ``note``); later builds reuse it."""
     from kb.search.static import ensure_static_model
 
     return ensure_static_model(model_dir, cache_home() / "static", note=note)
