@@ -212,6 +212,18 @@ def local_url(url: str) -> bool:
     return parsed.scheme not in ("http", "https", "ws", "wss") or parsed.hostname == "127.0.0.1"
 
 
+def watched(tab: Any) -> Any:
+    """``tab``, recording its ``errors`` (console errors, uncaught exceptions) and the URLs of
+    its ``requests``."""
+    tab.errors = []
+    tab.requests = []
+    tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    tab.on("request", lambda r: tab.requests.append(r.url))
+    tab.on("websocket", lambda ws: tab.requests.append(ws.url))
+    return tab
+
+
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     """Make a tab: in a fresh browser context (1280 x 900, downloads on; ``init_script`` runs
@@ -232,13 +244,7 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
             contexts.append(context)
             if init_script:
                 context.add_init_script(init_script)
-        tab = context.new_page()
-        tab.errors = []
-        tab.requests = []
-        tab.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-        tab.on("request", lambda r: tab.requests.append(r.url))
-        tab.on("websocket", lambda ws: tab.requests.append(ws.url))
+        tab = watched(context.new_page())
         tabs.append(tab)
         return tab
 
@@ -305,9 +311,9 @@ LONGEST_FIRST = ("repo-site", "test_hostile_site.py", "d2l", "test_hostile.py",
                  "test_browser_map.py", "test_site_offline.py")
 
 
-def work_unit(path: Path) -> str:
-    """The unit of work a test module belongs to: its group, else the module itself."""
-    return MODULE_GROUPS.get(path.name, path.name)
+def work_unit(module_file: str) -> str:
+    """The unit of work a test module (its file name) belongs to: its group, else itself."""
+    return MODULE_GROUPS.get(module_file, module_file)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -318,8 +324,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     class ModuleGroups(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return MODULE_GROUPS.get(module.rsplit("/", 1)[-1], module)
+            return work_unit(nodeid.split("::", 1)[0].rsplit("/", 1)[-1])
 
     if config.getoption("loadscopereorder", True):  # not by count: LONGEST_FIRST's order
         config.option.loadscopereorder = False
@@ -331,12 +336,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """The longest units of work first (the order xdist hands them out in); in an xdist
     worker, a module that uses a shared session fixture must be in its group."""
     rank = {unit: i for i, unit in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(work_unit(item.path), len(rank)))  # stable otherwise
+    items.sort(key=lambda item: rank.get(work_unit(item.path.name), len(rank)))  # stable otherwise
     if not hasattr(config, "workerinput"):
         return
     missing = sorted({f"{item.path.name} uses {name}" for item in items
                       for name, group in SHARED_FIXTURES.items()
                       if name in getattr(item, "fixturenames", ())
-                      and MODULE_GROUPS.get(item.path.name) != group})
+                      and work_unit(item.path.name) != group})
     if missing:
         raise pytest.UsageError("add to MODULE_GROUPS in tests/conftest.py: " + "; ".join(missing))

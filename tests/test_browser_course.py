@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, watched
 from kb.course.config import load_config as load_kb
 from kb.course.load import load_project
 from kb.fs import cache_home
@@ -184,10 +184,7 @@ def test_no_element_wider_than_the_viewport_on_any_page(site: str, repo_site: Pa
     context = browser.new_context(viewport={"width": 390, "height": 800})
     try:
         _route_site(context, repo_site, DEPLOYED)
-        phone = context.new_page()
-        errors: list[str] = []
-        phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        phone.on("pageerror", lambda exc: errors.append(str(exc)))
+        phone = watched(context.new_page())
         with phone.expect_response(DEPLOYED + "sitemap.xml"):  # what instant navigation follows
             phone.goto(DEPLOYED, wait_until="load")
         phone.evaluate("window.kbLoadedOnce = true")
@@ -200,7 +197,8 @@ def test_no_element_wider_than_the_viewport_on_any_page(site: str, repo_site: Pa
                 problems.append(f"{rel or 'home'} at 390 px, followed from a link: {found}")
         # every page was swapped in, none loaded in full
         assert phone.evaluate("window.kbLoadedOnce") is True
-        assert errors == []
+        assert phone.errors == []
+        assert [u for u in phone.requests if not u.startswith(DEPLOYED)] == []  # all served here
     finally:
         context.close()
     assert not problems, "\n".join(problems)

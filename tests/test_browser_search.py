@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import ROOT, local_url, paper, run, write
+from conftest import ROOT, local_url, paper, run, watched, write
 from kb.course.config import load_config as load_kb
 from kb.course.filters import Filters, select_papers
 from kb.course.load import load_project
@@ -66,19 +66,13 @@ def searching(shared_context, repo_site_url: str):  # type: ignore[no-untyped-de
     """One tab on the home page whose window.kb has loaded the full model, shared by the tests
     that only ask it (a reader's later queries on one page): a model loads once per page, a
     second of each test's time otherwise. At the end no error was seen on it."""
-    tab = shared_context.new_page()
-    errors: list[str] = []
-    requests: list[str] = []
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("request", lambda r: requests.append(r.url))
-    tab.errors = errors
+    tab = watched(shared_context.new_page())
     tab.goto(repo_site_url)
     search(tab, "warm up", k=1)
     yield tab
     tab.close()
-    assert errors == []
-    assert [u for u in requests if not local_url(u)] == []
+    assert tab.errors == []
+    assert [u for u in tab.requests if not local_url(u)] == []
 
 
 def search(tab, query: str, **options: object) -> list[dict]:  # type: ignore[no-untyped-def]
