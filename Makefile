@@ -19,19 +19,19 @@ unexport PYTHONDONTWRITEBYTECODE
 
 setup: $(STAMP)
 
-# Two steps: the packages, then the search page's browser files. pip installs torch's CPU build
-# (it lies on this machine's disk; asked for by version, so that pip does not pull the
-# multi-GB CUDA build as a dependency of sentence-transformers) and uv, which installs kb with
-# the rest from the indexes pip is configured with (scripts/install.py: 4 s against pip's 30;
-# pip where uv cannot). The browser files come from the npm registry at pinned versions
-# (sha256 checked) into kb/site/assets/vendor/ (package data, not in git), so that no site
-# build downloads anything; the query encoder and the quick model are prepared once per
-# machine from the bundled model into ~/.cache/kb (kb/site/vendor.py,
+# Two steps: the packages, then the search page's browser files. pip installs uv, which
+# installs torch's CPU build (it lies on this machine's disk; asked for by version, so that
+# the multi-GB CUDA build does not come as a dependency of sentence-transformers) and kb with
+# the rest, from the indexes and folders pip is configured with (scripts/install.py: 9 s
+# against pip's 21; pip where uv cannot). The browser files come from the npm registry at
+# pinned versions (sha256 checked) into kb/site/assets/vendor/ (package data, not in git), so
+# that no site build downloads anything; the query encoder and the quick model are prepared
+# once per machine from the bundled model into ~/.cache/kb (kb/site/vendor.py,
 # kb/search/onnx_export.py, kb/search/static.py). The lint needs only the first step.
 $(INSTALLED): pyproject.toml scripts/install.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile torch==2.13.0 'uv>=0.5'
-	$(BIN)/python scripts/install.py -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-compile 'uv>=0.5'
+	$(BIN)/python scripts/install.py torch==2.13.0 -e '.[test]'
 	touch $(INSTALLED)
 
 $(STAMP): $(INSTALLED) kb/site/vendor.py

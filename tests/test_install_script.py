@@ -65,3 +65,8 @@ def test_pip_installs_when_uv_cannot(monkeypatch: pytest.MonkeyPatch, capsys: py
     assert [c[2:4] for c in ran] == [["pip", "config"], ["uv", "pip"], ["pip", "install"]]
     assert ran[-1][-1] == "somepackage==1.0"
     assert "uv did not install them; pip does" in capsys.readouterr().err
+
+
+def test_no_requirement_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _install_module().main([]) == 2
+    assert capsys.readouterr().err.startswith("usage: python scripts/install.py REQUIREMENT")
