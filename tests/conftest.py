@@ -326,8 +326,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid.split("::", 1)[0].rsplit("/", 1)[-1])
 
-    if config.getoption("loadscopereorder", True):  # not by count: LONGEST_FIRST's order
-        config.option.loadscopereorder = False
+    config.option.loadscopereorder = False  # not by count: LONGEST_FIRST's order
 
     return ModuleGroups(config, log)
 

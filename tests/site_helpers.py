@@ -21,7 +21,7 @@ from mkdocs.config import load_config
 
 from conftest import ROOT, paper, write
 
-OUTPUT = ROOT / "test-output"  # screenshots and downloads of the browser tests
+OUTPUT = ROOT / "test-output"  # the browser tests' screenshots (make screenshots)
 
 INSTRUCTGPT = paper(
     "ouyang2022training", type="article",

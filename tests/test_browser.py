@@ -2,7 +2,7 @@
 
 Chromium comes from Debian's package (`make chromium`); without it these tests fail, they
 do not skip. The site (conftest.py: ``repo_site``, built once per session) uses the real model
-(related papers), so they are also marked ``model``. Screenshots go to test-output/.
+(related papers), so they are also marked ``model``. `make screenshots` writes screenshots into test-output/.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Uses this repository's site (with the real model, for the map), built once per session and
 served (conftest.py: ``repo_site``, ``repo_site_url``), as test_browser.py does. axe-core comes from the npm registry at the version pinned in
 kb/site/vendor.py (sha256-checked, fetched once by scripts/vendor_browser.py or here).
-Screenshots go to test-output/.
+`make screenshots` writes screenshots into test-output/.
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ def test_course_pages_in_both_schemes_lay_out_and_read(site: str, repo_site: Pat
     the top, the navigation beside the article on a desktop and off-canvas on a phone, the
     article filling its column with its heading below the header, nothing sideways, the page
     light or dark as chosen and its text readable on it (WCAG AA). A screenshot of each goes
-    to test-output/."""
+    to test-output/ under `make screenshots`."""
     tab.set_viewport_size({"width": width, "height": 900})
     problems = []
     for name, rel in AXE_PAGES.items():

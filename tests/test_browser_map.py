@@ -2,7 +2,7 @@
 and sessions (a second tap, or the card's link, opens it), a mouse click opens it at once,
 the keyboard reaches it; the citation lines and their switch; every session in the legend;
 the timeline to scale and inside its column at 390 and 1280 px. Screenshots (light and dark)
-go to test-output/."""
+go to test-output/ under `make screenshots`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import paper, write
+from conftest import paper, watched, write
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
 from site_helpers import add_rlhf, build_site, screenshot, serve_folder
@@ -61,10 +61,7 @@ def open_tab(chromium, width: int, scheme: str = "light"):  # type: ignore[no-un
     phone = width < 600
     context = chromium.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
                                    is_mobile=phone, has_touch=phone)
-    tab = context.new_page()
-    tab.errors = []
-    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-    return tab
+    return watched(context.new_page())
 
 
 def dot(tab, title: str):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import write
+from conftest import watched, write
 from kb.course.scaffold import init_course
 from kb.search.embed import HashingEmbedder
 from site_helpers import add_rlhf, build_site, serve_folder, set_option
@@ -57,9 +57,7 @@ def _open(chromium, site: str, when: str | None, *, width: int = 1280,  # type: 
           javascript: bool = True):
     context = chromium.new_context(viewport={"width": width, "height": 900},
                                    java_script_enabled=javascript)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page = watched(context.new_page())
     if when is not None:
         page.clock.set_fixed_time(when)
     page.goto(site + "sessions/", wait_until="load")  # kb.js has marked the schedule by then

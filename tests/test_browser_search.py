@@ -4,7 +4,7 @@ This repository's site, built once per session with ``site_url`` under a sub-pat
 by a plain ``python -m http.server`` from the folder above it (conftest.py: ``repo_site``,
 ``repo_site_url``), so every page lives below /course/. Every request is recorded, and each
 test fails if one went to another host (conftest.py: ``page``). Screenshots of the search page
-go to test-output/.
+go to test-output/ under `make screenshots`.
 """
 
 from __future__ import annotations
